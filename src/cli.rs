@@ -1,0 +1,47 @@
+//! The command line: `tipline [serve]`, `migrate`, `keys …`, `schools import`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "tipline", version, about = "Anonymous tip line for school drug prevention")]
+pub struct Cli {
+    /// Configuration file (default: ./tipline.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application (the default).
+    Serve,
+    /// Apply database migrations and load the shipped regions, then exit.
+    Migrate,
+    /// Manage the key files in the keys directory.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Manage the school list.
+    #[command(subcommand)]
+    Schools(SchoolsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a keys directory with fresh keys (refuses to touch existing keys).
+    Generate,
+    /// Check that the keys load and that every key the database uses is present.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchoolsCommand {
+    /// Import schools from a CSV file with the header `code,name,level,region_id`.
+    /// Schools are matched by code; the shipped sample list is hidden unless --keep-samples.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        keep_samples: bool,
+    },
+}

@@ -1,0 +1,223 @@
+//! Configuration: defaults → optional `tipline.toml` → `TIPLINE_*` environment variables.
+//!
+//! Nothing secret lives here (keys live in `keys/`); the database URL may hold a password, so
+//! `Debug` redacts it.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// `sqlite://path` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Directory of key files (see keys/README.md).
+    pub keys_dir: PathBuf,
+    /// Proxies whose `X-Forwarded-For` is believed: single IPs or CIDR blocks.
+    pub trusted_proxies: Vec<String>,
+    /// Set when TLS terminates in front of us: adds HSTS and keeps `Secure` cookies.
+    pub tls: bool,
+    /// Where the quick-exit link goes: an ordinary, harmless site.
+    pub quick_exit_url: String,
+    /// Hours east of UTC for months in facts (Việt Nam: 7).
+    pub utc_offset_hours: i8,
+    pub limits: Limits,
+}
+
+/// Rate and size limits. Defaults suit a province; see README for the reasoning.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Tips one client (IPv4 address or IPv6 /64) may send in a burst.
+    pub submit_burst: u32,
+    /// Seconds for one more tip to be allowed after the burst (tower_governor: one token per
+    /// this many seconds).
+    pub submit_refill_seconds: u64,
+    /// Follow-up attempts one client may make in a burst, and the refill period.
+    pub followup_burst: u32,
+    pub followup_refill_seconds: u64,
+    /// Tips accepted per second from everyone together, and the burst above that.
+    pub global_submit_per_second: u32,
+    pub global_submit_burst: u32,
+    /// Follow-up attempts per second from everyone together.
+    pub global_followup_per_second: u32,
+    /// Most clients tracked at once by each limiter (bucketed beyond that).
+    pub tracked_clients: u32,
+    /// Open connections at once; more wait in the kernel's queue.
+    pub max_connections: usize,
+    /// Seconds a client may take to send the request headers (slowloris guard).
+    pub header_read_timeout_seconds: u64,
+    /// Seconds for a whole request.
+    pub request_timeout_seconds: u64,
+    /// Submissions waiting for the group-commit writer before new ones get 503.
+    pub write_queue: usize,
+    /// Most tips written in one transaction.
+    pub write_batch: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            submit_burst: 10,
+            submit_refill_seconds: 30,
+            followup_burst: 20,
+            followup_refill_seconds: 3,
+            global_submit_per_second: 200,
+            global_submit_burst: 2_000,
+            global_followup_per_second: 500,
+            tracked_clients: 65_536,
+            max_connections: 2_048,
+            header_read_timeout_seconds: 10,
+            request_timeout_seconds: 30,
+            write_queue: 4_096,
+            write_batch: 100,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://data/tipline.db".into(),
+            keys_dir: PathBuf::from("keys"),
+            trusted_proxies: Vec::new(),
+            tls: false,
+            quick_exit_url: "https://www.google.com/".into(),
+            utc_offset_hours: 7,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &crate::store::redact_url(&self.database_url))
+            .field("keys_dir", &self.keys_dir)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("tls", &self.tls)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `path` (or `tipline.toml` if it exists), then the environment.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let default_path = Path::new("tipline.toml");
+        let mut config = match path {
+            Some(path) => Self::from_file(path)?,
+            None if default_path.exists() => Self::from_file(default_path)?,
+            None => Config::default(),
+        };
+        config.apply_env(|key| std::env::var(key).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading configuration file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("in configuration file {}", path.display()))
+    }
+
+    /// Environment overrides: `TIPLINE_BIND`, `TIPLINE_DATABASE_URL` (or `_FILE` holding it),
+    /// `TIPLINE_KEYS_DIR`, `TIPLINE_TRUSTED_PROXIES` (comma-separated), `TIPLINE_TLS`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(bind) = var("TIPLINE_BIND") {
+            self.bind = bind
+                .parse()
+                .with_context(|| format!("TIPLINE_BIND={bind:?} is not an address like 127.0.0.1:8080"))?;
+        }
+        if let Some(file) = var("TIPLINE_DATABASE_URL_FILE") {
+            self.database_url = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading TIPLINE_DATABASE_URL_FILE {file}"))?
+                .trim()
+                .to_owned();
+        }
+        if let Some(url) = var("TIPLINE_DATABASE_URL") {
+            self.database_url = url;
+        }
+        if let Some(dir) = var("TIPLINE_KEYS_DIR") {
+            self.keys_dir = PathBuf::from(dir);
+        }
+        if let Some(list) = var("TIPLINE_TRUSTED_PROXIES") {
+            self.trusted_proxies = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some(tls) = var("TIPLINE_TLS") {
+            self.tls = matches!(tls.as_str(), "1" | "true" | "yes" | "on");
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for proxy in &self.trusted_proxies {
+            if crate::web::client_ip::IpBlock::parse(proxy).is_none() {
+                bail!("trusted_proxies: {proxy:?} is not an IP address or CIDR block");
+            }
+        }
+        if !(-12..=14).contains(&self.utc_offset_hours) {
+            bail!("utc_offset_hours must be between -12 and 14");
+        }
+        let l = &self.limits;
+        if l.submit_burst == 0
+            || l.followup_burst == 0
+            || l.submit_refill_seconds == 0
+            || l.followup_refill_seconds == 0
+            || l.global_submit_per_second == 0
+            || l.global_followup_per_second == 0
+        {
+            bail!("limits: rates and bursts must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn utc_offset(&self) -> time::UtcOffset {
+        time::UtcOffset::from_hms(self.utc_offset_hours, 0, 0).unwrap_or(time::UtcOffset::UTC)
+    }
+
+    pub fn trusted_proxy_blocks(&self) -> Vec<crate::web::client_ip::IpBlock> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| crate::web::client_ip::IpBlock::parse(p))
+            .collect()
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_file_and_defaults() {
+        let mut config: Config = toml::from_str("bind = \"0.0.0.0:9000\"\n").unwrap();
+        assert_eq!(config.database_url, "sqlite://data/tipline.db");
+        config
+            .apply_env(|k| (k == "TIPLINE_DATABASE_URL").then(|| "postgres://u:pw@h/db".into()))
+            .unwrap();
+        assert_eq!(config.bind.port(), 9000);
+        assert_eq!(config.database_url, "postgres://u:pw@h/db");
+        assert!(!format!("{config:?}").contains("pw"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        assert!(toml::from_str::<Config>("bindd = 1").is_err());
+        let mut config = Config::default();
+        assert!(config.apply_env(|k| (k == "TIPLINE_BIND").then(|| "nope".into())).is_err());
+        config.trusted_proxies = vec!["10.0.0.0/99".into()];
+        assert!(config.validate().is_err());
+    }
+}

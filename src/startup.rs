@@ -1,0 +1,210 @@
+//! Startup and serving: config → keyring (fail fast) → database connect + migrate + seed →
+//! router → bind → serve until the shutdown future resolves.
+//!
+//! Serving uses hyper directly rather than `axum::serve`, because axum's server has no header
+//! read timeout and no connection cap (slowloris, SECURITY.md R23).
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::Keyring;
+use crate::store::{Store, seed};
+use crate::web::{self, AppState};
+use anyhow::{Context, bail};
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// How long in-flight requests get to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Loads keys, creating them on first start, with a warning nobody can miss.
+pub fn load_keyring(config: &Config) -> anyhow::Result<Arc<Keyring>> {
+    let (keyring, generated) = Keyring::load_or_generate(&config.keys_dir)
+        .with_context(|| format!("loading keys from {} (TIPLINE_KEYS_DIR)", config.keys_dir.display()))?;
+    if generated {
+        let banner = format!(
+            "\n==================================================================\n\
+             NEW KEYS were generated in {dir}\n\
+             Back them up NOW, and keep that backup apart from database backups.\n\
+             Without these files no tip can ever be read again; with them and a\n\
+             copy of the database, every tip can.\n\
+             ==================================================================\n",
+            dir = config.keys_dir.display()
+        );
+        eprintln!("{banner}");
+        tracing::warn!(keys_dir = %config.keys_dir.display(), "generated new keys: back them up separately from the database");
+    }
+    Ok(Arc::new(keyring))
+}
+
+/// Connects, migrates, seeds the directory and checks that every key the data needs is here.
+pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "connecting to the database {} (TIPLINE_DATABASE_URL)",
+                crate::store::redact_url(&config.database_url)
+            )
+        })?;
+    store.migrate().await.context("applying database migrations")?;
+    let regions = seed::shipped_regions().context("reading the shipped regions")?;
+    let schools = seed::sample_schools().context("reading the shipped sample schools")?;
+    if store.seed_directory_if_empty(&regions, &schools).await? {
+        tracing::info!(
+            regions = regions.len(),
+            schools = schools.len(),
+            "loaded the shipped regions and the SAMPLE school list; import the real list with `tipline schools import`"
+        );
+    }
+    let present: Vec<String> = keyring.kek_ids().map(|id| id.to_string()).collect();
+    let missing: Vec<String> = store
+        .kek_ids_in_use()
+        .await?
+        .into_iter()
+        .filter(|id| !present.contains(id))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "the database holds tips sealed with key(s) {} that are not in {}; restore those key files from backup",
+            missing.join(", "),
+            config.keys_dir.display()
+        );
+    }
+    Ok(store)
+}
+
+/// A bound, ready-to-serve application.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let keyring = load_keyring(&config)?;
+        let store = open_store(&config, &keyring).await?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {} (TIPLINE_BIND)", config.bind))?;
+        let state = AppState::new(config, store, keyring, clock).await?;
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let state = self.state;
+        web::ratelimit::spawn_maintenance(state.limits.clone());
+        spawn_directory_refresh(state.clone());
+        let limits = state.config.limits.clone();
+        let router = web::router(state.clone());
+        tracing::info!(
+            addr = %self.listener.local_addr()?,
+            database = state.store.backend(),
+            "tipline is serving"
+        );
+        serve(
+            self.listener,
+            router,
+            limits.max_connections,
+            Duration::from_secs(limits.header_read_timeout_seconds),
+            shutdown,
+        )
+        .await;
+        state.store.close().await;
+        Ok(())
+    }
+}
+
+/// Picks up schools imported by the CLI (or another process) without a restart.
+fn spawn_directory_refresh(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(err) = state.reload_directory().await {
+                tracing::warn!(error = %err, "could not refresh regions and schools");
+            }
+        }
+    });
+}
+
+/// The accept loop: a connection cap, a header read timeout, `ConnectInfo` for the rate
+/// limiter, and graceful shutdown.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    max_connections: usize,
+    header_read_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        // The peer address goes into the request for the rate limiter only; it is never logged.
+        let service = router.clone().map_request(move |mut req: axum::http::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            req
+        });
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            tracing::warn!("connections still open after the shutdown grace period");
+        }
+    }
+}

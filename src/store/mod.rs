@@ -1,0 +1,190 @@
+//! Persistence: one `Store` over SQLite (embedded, default) and PostgreSQL (scale-out).
+//!
+//! The backend is chosen by URL scheme. Each backend has its own static SQL and its own
+//! migrations tree with the same version numbers. Transactions live inside store methods named
+//! for the domain. The store only ever sees sealed bytes for tip content: it cannot leak what it
+//! never had.
+
+mod decode;
+mod model;
+pub mod postgres;
+pub mod seed;
+pub mod sqlite;
+pub mod writer;
+
+pub use model::{
+    ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
+};
+pub use writer::TipWriter;
+
+use crate::domain::{Region, School};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Locked, out of connections or serialization conflicts past the retries: try again later.
+    #[error("the database is busy")]
+    Busy,
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unexpected data in the database: {0}")]
+    Corrupt(String),
+    #[error(
+        "unsupported database URL {0:?}: use sqlite://path/to/file.db or postgres://user@host/db"
+    )]
+    UnsupportedUrl(String),
+}
+
+impl StoreError {
+    /// How long a client should wait before retrying a `Busy` answer.
+    pub const RETRY_AFTER: Duration = Duration::from_secs(2);
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if is_busy(&err) {
+            StoreError::Busy
+        } else {
+            StoreError::Database(err)
+        }
+    }
+}
+
+/// Errors that mean "the database is momentarily overloaded", on either backend.
+fn is_busy(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            // SQLite: BUSY, LOCKED, BUSY_SNAPSHOT, BUSY_TIMEOUT
+            Some("5" | "6" | "517" | "773"
+            // PostgreSQL: serialization failure, deadlock, too many connections, cannot connect now
+            | "40001" | "40P01" | "53300" | "57P03")
+        ),
+        _ => false,
+    }
+}
+
+/// The database, whichever backend the URL chose. Cheap to clone.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($s) => $call,
+            Store::Postgres($s) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Connects by URL scheme: `sqlite://…` or `postgres://…` (also `postgresql://`).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite://") || url.starts_with("sqlite:") && !url.contains(":memory:")
+        {
+            Ok(Store::Sqlite(sqlite::SqliteStore::connect(url).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(postgres::PgStore::connect(url).await?))
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    /// The backend's name, for logs and the CLI.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies pending migrations. Safe to call from several processes at once.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.migrate().await)
+    }
+
+    /// Writes tips and their fact rows in one durable transaction.
+    pub async fn insert_tips(&self, tips: &[SealedTip]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.insert_tips(tips).await)
+    }
+
+    pub async fn tip_by_lookup_id(&self, lookup_id: &[u8]) -> Result<Option<StoredTip>, StoreError> {
+        dispatch!(self, s => s.tip_by_lookup_id(lookup_id).await)
+    }
+
+    pub async fn messages_for_tip(&self, tip_id: &str) -> Result<Vec<StoredMessage>, StoreError> {
+        dispatch!(self, s => s.messages_for_tip(tip_id).await)
+    }
+
+    /// Adds a message; `NotFound` when the tip is gone (purged).
+    pub async fn insert_message(&self, message: &SealedMessage) -> Result<(), StoreError> {
+        dispatch!(self, s => s.insert_message(message).await)
+    }
+
+    pub async fn regions(&self) -> Result<Vec<Region>, StoreError> {
+        dispatch!(self, s => s.regions().await)
+    }
+
+    /// Active schools only.
+    pub async fn schools(&self) -> Result<Vec<School>, StoreError> {
+        dispatch!(self, s => s.schools().await)
+    }
+
+    /// Loads the shipped regions and sample schools when the database has no regions yet.
+    /// Returns whether it did.
+    pub async fn seed_directory_if_empty(
+        &self,
+        regions: &[Region],
+        schools: &[NewSchool],
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.seed_directory_if_empty(regions, schools).await)
+    }
+
+    /// Inserts or updates schools by code; with `retire_samples`, hides the sample list.
+    pub async fn import_schools(
+        &self,
+        schools: &[NewSchool],
+        retire_samples: bool,
+    ) -> Result<ImportSummary, StoreError> {
+        dispatch!(self, s => s.import_schools(schools, retire_samples).await)
+    }
+
+    /// The KEK ids that wrap stored data keys: each must be in the keyring.
+    pub async fn kek_ids_in_use(&self) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, s => s.kek_ids_in_use().await)
+    }
+
+    /// Row counts per table, for health checks, copying and tests.
+    pub async fn counts(&self) -> Result<TableCounts, StoreError> {
+        dispatch!(self, s => s.counts().await)
+    }
+
+    /// A cheap round trip, for `/healthz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.ping().await)
+    }
+
+    pub async fn close(&self) {
+        dispatch!(self, s => s.close().await)
+    }
+}
+
+/// A URL without its password, fit for an error message.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}

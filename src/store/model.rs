@@ -1,0 +1,73 @@
+//! Rows as the store reads and writes them: sealed bytes and content-free metadata only.
+
+use crate::domain::{Author, Category, Channel, Month, SchoolLevel, Status};
+
+/// A tip ready to store: content sealed, receipt reduced to its lookup HMAC.
+#[derive(Debug, Clone)]
+pub struct SealedTip {
+    pub id: String,
+    pub lookup_id: [u8; 32],
+    pub kek_id: String,
+    pub wrapped_dek: Vec<u8>,
+    /// Sealed JSON of body, location hint and the exact time of receipt.
+    pub content: Vec<u8>,
+    pub category: Category,
+    pub region_id: Option<i64>,
+    pub school_id: Option<i64>,
+    pub urgent: bool,
+    pub involves_school_staff: bool,
+    pub channel: Channel,
+    /// The only clear-text time: a month (SECURITY.md P1).
+    pub month: Month,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredTip {
+    pub id: String,
+    pub wrapped_dek: Vec<u8>,
+    pub content: Vec<u8>,
+    pub status: Status,
+    pub category: Category,
+}
+
+#[derive(Debug, Clone)]
+pub struct SealedMessage {
+    pub id: String,
+    pub tip_id: String,
+    pub author: Author,
+    /// Sealed JSON of body and time.
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub id: String,
+    pub author: Author,
+    pub body: Vec<u8>,
+}
+
+/// A school as imported from CSV or the shipped sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSchool {
+    pub code: String,
+    pub name: String,
+    pub level: SchoolLevel,
+    pub region_id: i64,
+    pub sample: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub inserted: u64,
+    pub updated: u64,
+    pub samples_retired: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    pub regions: i64,
+    pub schools: i64,
+    pub tips: i64,
+    pub messages: i64,
+    pub tip_facts: i64,
+}

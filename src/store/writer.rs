@@ -1,0 +1,71 @@
+//! Group commit for tip submissions (DESIGN.md, Storage).
+//!
+//! One task takes the submissions waiting in a bounded queue and writes up to `max_batch` of
+//! them in one durable transaction; each request is answered only after that commit, so a
+//! receipt is never shown for a tip that is not on disk. Throughput comes from sharing the fsync,
+//! not from weakening it. A full queue answers `Busy` at once (503 + Retry-After) rather than
+//! letting requests pile up until they time out.
+
+use super::{SealedTip, Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+#[derive(Debug)]
+struct Job {
+    tip: SealedTip,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// A handle to the writer task. Cloning shares the queue.
+#[derive(Clone, Debug)]
+pub struct TipWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl TipWriter {
+    /// Starts the writer task; it ends when every handle has been dropped and the queue drained.
+    pub fn spawn(store: Store, queue_capacity: usize, max_batch: usize) -> Self {
+        let (queue, rx) = mpsc::channel(queue_capacity.max(1));
+        tokio::spawn(run(store, rx, max_batch.max(1)));
+        TipWriter { queue }
+    }
+
+    /// Queues `tip` and waits until it is committed.
+    pub async fn write(&self, tip: SealedTip) -> Result<(), StoreError> {
+        let (done, result) = oneshot::channel();
+        self.queue
+            .try_send(Job { tip, done })
+            .map_err(|_| StoreError::Busy)?;
+        // The writer always answers; a dropped sender means it stopped mid-way.
+        result.await.unwrap_or(Err(StoreError::Busy))
+    }
+}
+
+async fn run(store: Store, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
+    let mut jobs = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut jobs, max_batch).await > 0 {
+        let tips: Vec<SealedTip> = jobs.iter().map(|j| j.tip.clone()).collect();
+        match store.insert_tips(&tips).await {
+            Ok(()) => {
+                for job in jobs.drain(..) {
+                    let _ = job.done.send(Ok(()));
+                }
+            }
+            Err(err) if jobs.len() > 1 && !matches!(err, StoreError::Busy) => {
+                // One bad row must not sink its neighbours: write them one by one, so that
+                // each gets its own answer.
+                tracing::warn!(error = %err, batch = jobs.len(), "batch failed; retrying singly");
+                for job in jobs.drain(..) {
+                    let result = store.insert_tips(std::slice::from_ref(&job.tip)).await;
+                    let _ = job.done.send(result);
+                }
+            }
+            Err(err) => {
+                // Busy (the whole batch is told to retry), or a single tip's own failure.
+                let mut err = Some(err);
+                for job in jobs.drain(..) {
+                    let _ = job.done.send(Err(err.take().unwrap_or(StoreError::Busy)));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Who is the client, for rate limiting only (SECURITY.md R18, R27).
+//!
+//! `X-Forwarded-For` is believed only when the TCP peer is a configured trusted proxy, and then
+//! the rightmost hop that is not itself a trusted proxy is the client: everything left of it was
+//! written by the client and can be forged. The address is then reduced to an IPv4 /32 or IPv6
+//! /64 (a phone on IPv6 gets a whole /64) and never leaves this module in clear: the rate-limit
+//! key is an HMAC under an in-memory secret that rotates, so even a memory dump links no IP.
+
+use axum::http::HeaderMap;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::RwLock;
+
+/// An IP address or CIDR block, for the trusted proxy list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpBlock {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpBlock {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (s.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(IpBlock { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, canonical(ip)) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// IPv4-mapped IPv6 addresses count as IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+/// The client's address per R27: the peer, unless the peer is a trusted proxy.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpBlock]) -> IpAddr {
+    let peer = canonical(peer);
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|b| b.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    // Walk the hops right to left across every X-Forwarded-For header, in order.
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = canonical(ip);
+                if !is_trusted(client) {
+                    break;
+                }
+            }
+            // Garbage in the chain: stop at the last hop we could trust.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// The part of an address that identifies one subscriber: IPv4 /32, IPv6 /64.
+fn subscriber_prefix(ip: IpAddr) -> [u8; 16] {
+    match canonical(ip) {
+        IpAddr::V4(v4) => Ipv4Addr::to_ipv6_mapped(&v4).octets(),
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & (u128::MAX << 64);
+            Ipv6Addr::from(bits).octets()
+        }
+    }
+}
+
+/// Turns client addresses into opaque rate-limit keys.
+#[derive(Debug)]
+pub struct ClientKeyer {
+    secret: RwLock<[u8; 32]>,
+    buckets: u64,
+}
+
+impl ClientKeyer {
+    /// `buckets` bounds how many distinct keys a limiter can ever hold (R28): two clients
+    /// sharing a bucket share a limit, which at 65,536 buckets is rare and costs only a wait.
+    pub fn new(buckets: u32) -> Result<Self, crate::crypto::random::RandomError> {
+        Ok(ClientKeyer {
+            secret: RwLock::new(crate::crypto::random::bytes::<32>()?),
+            buckets: u64::from(buckets.max(1)),
+        })
+    }
+
+    /// Replaces the secret, so keys from before cannot be linked to keys after.
+    pub fn rotate(&self) -> Result<(), crate::crypto::random::RandomError> {
+        let fresh = crate::crypto::random::bytes::<32>()?;
+        if let Ok(mut secret) = self.secret.write() {
+            *secret = fresh;
+        }
+        Ok(())
+    }
+
+    pub fn key(&self, ip: IpAddr) -> u64 {
+        let prefix = subscriber_prefix(ip);
+        let secret = match self.secret.read() {
+            Ok(s) => *s,
+            Err(poisoned) => *poisoned.into_inner(),
+        };
+        let digest = match <Hmac<Sha256> as KeyInit>::new_from_slice(&secret) {
+            Ok(mut mac) => {
+                mac.update(&prefix);
+                mac.finalize().into_bytes()
+            }
+            Err(_) => return 0,
+        };
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_be_bytes(first) % self.buckets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn xff(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn r27_spoofed_leftmost_forwarded_for_is_ignored() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let trusted = [IpBlock::parse("10.0.0.0/8").unwrap()];
+        let headers = xff("6.6.6.6, 203.0.113.7, 10.0.0.2");
+        assert_eq!(client_ip(proxy, &headers, &trusted), "203.0.113.7".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn r27_forwarded_for_from_an_untrusted_peer_is_ignored() {
+        let peer: IpAddr = "198.51.100.9".parse().unwrap();
+        let trusted = [IpBlock::parse("10.0.0.1").unwrap()];
+        assert_eq!(client_ip(peer, &xff("1.2.3.4"), &trusted), peer);
+        assert_eq!(client_ip(peer, &xff("1.2.3.4"), &[]), peer);
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_slash_64() {
+        let keyer = ClientKeyer::new(u32::MAX).unwrap();
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(keyer.key(a), keyer.key(b));
+        assert_ne!(keyer.key(a), keyer.key(c));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(keyer.key(mapped), keyer.key("192.0.2.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn r18_rotation_unlinks_keys() {
+        let keyer = ClientKeyer::new(u32::MAX).unwrap();
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let before = keyer.key(ip);
+        keyer.rotate().unwrap();
+        assert_ne!(before, keyer.key(ip));
+    }
+
+    #[test]
+    fn cidr_blocks_match() {
+        let block = IpBlock::parse("192.168.0.0/16").unwrap();
+        assert!(block.contains("192.168.44.1".parse().unwrap()));
+        assert!(!block.contains("192.169.0.1".parse().unwrap()));
+        assert!(IpBlock::parse("::/0").unwrap().contains("2001:db8::1".parse().unwrap()));
+        assert!(IpBlock::parse("1.2.3.4/33").is_none());
+    }
+}

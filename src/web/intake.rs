@@ -1,0 +1,195 @@
+//! The tipster's side of a tip, shared by the HTML pages and the JSON API: submit, follow up,
+//! reply. Here plaintext meets the keys: content is sealed before it reaches the store, and
+//! opened only to show it back to the holder of the receipt.
+
+use super::state::AppState;
+use crate::crypto::{Dek, random};
+use crate::domain::{Author, Category, Lang, NewMessage, NewTip, Receipt, Status};
+use crate::domain::receipt::RECEIPT_DIGITS;
+use crate::error::AppError;
+use crate::store::{SealedMessage, SealedTip, StoreError, StoredTip};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+const TIPS: &str = "tips";
+const MESSAGES: &str = "messages";
+const CONTENT: &str = "content";
+const BODY: &str = "body";
+
+/// What is sealed in `tips.content`. The exact time lives only here (SECURITY.md P1).
+#[derive(Serialize, Deserialize)]
+struct TipContent {
+    body: String,
+    location_hint: Option<String>,
+    received_at: i64,
+}
+
+/// What is sealed in `messages.body`.
+#[derive(Serialize, Deserialize)]
+struct MessageContent {
+    body: String,
+    at: i64,
+}
+
+/// A tip as its tipster sees it on follow-up.
+pub struct TipView {
+    pub status: Status,
+    pub category: Category,
+    pub body: String,
+    pub location_hint: Option<String>,
+    pub messages: Vec<MessageView>,
+}
+
+pub struct MessageView {
+    pub author: Author,
+    pub body: String,
+    /// Day in local time, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// Seals and stores a tip; returns the receipt once the tip is durably on disk.
+pub async fn submit(state: &AppState, tip: NewTip) -> Result<Receipt, AppError> {
+    state.limits.check_global_submit()?;
+    let receipt = Receipt::from_digits(random::digits(RECEIPT_DIGITS).map_err(anyhow::Error::new)?)
+        .map_err(|_| anyhow::anyhow!("generated receipt malformed"))?;
+    let id = random::id_hex().map_err(anyhow::Error::new)?;
+    let now = state.clock.now();
+    let content = Zeroizing::new(
+        serde_json::to_vec(&TipContent {
+            body: tip.body,
+            location_hint: tip.location_hint,
+            received_at: now.unix_timestamp(),
+        })
+        .map_err(anyhow::Error::new)?,
+    );
+    let dek = Dek::generate()?;
+    let sealed_content = dek.seal(TIPS, &id, CONTENT, &content)?;
+    let wrapped = state.keyring.wrap(&dek, &id)?;
+    let sealed = SealedTip {
+        lookup_id: state.keyring.receipt_lookup_id(receipt.digits()),
+        kek_id: wrapped.kek_id.to_string(),
+        wrapped_dek: wrapped.blob,
+        content: sealed_content,
+        category: tip.category,
+        region_id: tip.region_id,
+        school_id: tip.school_id,
+        urgent: tip.urgent,
+        involves_school_staff: tip.involves_school_staff,
+        channel: tip.channel,
+        month: crate::domain::Month::of(now, state.config.utc_offset()),
+        id,
+    };
+    state.writer.write(sealed).await?;
+    Ok(receipt)
+}
+
+/// Parses a typed receipt; a malformed one is "not found" like any unknown one, so that the
+/// answer never tells an attacker more than a wrong guess would.
+pub fn parse_receipt(input: &str, lang: Lang) -> Result<Receipt, AppError> {
+    Receipt::parse(input).map_err(|_| not_found(lang))
+}
+
+pub fn not_found(lang: Lang) -> AppError {
+    AppError::NotFound {
+        code: "receipt_not_found",
+        message: lang
+            .pick(
+                "Không tìm thấy tin báo với mã này. Hãy kiểm tra lại 25 số.",
+                "No tip matches this code. Check the 25 digits again.",
+            )
+            .into(),
+    }
+}
+
+async fn find(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<StoredTip, AppError> {
+    state.limits.check_global_followup()?;
+    let lookup_id = state.keyring.receipt_lookup_id(receipt.digits());
+    state
+        .store
+        .tip_by_lookup_id(&lookup_id)
+        .await?
+        .ok_or_else(|| not_found(lang))
+}
+
+/// Opens a tip and its messages for the holder of its receipt.
+pub async fn follow_up(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<TipView, AppError> {
+    let tip = find(state, receipt, lang).await?;
+    let dek = state.keyring.unwrap(&tip.wrapped_dek, &tip.id)?;
+    let content: TipContent = open_json(&dek, TIPS, &tip.id, CONTENT, &tip.content)?;
+    let mut sealed = state.store.messages_for_tip(&tip.id).await?;
+    let mut messages = Vec::with_capacity(sealed.len());
+    for message in sealed.drain(..) {
+        let opened: MessageContent = open_json(&dek, MESSAGES, &message.id, BODY, &message.body)?;
+        messages.push((opened.at, message.id, message.author, opened.body));
+    }
+    // Order by the sealed time; the random id breaks ties deterministically.
+    messages.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    Ok(TipView {
+        status: tip.status,
+        category: tip.category,
+        body: content.body,
+        location_hint: content.location_hint,
+        messages: messages
+            .into_iter()
+            .map(|(at, _, author, body)| MessageView {
+                author,
+                body,
+                date: local_date(state, at),
+            })
+            .collect(),
+    })
+}
+
+/// Adds a tipster's message to the tip the receipt opens.
+pub async fn reply(
+    state: &AppState,
+    receipt: &Receipt,
+    message: NewMessage,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let tip = find(state, receipt, lang).await?;
+    let dek = state.keyring.unwrap(&tip.wrapped_dek, &tip.id)?;
+    let id = random::id_hex().map_err(anyhow::Error::new)?;
+    let plain = Zeroizing::new(
+        serde_json::to_vec(&MessageContent {
+            body: message.body,
+            at: state.clock.now().unix_timestamp(),
+        })
+        .map_err(anyhow::Error::new)?,
+    );
+    let body = dek.seal(MESSAGES, &id, BODY, &plain)?;
+    let sealed = SealedMessage {
+        id,
+        tip_id: tip.id,
+        author: message.author,
+        body,
+    };
+    match state.store.insert_message(&sealed).await {
+        Err(StoreError::NotFound(_)) => Err(not_found(lang)),
+        other => Ok(other?),
+    }
+}
+
+fn open_json<T: for<'de> Deserialize<'de>>(
+    dek: &Dek,
+    table: &str,
+    id: &str,
+    field: &str,
+    blob: &[u8],
+) -> Result<T, AppError> {
+    let plain = dek.open(table, id, field, blob)?;
+    serde_json::from_slice(&plain).map_err(|e| AppError::Internal(anyhow::Error::new(e)))
+}
+
+fn local_date(state: &AppState, unix: i64) -> String {
+    let at = OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(state.config.utc_offset());
+    format!("{:04}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day())
+}
+
+/// Whether the receipt opens a tip (for the receipt confirmation step).
+pub async fn exists(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<(), AppError> {
+    find(state, receipt, lang).await.map(|_| ())
+}

@@ -1,0 +1,131 @@
+//! Cross-cutting layers: request ids and logging, security headers, and error bodies for the
+//! bare statuses that tower layers produce.
+
+use super::state::AppState;
+use super::extract::lang_of;
+use crate::error::{AppError, REQUEST_ID};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::Instant;
+use tracing::Instrument;
+
+/// Gives each request a random id and a span that carries method, route and that id — never
+/// the URI (query strings can hold anything), the client address or the user agent (R18).
+pub async fn request_context(req: Request, next: Next) -> Response {
+    let request_id = crate::crypto::random::bytes::<8>()
+        .map(hex::encode)
+        .unwrap_or_else(|_| "-".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".into());
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = %route,
+        request_id = %request_id,
+    );
+    let started = Instant::now();
+    let mut response = REQUEST_ID
+        .scope(request_id.clone(), next.run(req))
+        .instrument(span.clone())
+        .await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_millis() as u64,
+            "finished"
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+    frame-ancestors 'none'; base-uri 'none'";
+
+/// SECURITY.md R22: the same headers on every response, errors included.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, header::CONTENT_SECURITY_POLICY, CSP);
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(headers, HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    set(
+        headers,
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    );
+    // no-store everywhere, the stylesheet included: a cached file on a shared family phone
+    // is evidence that someone visited a tip line.
+    set(headers, header::CACHE_CONTROL, "no-store");
+    if state.config.tls {
+        set(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+    }
+    headers.remove(header::SERVER);
+    response
+}
+
+/// Tower layers (body limit, timeout) and axum's method router answer with a bare status.
+/// Give those the same error bodies as everything else: JSON under `/api/`, a page elsewhere.
+pub async fn error_bodies(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let lang = lang_of(req.uri().query());
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let err = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+        StatusCode::REQUEST_TIMEOUT => AppError::Timeout,
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        StatusCode::NOT_FOUND => not_found(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType {
+            expected: if api { "application/json" } else { "application/x-www-form-urlencoded" },
+        },
+        other => AppError::BadRequest {
+            code: "bad_request",
+            message: other.canonical_reason().unwrap_or("Bad request").into(),
+        },
+    };
+    let mut fresh = if api { err.into_response() } else { err.into_html(lang) };
+    // Keep what the inner layer decided (e.g. `Allow` on 405), but our status and body.
+    for (name, value) in response.headers() {
+        if !fresh.headers().contains_key(name) {
+            fresh.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    *fresh.status_mut() = status;
+    fresh
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound {
+        code: "not_found",
+        message: "Không tìm thấy trang này. / This page does not exist.".into(),
+    }
+}
+
+/// The fallback route: 404 with the usual body.
+pub async fn fallback(req: Request) -> Response {
+    let err = not_found();
+    if req.uri().path().starts_with("/api/") {
+        err.into_response()
+    } else {
+        err.into_html(lang_of(req.uri().query()))
+    }
+}

@@ -1,0 +1,166 @@
+//! Rate limits (SECURITY.md P5, R3, R27, R28).
+//!
+//! Per client: tower_governor layers keyed by `ClientKeyer` (HMAC of the IPv4 /32 or IPv6 /64,
+//! bucketed so that memory stays bounded). Many phones share one carrier IP (CGNAT), so the
+//! per-client limits are generous bursts; what protects the service as a whole is the global
+//! budget, a direct limiter checked in the handlers. Both answer 429 with `Retry-After`.
+//! Remember tower_governor's `per_second(n)` means one token every *n* seconds.
+
+use super::client_ip::{ClientKeyer, IpBlock, client_ip};
+use crate::config::Limits;
+use crate::error::AppError;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, Response};
+use axum::response::IntoResponse;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_governor::GovernorError;
+use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
+use tower_governor::key_extractor::KeyExtractor;
+
+/// Keys requests by client per R27 and R18.
+#[derive(Clone, Debug)]
+pub struct ClientKeyExtractor {
+    keyer: Arc<ClientKeyer>,
+    trusted: Arc<[IpBlock]>,
+}
+
+impl KeyExtractor for ClientKeyExtractor {
+    type Key = u64;
+
+    fn extract<T>(&self, req: &Request<T>) -> Result<Self::Key, GovernorError> {
+        // Without the peer address we cannot limit fairly; serving must install ConnectInfo.
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .ok_or(GovernorError::UnableToExtractKey)?;
+        Ok(self
+            .keyer
+            .key(client_ip(peer.0.ip(), req.headers(), &self.trusted)))
+    }
+}
+
+pub type ClientConfig = GovernorConfig<ClientKeyExtractor, NoOpMiddleware>;
+
+/// All limiters of one process. Shared, so that HTML and API routes draw on the same budgets.
+#[derive(Debug)]
+pub struct RateLimits {
+    pub keyer: Arc<ClientKeyer>,
+    pub submit: Arc<ClientConfig>,
+    pub followup: Arc<ClientConfig>,
+    pub global_submit: DefaultDirectRateLimiter,
+    pub global_followup: DefaultDirectRateLimiter,
+}
+
+impl RateLimits {
+    pub fn new(limits: &Limits, trusted: Vec<IpBlock>) -> anyhow::Result<Self> {
+        let keyer = Arc::new(ClientKeyer::new(limits.tracked_clients)?);
+        let extractor = ClientKeyExtractor {
+            keyer: keyer.clone(),
+            trusted: trusted.into(),
+        };
+        let keyed = |burst: u32, refill_seconds: u64| -> anyhow::Result<Arc<ClientConfig>> {
+            let config = GovernorConfigBuilder::default()
+                .key_extractor(extractor.clone())
+                .per_second(refill_seconds)
+                .burst_size(burst)
+                .finish()
+                .ok_or_else(|| anyhow::anyhow!("rate limits must be at least 1"))?;
+            Ok(Arc::new(config))
+        };
+        Ok(RateLimits {
+            submit: keyed(limits.submit_burst, limits.submit_refill_seconds)?,
+            followup: keyed(limits.followup_burst, limits.followup_refill_seconds)?,
+            global_submit: direct(limits.global_submit_per_second, limits.global_submit_burst),
+            global_followup: direct(
+                limits.global_followup_per_second,
+                limits.global_followup_per_second.saturating_mul(2),
+            ),
+            keyer,
+        })
+    }
+
+    /// Draws one submission from the global budget.
+    pub fn check_global_submit(&self) -> Result<(), AppError> {
+        check_direct(&self.global_submit)
+    }
+
+    pub fn check_global_followup(&self) -> Result<(), AppError> {
+        check_direct(&self.global_followup)
+    }
+
+    /// Forgets idle clients; called periodically so memory does not grow (R28).
+    pub fn retain_recent(&self) {
+        for config in [&self.submit, &self.followup] {
+            config.limiter().retain_recent();
+            config.limiter().shrink_to_fit();
+        }
+    }
+
+    /// Keys currently tracked, across the per-client limiters.
+    pub fn tracked_keys(&self) -> usize {
+        self.submit.limiter().len() + self.followup.limiter().len()
+    }
+}
+
+fn direct(per_second: u32, burst: u32) -> DefaultDirectRateLimiter {
+    let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(burst).unwrap_or(rate);
+    RateLimiter::direct(Quota::per_second(rate).allow_burst(burst))
+}
+
+fn check_direct(limiter: &DefaultDirectRateLimiter) -> Result<(), AppError> {
+    limiter.check().map_err(|not_until| {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        AppError::TooManyRequests {
+            retry_after: wait.as_secs().max(1),
+        }
+    })
+}
+
+/// Turns a limiter's refusal into our JSON error.
+pub fn json_rejection(err: GovernorError) -> Response<Body> {
+    to_app_error(err).into_response()
+}
+
+/// Turns a limiter's refusal into our HTML page. The layer does not know the page's language,
+/// so the page is bilingual.
+pub fn html_rejection(err: GovernorError) -> Response<Body> {
+    to_app_error(err).into_html(crate::domain::Lang::Vi)
+}
+
+fn to_app_error(err: GovernorError) -> AppError {
+    match err {
+        GovernorError::TooManyRequests { wait_time, .. } => AppError::TooManyRequests {
+            retry_after: wait_time.max(1),
+        },
+        GovernorError::UnableToExtractKey => {
+            AppError::Internal(anyhow::anyhow!("no peer address on the request (ConnectInfo missing)"))
+        }
+        GovernorError::Other { code, .. } => {
+            AppError::Internal(anyhow::anyhow!("rate limiter error {code}"))
+        }
+    }
+}
+
+/// Periodic upkeep: forget idle clients every minute; rotate the key secret daily.
+pub fn spawn_maintenance(limits: Arc<RateLimits>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut minutes = 0u32;
+        loop {
+            tick.tick().await;
+            limits.retain_recent();
+            minutes += 1;
+            if minutes % (24 * 60) == 0 && limits.keyer.rotate().is_err() {
+                tracing::error!("could not rotate the rate-limit key secret");
+            }
+        }
+    });
+}
