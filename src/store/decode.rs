@@ -1,7 +1,7 @@
 //! Turning rows into model values, shared by both backends (the SQL differs, the columns don't).
 
 use super::StoreError;
-use super::model::{StoredMessage, StoredTip, TableCounts};
+use super::model::{Fact, StoredMessage, StoredTip, TableCounts};
 use crate::domain::{Author, Category, Region, School, Status};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -95,5 +95,24 @@ where
         tips: row.try_get(2)?,
         messages: row.try_get(3)?,
         tip_facts: row.try_get(4)?,
+    })
+}
+
+pub fn fact<'r, R>(row: &'r R) -> Result<Fact, StoreError>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(Fact {
+        tip_id: get(row, "tip_id")?,
+        month: get(row, "month")?,
+        region_id: get(row, "region_id")?,
+        school_id: get(row, "school_id")?,
+        category: get(row, "category")?,
+        channel: get(row, "channel")?,
+        urgent: get(row, "urgent")?,
     })
 }

@@ -13,7 +13,7 @@ pub mod sqlite;
 pub mod writer;
 
 pub use model::{
-    ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
+    Fact, ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
 };
 pub use writer::TipWriter;
 
@@ -160,6 +160,11 @@ impl Store {
     /// The KEK ids that wrap stored data keys: each must be in the keyring.
     pub async fn kek_ids_in_use(&self) -> Result<Vec<String>, StoreError> {
         dispatch!(self, s => s.kek_ids_in_use().await)
+    }
+
+    /// Every statistics fact (for copying and checks; reports read aggregates).
+    pub async fn facts(&self) -> Result<Vec<Fact>, StoreError> {
+        dispatch!(self, s => s.facts().await)
     }
 
     /// Row counts per table, for health checks, copying and tests.

@@ -71,3 +71,15 @@ pub struct TableCounts {
     pub messages: i64,
     pub tip_facts: i64,
 }
+
+/// A content-free statistics fact, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub tip_id: String,
+    pub month: String,
+    pub region_id: Option<i64>,
+    pub school_id: Option<i64>,
+    pub category: String,
+    pub channel: String,
+    pub urgent: bool,
+}

@@ -6,7 +6,7 @@
 //! are retried a few times, then surface as `Busy` (503 + Retry-After), never as a lost tip.
 
 use super::model::{
-    ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
+    Fact, ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
 };
 use super::{StoreError, decode};
 use crate::domain::{Region, School};
@@ -46,6 +46,8 @@ const UPDATE_SCHOOL: &str = "UPDATE schools SET name = $1, level = $2, region_id
     sample = $4, active = TRUE WHERE code = $5";
 const RETIRE_SAMPLE_SCHOOLS: &str = "UPDATE schools SET active = FALSE WHERE sample AND active";
 const SELECT_KEK_IDS: &str = "SELECT DISTINCT kek_id FROM tips";
+const SELECT_FACTS: &str = "SELECT tip_id, month, region_id, school_id, category, channel, \
+    urgent FROM tip_facts ORDER BY month, tip_id";
 const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM schools), \
     (SELECT COUNT(*) FROM tips), (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM tip_facts)";
 
@@ -227,6 +229,11 @@ impl PgStore {
     pub async fn kek_ids_in_use(&self) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(SELECT_KEK_IDS).fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    pub async fn facts(&self) -> Result<Vec<Fact>, StoreError> {
+        let rows = sqlx::query(SELECT_FACTS).fetch_all(&self.pool).await?;
+        rows.iter().map(decode::fact).collect()
     }
 
     pub async fn counts(&self) -> Result<TableCounts, StoreError> {

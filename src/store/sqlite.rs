@@ -6,7 +6,7 @@
 //! `trusted_schema=OFF` so a tampered schema cannot run functions. Readers have their own pool.
 
 use super::model::{
-    ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
+    Fact, ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
 };
 use super::{StoreError, decode};
 use crate::domain::{Region, School};
@@ -44,6 +44,8 @@ const UPDATE_SCHOOL: &str = "UPDATE schools SET name = ?, level = ?, region_id =
     active = 1 WHERE code = ?";
 const RETIRE_SAMPLE_SCHOOLS: &str = "UPDATE schools SET active = 0 WHERE sample = 1 AND active = 1";
 const SELECT_KEK_IDS: &str = "SELECT DISTINCT kek_id FROM tips";
+const SELECT_FACTS: &str = "SELECT tip_id, month, region_id, school_id, category, channel, \
+    urgent FROM tip_facts ORDER BY month, tip_id";
 const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM schools), \
     (SELECT COUNT(*) FROM tips), (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM tip_facts)";
 
@@ -230,6 +232,11 @@ impl SqliteStore {
     pub async fn kek_ids_in_use(&self) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(SELECT_KEK_IDS).fetch_all(&self.reader).await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    pub async fn facts(&self) -> Result<Vec<Fact>, StoreError> {
+        let rows = sqlx::query(SELECT_FACTS).fetch_all(&self.reader).await?;
+        rows.iter().map(decode::fact).collect()
     }
 
     pub async fn counts(&self) -> Result<TableCounts, StoreError> {
