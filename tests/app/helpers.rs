@@ -124,6 +124,10 @@ pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
         ..Config::default()
     };
     config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+    // Generous per-client limits: most tests send many requests from one address. The
+    // rate-limit tests set their own.
+    config.limits.submit_burst = 10_000;
+    config.limits.followup_burst = 10_000;
     config
 }
 
