@@ -153,6 +153,15 @@ impl AppError {
         self.finish(page.respond())
     }
 
+    /// An error page in Vietnamese with the English below, for layers that cannot know the
+    /// visitor's language.
+    pub fn into_bilingual_html(self) -> Response {
+        self.log();
+        let mut page = crate::web::pages::ErrorPage::new(Lang::Vi, self.status(), self.message(Lang::Vi));
+        page.english = Some(self.message(Lang::En));
+        self.finish(page.respond())
+    }
+
     fn finish(&self, mut response: Response) -> Response {
         *response.status_mut() = self.status();
         if let Some(secs) = self.retry_after()

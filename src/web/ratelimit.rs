@@ -132,7 +132,7 @@ pub fn json_rejection(err: GovernorError) -> Response<Body> {
 /// Turns a limiter's refusal into our HTML page. The layer does not know the page's language,
 /// so the page is bilingual.
 pub fn html_rejection(err: GovernorError) -> Response<Body> {
-    to_app_error(err).into_html(crate::domain::Lang::Vi)
+    to_app_error(err).into_bilingual_html()
 }
 
 fn to_app_error(err: GovernorError) -> AppError {

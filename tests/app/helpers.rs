@@ -190,6 +190,22 @@ impl TestApp {
         TestResponse::read(response).await
     }
 
+    /// Runs raw SQL against the test's database, behind the application's back.
+    pub async fn exec_raw(&self, sql: &str) {
+        use sqlx::Connection;
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+                sqlx::Executor::execute(&mut conn, sql).await.unwrap();
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+                sqlx::Executor::execute(&mut conn, sql).await.unwrap();
+            }
+        }
+    }
+
     pub async fn get(&self, uri: &str) -> TestResponse {
         self.send(Request::get(uri).body(Body::empty()).unwrap()).await
     }
