@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "tipline", version, about = "Anonymous tip line for school drug prevention")]
+#[command(
+    name = "tipline",
+    version,
+    about = "Anonymous tip line for school drug prevention"
+)]
 pub struct Cli {
     /// Configuration file (default: ./tipline.toml when it exists).
     #[arg(long, global = true, value_name = "FILE")]

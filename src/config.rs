@@ -98,7 +98,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("bind", &self.bind)
-            .field("database_url", &crate::store::redact_url(&self.database_url))
+            .field(
+                "database_url",
+                &crate::store::redact_url(&self.database_url),
+            )
             .field("keys_dir", &self.keys_dir)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("tls", &self.tls)
@@ -131,9 +134,9 @@ impl Config {
     /// `TIPLINE_KEYS_DIR`, `TIPLINE_TRUSTED_PROXIES` (comma-separated), `TIPLINE_TLS`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
         if let Some(bind) = var("TIPLINE_BIND") {
-            self.bind = bind
-                .parse()
-                .with_context(|| format!("TIPLINE_BIND={bind:?} is not an address like 127.0.0.1:8080"))?;
+            self.bind = bind.parse().with_context(|| {
+                format!("TIPLINE_BIND={bind:?} is not an address like 127.0.0.1:8080")
+            })?;
         }
         if let Some(file) = var("TIPLINE_DATABASE_URL_FILE") {
             self.database_url = std::fs::read_to_string(&file)
@@ -195,7 +198,6 @@ impl Config {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,7 +218,11 @@ mod tests {
     fn unknown_keys_and_bad_values_are_refused() {
         assert!(toml::from_str::<Config>("bindd = 1").is_err());
         let mut config = Config::default();
-        assert!(config.apply_env(|k| (k == "TIPLINE_BIND").then(|| "nope".into())).is_err());
+        assert!(
+            config
+                .apply_env(|k| (k == "TIPLINE_BIND").then(|| "nope".into()))
+                .is_err()
+        );
         config.trusted_proxies = vec!["10.0.0.0/99".into()];
         assert!(config.validate().is_err());
     }

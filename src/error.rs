@@ -157,7 +157,8 @@ impl AppError {
     /// visitor's language.
     pub fn into_bilingual_html(self) -> Response {
         self.log();
-        let mut page = crate::web::pages::ErrorPage::new(Lang::Vi, self.status(), self.message(Lang::Vi));
+        let mut page =
+            crate::web::pages::ErrorPage::new(Lang::Vi, self.status(), self.message(Lang::Vi));
         page.english = Some(self.message(Lang::En));
         self.finish(page.respond())
     }
@@ -213,5 +214,7 @@ tokio::task_local! {
 
 /// The current request's id, or "-" outside a request.
 pub fn current_request_id() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| "-".into())
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "-".into())
 }

@@ -54,10 +54,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(KeysCommand::Generate) => {
             let dir = &config.keys_dir;
             let has_keys = std::fs::read_dir(dir)
-                .map(|mut d| d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".key"))))
+                .map(|mut d| {
+                    d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".key")))
+                })
                 .unwrap_or(false);
             if has_keys {
-                anyhow::bail!("{} already holds keys; refusing to overwrite them", dir.display());
+                anyhow::bail!(
+                    "{} already holds keys; refusing to overwrite them",
+                    dir.display()
+                );
             }
             let id = crypto::Keyring::generate(dir)
                 .with_context(|| format!("creating keys in {}", dir.display()))?;
@@ -82,12 +87,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schools(SchoolsCommand::Import { file, keep_samples }) => {
             let keyring = startup::load_keyring(&config)?;
             let store = startup::open_store(&config, &keyring).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let regions = store.regions().await?;
-            let schools = store::seed::parse_schools(&bytes, false, |id| {
-                regions.iter().any(|r| r.id == id)
-            })
-            .with_context(|| format!("in {}", file.display()))?;
+            let schools =
+                store::seed::parse_schools(&bytes, false, |id| regions.iter().any(|r| r.id == id))
+                    .with_context(|| format!("in {}", file.display()))?;
             let summary = store.import_schools(&schools, !keep_samples).await?;
             println!(
                 "imported {}: {} new, {} updated, {} sample schools hidden",

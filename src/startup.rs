@@ -29,8 +29,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Loads keys, creating them on first start, with a warning nobody can miss.
 pub fn load_keyring(config: &Config) -> anyhow::Result<Arc<Keyring>> {
-    let (keyring, generated) = Keyring::load_or_generate(&config.keys_dir)
-        .with_context(|| format!("loading keys from {} (TIPLINE_KEYS_DIR)", config.keys_dir.display()))?;
+    let (keyring, generated) = Keyring::load_or_generate(&config.keys_dir).with_context(|| {
+        format!(
+            "loading keys from {} (TIPLINE_KEYS_DIR)",
+            config.keys_dir.display()
+        )
+    })?;
     if generated {
         let banner = format!(
             "\n==================================================================\n\
@@ -57,7 +61,10 @@ pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<St
                 crate::store::redact_url(&config.database_url)
             )
         })?;
-    store.migrate().await.context("applying database migrations")?;
+    store
+        .migrate()
+        .await
+        .context("applying database migrations")?;
     let regions = seed::shipped_regions().context("reading the shipped regions")?;
     let schools = seed::sample_schools().context("reading the shipped sample schools")?;
     if store.seed_directory_if_empty(&regions, &schools).await? {
@@ -186,10 +193,12 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         // The peer address goes into the request for the rate limiter only; it is never logged.
-        let service = router.clone().map_request(move |mut req: axum::http::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req
-        });
+        let service = router
+            .clone()
+            .map_request(move |mut req: axum::http::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)

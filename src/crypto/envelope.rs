@@ -120,7 +120,13 @@ fn seal_raw(key: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoE
     let nonce_bytes = random::bytes::<NONCE_LEN>()?;
     let nonce = Nonce::from(nonce_bytes);
     let ct = cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad })
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .map_err(|_| CryptoError::Seal)?;
     let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
     out.extend_from_slice(&nonce_bytes);
@@ -155,7 +161,12 @@ fn aad(label: &str, parts: &[&[u8]]) -> Vec<u8> {
 fn field_aad(table: &str, record_id: &str, field: &str) -> Vec<u8> {
     aad(
         "tipline/field",
-        &[&[FIELD_VERSION], table.as_bytes(), record_id.as_bytes(), field.as_bytes()],
+        &[
+            &[FIELD_VERSION],
+            table.as_bytes(),
+            record_id.as_bytes(),
+            field.as_bytes(),
+        ],
     )
 }
 
@@ -172,7 +183,9 @@ mod tests {
 
     fn keyring() -> (tempfile::TempDir, Keyring) {
         let dir = tempfile::tempdir().unwrap();
-        let ring = Keyring::load_or_generate(&dir.path().join("keys")).unwrap().0;
+        let ring = Keyring::load_or_generate(&dir.path().join("keys"))
+            .unwrap()
+            .0;
         (dir, ring)
     }
 
@@ -183,7 +196,10 @@ mod tests {
         let sealed = dek.seal("tips", "t1", "content", b"canary text").unwrap();
         let wrapped = ring.wrap(&dek, "t1").unwrap();
         let dek2 = ring.unwrap(&wrapped.blob, "t1").unwrap();
-        assert_eq!(&dek2.open("tips", "t1", "content", &sealed).unwrap()[..], b"canary text");
+        assert_eq!(
+            &dek2.open("tips", "t1", "content", &sealed).unwrap()[..],
+            b"canary text"
+        );
         assert!(!sealed.windows(6).any(|w| w == b"canary"));
     }
 

@@ -124,7 +124,10 @@ impl Keyring {
         for entry in fs::read_dir(dir).map_err(io)? {
             let entry = entry.map_err(io)?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(id) = name.strip_prefix("kek-").and_then(|n| n.strip_suffix(".key")) {
+            if let Some(id) = name
+                .strip_prefix("kek-")
+                .and_then(|n| n.strip_suffix(".key"))
+            {
                 let path = entry.path();
                 let id = KeyId::parse(id).ok_or_else(|| KeyringError::Malformed(path.clone()))?;
                 keks.insert(id, read_key(&path)?);
@@ -165,7 +168,10 @@ impl Keyring {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
         let id = add_kek(dir)?;
         write_secret_file(&dir.join(PRIMARY_FILE), id.to_string().as_bytes())?;
-        write_secret_file(&dir.join(PEPPER_FILE), hex::encode(random::bytes::<32>()?).as_bytes())?;
+        write_secret_file(
+            &dir.join(PEPPER_FILE),
+            hex::encode(random::bytes::<32>()?).as_bytes(),
+        )?;
         fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
         Ok(id)
     }

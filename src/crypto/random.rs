@@ -27,7 +27,12 @@ pub fn digits(count: usize) -> Result<Vec<u8>, RandomError> {
     let mut pool = [0u8; 64];
     while out.len() < count {
         fill(&mut pool)?;
-        out.extend(pool.iter().filter(|&&b| b < 250).map(|&b| b % 10).take(count - out.len()));
+        out.extend(
+            pool.iter()
+                .filter(|&&b| b < 250)
+                .map(|&b| b % 10)
+                .take(count - out.len()),
+        );
     }
     pool.fill(0);
     Ok(out)

@@ -108,7 +108,10 @@ impl Directory {
             .filter(|r| r.parent_id.is_some_and(|p| roots.contains(&p)))
             .collect();
         if children.is_empty() {
-            self.regions.iter().filter(|r| r.parent_id.is_none()).collect()
+            self.regions
+                .iter()
+                .filter(|r| r.parent_id.is_none())
+                .collect()
         } else {
             children
         }
@@ -147,13 +150,22 @@ mod tests {
     #[test]
     fn is_within_walks_up_the_tree_and_survives_cycles() {
         let dir = Directory::new(
-            vec![region(1, None), region(2, Some(1)), region(3, Some(2)), region(8, Some(9)), region(9, Some(8))],
+            vec![
+                region(1, None),
+                region(2, Some(1)),
+                region(3, Some(2)),
+                region(8, Some(9)),
+                region(9, Some(8)),
+            ],
             vec![],
         );
         assert!(dir.is_within(3, 1));
         assert!(dir.is_within(3, 3));
         assert!(!dir.is_within(1, 3));
         assert!(!dir.is_within(8, 1));
-        assert_eq!(dir.districts().iter().map(|r| r.id).collect::<Vec<_>>(), vec![2]);
+        assert_eq!(
+            dir.districts().iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![2]
+        );
     }
 }

@@ -30,10 +30,9 @@ impl Category {
     pub fn name(self, lang: Lang) -> &'static str {
         use Category::*;
         match self {
-            SellingNearSchool => lang.pick(
-                "Bán ma túy gần trường học",
-                "Drug selling near a school",
-            ),
+            SellingNearSchool => {
+                lang.pick("Bán ma túy gần trường học", "Drug selling near a school")
+            }
             DrugUse => lang.pick(
                 "Sử dụng trái phép chất ma túy",
                 "Drug use (student, teacher or staff)",
@@ -150,7 +149,10 @@ impl TipFormError {
             CategoryMissing => lang.pick("Hãy chọn loại sự việc.", "Choose what the tip is about."),
             CategoryUnknown => lang.pick("Loại sự việc không hợp lệ.", "Unknown category."),
             SchoolUnknown => lang.pick("Không tìm thấy trường này.", "Unknown school."),
-            RegionUnknown => lang.pick("Không tìm thấy huyện/xã này.", "Unknown district or commune."),
+            RegionUnknown => lang.pick(
+                "Không tìm thấy huyện/xã này.",
+                "Unknown district or commune.",
+            ),
             SchoolNotInRegion => lang.pick(
                 "Trường đã chọn không thuộc địa bàn đã chọn.",
                 "The school is not in the chosen district.",
@@ -234,15 +236,16 @@ impl NewTip {
                 None
             }
         };
-        let location_hint =
-            match clean_optional(form.location_hint.as_deref().unwrap_or(""), MAX_LOCATION_CHARS)
-            {
-                Ok(hint) => hint,
-                Err(_) => {
-                    errors.push(TipFormError::LocationTooLong);
-                    None
-                }
-            };
+        let location_hint = match clean_optional(
+            form.location_hint.as_deref().unwrap_or(""),
+            MAX_LOCATION_CHARS,
+        ) {
+            Ok(hint) => hint,
+            Err(_) => {
+                errors.push(TipFormError::LocationTooLong);
+                None
+            }
+        };
         match (category, body) {
             (Some(category), Some(body)) if errors.is_empty() => Ok(NewTip {
                 category,

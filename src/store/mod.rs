@@ -61,9 +61,11 @@ fn is_busy(err: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => matches!(
             db.code().as_deref(),
             // SQLite: BUSY, LOCKED, BUSY_SNAPSHOT, BUSY_TIMEOUT
-            Some("5" | "6" | "517" | "773"
+            Some(
+                "5" | "6" | "517" | "773"
             // PostgreSQL: serialization failure, deadlock, too many connections, cannot connect now
-            | "40001" | "40P01" | "53300" | "57P03")
+            | "40001" | "40P01" | "53300" | "57P03"
+            )
         ),
         _ => false,
     }
@@ -88,8 +90,7 @@ macro_rules! dispatch {
 impl Store {
     /// Connects by URL scheme: `sqlite://…` or `postgres://…` (also `postgresql://`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        if url.starts_with("sqlite://") || url.starts_with("sqlite:") && !url.contains(":memory:")
-        {
+        if url.starts_with("sqlite://") || url.starts_with("sqlite:") && !url.contains(":memory:") {
             Ok(Store::Sqlite(sqlite::SqliteStore::connect(url).await?))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Store::Postgres(postgres::PgStore::connect(url).await?))
@@ -116,7 +117,10 @@ impl Store {
         dispatch!(self, s => s.insert_tips(tips).await)
     }
 
-    pub async fn tip_by_lookup_id(&self, lookup_id: &[u8]) -> Result<Option<StoredTip>, StoreError> {
+    pub async fn tip_by_lookup_id(
+        &self,
+        lookup_id: &[u8],
+    ) -> Result<Option<StoredTip>, StoreError> {
         dispatch!(self, s => s.tip_by_lookup_id(lookup_id).await)
     }
 

@@ -26,8 +26,7 @@ const INSERT_FACT: &str = "INSERT INTO tip_facts (tip_id, month, region_id, scho
     channel, urgent) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const SELECT_TIP_BY_LOOKUP_ID: &str =
     "SELECT id, wrapped_dek, content, status, category FROM tips WHERE lookup_id = $1";
-const SELECT_MESSAGES_FOR_TIP: &str =
-    "SELECT id, author, body FROM messages WHERE tip_id = $1";
+const SELECT_MESSAGES_FOR_TIP: &str = "SELECT id, author, body FROM messages WHERE tip_id = $1";
 const SELECT_TIP_EXISTS: &str = "SELECT 1 FROM tips WHERE id = $1 FOR KEY SHARE";
 const INSERT_MESSAGE: &str =
     "INSERT INTO messages (id, tip_id, author, body) VALUES ($1, $2, $3, $4)";
@@ -78,7 +77,9 @@ impl PgStore {
     /// sqlx takes a PostgreSQL advisory lock around migrations, so processes started together
     /// apply each migration exactly once.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -118,7 +119,10 @@ impl PgStore {
         .await
     }
 
-    pub async fn tip_by_lookup_id(&self, lookup_id: &[u8]) -> Result<Option<StoredTip>, StoreError> {
+    pub async fn tip_by_lookup_id(
+        &self,
+        lookup_id: &[u8],
+    ) -> Result<Option<StoredTip>, StoreError> {
         let row = sqlx::query(SELECT_TIP_BY_LOOKUP_ID)
             .bind(lookup_id)
             .fetch_optional(&self.pool)
@@ -176,7 +180,10 @@ impl PgStore {
             let mut tx = self.pool.begin().await?;
             // Two processes starting together must not both seed.
             sqlx::query(LOCK_REGIONS).execute(&mut *tx).await?;
-            let count: i64 = sqlx::query(COUNT_REGIONS).fetch_one(&mut *tx).await?.try_get(0)?;
+            let count: i64 = sqlx::query(COUNT_REGIONS)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
             if count > 0 {
                 return Ok(false);
             }

@@ -89,7 +89,11 @@ pub fn parse_schools(
         }
         let level = SchoolLevel::from_code(&row.level).ok_or_else(|| {
             let known: Vec<&str> = SchoolLevel::ALL.iter().map(|l| l.code()).collect();
-            fail(format!("unknown level {:?}; use one of {}", row.level, known.join(", ")))
+            fail(format!(
+                "unknown level {:?}; use one of {}",
+                row.level,
+                known.join(", ")
+            ))
         })?;
         if !region_exists(row.region_id) {
             return Err(fail(format!("unknown region_id {}", row.region_id)));
@@ -117,12 +121,19 @@ mod tests {
         let regions = shipped_regions().unwrap();
         let province = regions.iter().find(|r| r.parent_id.is_none()).unwrap();
         assert_eq!(province.name, "Tỉnh Sơn La");
-        let districts = regions.iter().filter(|r| r.parent_id == Some(province.id)).count();
+        let districts = regions
+            .iter()
+            .filter(|r| r.parent_id == Some(province.id))
+            .count();
         assert_eq!(districts, 12);
         let ids: Vec<i64> = regions.iter().map(|r| r.id).collect();
         let samples = sample_schools().unwrap();
         assert!(!samples.is_empty());
-        assert!(samples.iter().all(|s| s.sample && ids.contains(&s.region_id)));
+        assert!(
+            samples
+                .iter()
+                .all(|s| s.sample && ids.contains(&s.region_id))
+        );
     }
 
     #[test]

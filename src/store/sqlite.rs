@@ -27,8 +27,7 @@ const INSERT_FACT: &str = "INSERT INTO tip_facts (tip_id, month, region_id, scho
     channel, urgent) VALUES (?, ?, ?, ?, ?, ?, ?)";
 const SELECT_TIP_BY_LOOKUP_ID: &str =
     "SELECT id, wrapped_dek, content, status, category FROM tips WHERE lookup_id = ?";
-const SELECT_MESSAGES_FOR_TIP: &str =
-    "SELECT id, author, body FROM messages WHERE tip_id = ?";
+const SELECT_MESSAGES_FOR_TIP: &str = "SELECT id, author, body FROM messages WHERE tip_id = ?";
 const SELECT_TIP_EXISTS: &str = "SELECT 1 FROM tips WHERE id = ?";
 const INSERT_MESSAGE: &str = "INSERT INTO messages (id, tip_id, author, body) VALUES (?, ?, ?, ?)";
 const SELECT_REGIONS: &str = "SELECT id, name, parent_id, border_area FROM regions ORDER BY id";
@@ -90,7 +89,9 @@ impl SqliteStore {
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.writer).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.writer)
+            .await?;
         Ok(())
     }
 
@@ -133,7 +134,10 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub async fn tip_by_lookup_id(&self, lookup_id: &[u8]) -> Result<Option<StoredTip>, StoreError> {
+    pub async fn tip_by_lookup_id(
+        &self,
+        lookup_id: &[u8],
+    ) -> Result<Option<StoredTip>, StoreError> {
         let row = sqlx::query(SELECT_TIP_BY_LOOKUP_ID)
             .bind(lookup_id)
             .fetch_optional(&self.reader)
@@ -185,7 +189,10 @@ impl SqliteStore {
         schools: &[NewSchool],
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let count: i64 = sqlx::query(COUNT_REGIONS).fetch_one(&mut *tx).await?.try_get(0)?;
+        let count: i64 = sqlx::query(COUNT_REGIONS)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
         if count > 0 {
             return Ok(false);
         }

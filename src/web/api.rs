@@ -43,7 +43,11 @@ pub async fn schools(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let filter = query.as_deref().unwrap_or("").split('&').find_map(|p| p.strip_prefix("region_id="));
+    let filter = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("region_id="));
     let dir = state.directory();
     let schools: Vec<&School> = match filter {
         Some(raw) => {
@@ -80,7 +84,11 @@ pub async fn submit_tip(
             .collect(),
     })?;
     let receipt = intake::submit(&state, tip).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "receipt": receipt.grouped() }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "receipt": receipt.grouped() })),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

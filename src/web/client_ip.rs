@@ -33,11 +33,15 @@ impl IpBlock {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -155,7 +159,10 @@ mod tests {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
         let trusted = [IpBlock::parse("10.0.0.0/8").unwrap()];
         let headers = xff("6.6.6.6, 203.0.113.7, 10.0.0.2");
-        assert_eq!(client_ip(proxy, &headers, &trusted), "203.0.113.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(proxy, &headers, &trusted),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]
@@ -192,7 +199,11 @@ mod tests {
         let block = IpBlock::parse("192.168.0.0/16").unwrap();
         assert!(block.contains("192.168.44.1".parse().unwrap()));
         assert!(!block.contains("192.169.0.1".parse().unwrap()));
-        assert!(IpBlock::parse("::/0").unwrap().contains("2001:db8::1".parse().unwrap()));
+        assert!(
+            IpBlock::parse("::/0")
+                .unwrap()
+                .contains("2001:db8::1".parse().unwrap())
+        );
         assert!(IpBlock::parse("1.2.3.4/33").is_none());
     }
 }

@@ -127,7 +127,10 @@ pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             return Err(AppError::TooLarge);
         }
         for part in pair.splitn(2, |&b| b == b'=') {
-            let unplussed: Vec<u8> = part.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+            let unplussed: Vec<u8> = part
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect();
             if percent_encoding::percent_decode(&unplussed)
                 .decode_utf8()
                 .is_err()
@@ -138,4 +141,3 @@ pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     }
     serde_urlencoded::from_bytes(bytes).map_err(|_| malformed("The form could not be read."))
 }
-

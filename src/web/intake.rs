@@ -4,8 +4,8 @@
 
 use super::state::AppState;
 use crate::crypto::{Dek, random};
-use crate::domain::{Author, Category, Lang, NewMessage, NewTip, Receipt, Status};
 use crate::domain::receipt::RECEIPT_DIGITS;
+use crate::domain::{Author, Category, Lang, NewMessage, NewTip, Receipt, Status};
 use crate::error::AppError;
 use crate::store::{SealedMessage, SealedTip, StoreError, StoredTip};
 use serde::{Deserialize, Serialize};
@@ -113,7 +113,11 @@ async fn find(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<StoredT
 }
 
 /// Opens a tip and its messages for the holder of its receipt.
-pub async fn follow_up(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<TipView, AppError> {
+pub async fn follow_up(
+    state: &AppState,
+    receipt: &Receipt,
+    lang: Lang,
+) -> Result<TipView, AppError> {
     let tip = find(state, receipt, lang).await?;
     let dek = state.keyring.unwrap(&tip.wrapped_dek, &tip.id)?;
     let content: TipContent = open_json(&dek, TIPS, &tip.id, CONTENT, &tip.content)?;
@@ -186,7 +190,12 @@ fn local_date(state: &AppState, unix: i64) -> String {
     let at = OffsetDateTime::from_unix_timestamp(unix)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
         .to_offset(state.config.utc_offset());
-    format!("{:04}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day()
+    )
 }
 
 /// Whether the receipt opens a tip (for the receipt confirmation step).

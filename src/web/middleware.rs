@@ -1,8 +1,8 @@
 //! Cross-cutting layers: request ids and logging, security headers, and error bodies for the
 //! bare statuses that tower layers produce.
 
-use super::state::AppState;
 use super::extract::lang_of;
+use super::state::AppState;
 use crate::error::{AppError, REQUEST_ID};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -60,8 +60,16 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     set(headers, header::REFERRER_POLICY, "no-referrer");
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
-    set(headers, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set(headers, HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
     set(
         headers,
         HeaderName::from_static("permissions-policy"),
@@ -71,7 +79,11 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     // is evidence that someone visited a tip line.
     set(headers, header::CACHE_CONTROL, "no-store");
     if state.config.tls {
-        set(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+        set(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        );
     }
     headers.remove(header::SERVER);
     response
@@ -95,14 +107,22 @@ pub async fn error_bodies(req: Request, next: Next) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
         StatusCode::NOT_FOUND => not_found(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType {
-            expected: if api { "application/json" } else { "application/x-www-form-urlencoded" },
+            expected: if api {
+                "application/json"
+            } else {
+                "application/x-www-form-urlencoded"
+            },
         },
         other => AppError::BadRequest {
             code: "bad_request",
             message: other.canonical_reason().unwrap_or("Bad request").into(),
         },
     };
-    let mut fresh = if api { err.into_response() } else { err.into_html(lang) };
+    let mut fresh = if api {
+        err.into_response()
+    } else {
+        err.into_html(lang)
+    };
     // Keep what the inner layer decided (e.g. `Allow` on 405), but our status and body.
     for (name, value) in response.headers() {
         if !fresh.headers().contains_key(name) {

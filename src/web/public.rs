@@ -5,8 +5,7 @@
 use super::extract::{HtmlForm, PageLang};
 use super::intake;
 use super::pages::{
-    Chrome, ConfirmedPage, FollowupPage, FormPage, FormValues, MessageLine, ReceiptPage,
-    StatusPage,
+    Chrome, ConfirmedPage, FollowupPage, FormPage, FormValues, MessageLine, ReceiptPage, StatusPage,
 };
 use super::state::AppState;
 use crate::domain::{Author, Channel, Directory, Lang, NewMessage, NewTip, TipForm};
@@ -54,7 +53,12 @@ impl TipFormHtml {
     }
 }
 
-fn form_page(lang: Lang, dir: &Directory, form: FormValues, errors: Vec<FieldError>) -> FormPage<'_> {
+fn form_page(
+    lang: Lang,
+    dir: &Directory,
+    form: FormValues,
+    errors: Vec<FieldError>,
+) -> FormPage<'_> {
     let schools = form
         .region_id
         .filter(|&r| dir.region(r).is_some())
@@ -112,7 +116,9 @@ pub async fn submit(
         }
     };
     let urgent = tip.urgent;
-    let receipt = intake::submit(&state, tip).await.map_err(|e| e.into_html(lang))?;
+    let receipt = intake::submit(&state, tip)
+        .await
+        .map_err(|e| e.into_html(lang))?;
     Ok(ReceiptPage {
         c: Chrome::without_nav(lang),
         groups: receipt.groups().iter().map(|g| g.to_string()).collect(),
@@ -142,8 +148,15 @@ pub async fn confirm(
     let receipt = intake::parse_receipt(&form.receipt, lang).map_err(html)?;
     // Only a real tip's receipt is confirmed or shown again.
     intake::exists(&state, &receipt, lang).await.map_err(html)?;
-    let typed: String = form.last_digits.chars().filter(char::is_ascii_digit).collect();
-    let digits_match: bool = typed.as_bytes().ct_eq(receipt.last_group().as_bytes()).into();
+    let typed: String = form
+        .last_digits
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let digits_match: bool = typed
+        .as_bytes()
+        .ct_eq(receipt.last_group().as_bytes())
+        .into();
     if digits_match && !form.saved.is_empty() {
         return Ok(ConfirmedPage {
             c: Chrome::new(lang, None),
@@ -226,7 +239,8 @@ async fn status_page(
     errors: Vec<FieldError>,
     sent: bool,
 ) -> PageResult {
-    let receipt = intake::parse_receipt(typed_receipt, lang).map_err(|e| followup_error(lang, e))?;
+    let receipt =
+        intake::parse_receipt(typed_receipt, lang).map_err(|e| followup_error(lang, e))?;
     let view = intake::follow_up(state, &receipt, lang)
         .await
         .map_err(|e| followup_error(lang, e))?;

@@ -140,9 +140,9 @@ fn to_app_error(err: GovernorError) -> AppError {
         GovernorError::TooManyRequests { wait_time, .. } => AppError::TooManyRequests {
             retry_after: wait_time.max(1),
         },
-        GovernorError::UnableToExtractKey => {
-            AppError::Internal(anyhow::anyhow!("no peer address on the request (ConnectInfo missing)"))
-        }
+        GovernorError::UnableToExtractKey => AppError::Internal(anyhow::anyhow!(
+            "no peer address on the request (ConnectInfo missing)"
+        )),
         GovernorError::Other { code, .. } => {
             AppError::Internal(anyhow::anyhow!("rate limiter error {code}"))
         }
@@ -158,7 +158,7 @@ pub fn spawn_maintenance(limits: Arc<RateLimits>) {
             tick.tick().await;
             limits.retain_recent();
             minutes += 1;
-            if minutes % (24 * 60) == 0 && limits.keyer.rotate().is_err() {
+            if minutes.is_multiple_of(24 * 60) && limits.keyer.rotate().is_err() {
                 tracing::error!("could not rotate the rate-limit key secret");
             }
         }

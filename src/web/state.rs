@@ -38,7 +38,10 @@ impl AppState {
         keyring: Arc<Keyring>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        let limits = Arc::new(RateLimits::new(&config.limits, config.trusted_proxy_blocks())?);
+        let limits = Arc::new(RateLimits::new(
+            &config.limits,
+            config.trusted_proxy_blocks(),
+        )?);
         let writer = TipWriter::spawn(
             store.clone(),
             config.limits.write_queue,

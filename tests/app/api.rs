@@ -1,6 +1,5 @@
 //! The JSON API contract (issue: walking skeleton) and bad input, on both databases.
 
-use crate::helpers::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::json;
@@ -18,55 +17,75 @@ const CATEGORY_CODES: [&str; 8] = [
 
 fn is_receipt_format(receipt: &str) -> bool {
     let groups: Vec<&str> = receipt.split(' ').collect();
-    groups.len() == 5 && groups.iter().all(|g| g.len() == 5 && g.bytes().all(|b| b.is_ascii_digit()))
+    groups.len() == 5
+        && groups
+            .iter()
+            .all(|g| g.len() == 5 && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
-crate::on_both!(health_categories_regions_and_schools_follow_the_contract, |app| {
-    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+crate::on_both!(
+    health_categories_regions_and_schools_follow_the_contract,
+    |app| {
+        assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
 
-    let res = app.get("/api/v1/categories").await;
-    assert_eq!(res.status, StatusCode::OK);
-    let codes: Vec<String> = res.json()["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            assert!(!c["name"].as_str().unwrap().is_empty());
-            c["code"].as_str().unwrap().to_owned()
-        })
-        .collect();
-    assert_eq!(codes, CATEGORY_CODES);
-    let en = app.get("/api/v1/categories?lang=en").await.json();
-    assert_eq!(en["categories"][1]["name"], "Drug use (student, teacher or staff)");
+        let res = app.get("/api/v1/categories").await;
+        assert_eq!(res.status, StatusCode::OK);
+        let codes: Vec<String> = res.json()["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                assert!(!c["name"].as_str().unwrap().is_empty());
+                c["code"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(codes, CATEGORY_CODES);
+        let en = app.get("/api/v1/categories?lang=en").await.json();
+        assert_eq!(
+            en["categories"][1]["name"],
+            "Drug use (student, teacher or staff)"
+        );
 
-    let regions = app.get("/api/v1/regions").await.json();
-    let regions = regions["regions"].as_array().unwrap().clone();
-    let province = regions.iter().find(|r| r["parent_id"].is_null()).unwrap();
-    let districts: Vec<_> = regions
-        .iter()
-        .filter(|r| r["parent_id"] == province["id"])
-        .collect();
-    assert_eq!(districts.len(), 12, "Sơn La has 12 district-level units");
-    assert!(districts.iter().any(|d| d["name"] == "Huyện Sốp Cộp" && d["border_area"] == true));
-    assert!(districts.iter().any(|d| d["name"] == "Thành phố Sơn La" && d["border_area"] == false));
+        let regions = app.get("/api/v1/regions").await.json();
+        let regions = regions["regions"].as_array().unwrap().clone();
+        let province = regions.iter().find(|r| r["parent_id"].is_null()).unwrap();
+        let districts: Vec<_> = regions
+            .iter()
+            .filter(|r| r["parent_id"] == province["id"])
+            .collect();
+        assert_eq!(districts.len(), 12, "Sơn La has 12 district-level units");
+        assert!(
+            districts
+                .iter()
+                .any(|d| d["name"] == "Huyện Sốp Cộp" && d["border_area"] == true)
+        );
+        assert!(
+            districts
+                .iter()
+                .any(|d| d["name"] == "Thành phố Sơn La" && d["border_area"] == false)
+        );
 
-    let schools = app.get("/api/v1/schools").await.json();
-    let schools = schools["schools"].as_array().unwrap().clone();
-    assert!(!schools.is_empty());
-    for school in &schools {
-        for field in ["id", "name", "level", "region_id"] {
-            assert!(!school[field].is_null(), "{field} missing in {school}");
+        let schools = app.get("/api/v1/schools").await.json();
+        let schools = schools["schools"].as_array().unwrap().clone();
+        assert!(!schools.is_empty());
+        for school in &schools {
+            for field in ["id", "name", "level", "region_id"] {
+                assert!(!school[field].is_null(), "{field} missing in {school}");
+            }
+            assert!(
+                school["name"].as_str().unwrap().contains("MẪU"),
+                "sample list is marked"
+            );
         }
-        assert!(school["name"].as_str().unwrap().contains("MẪU"), "sample list is marked");
+        let one_district = app.get("/api/v1/schools?region_id=127").await.json();
+        let filtered = one_district["schools"].as_array().unwrap();
+        assert!(!filtered.is_empty() && filtered.len() < schools.len());
+        assert!(filtered.iter().all(|s| s["region_id"] == 127));
+        let bad = app.get("/api/v1/schools?region_id=abc").await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert_eq!(bad.error_code(), "bad_region_id");
     }
-    let one_district = app.get("/api/v1/schools?region_id=127").await.json();
-    let filtered = one_district["schools"].as_array().unwrap();
-    assert!(!filtered.is_empty() && filtered.len() < schools.len());
-    assert!(filtered.iter().all(|s| s["region_id"] == 127));
-    let bad = app.get("/api/v1/schools?region_id=abc").await;
-    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert_eq!(bad.error_code(), "bad_region_id");
-});
+);
 
 crate::on_both!(a_tip_is_submitted_followed_up_and_answered, |app| {
     let schools = app.get("/api/v1/schools").await.json();
@@ -88,7 +107,9 @@ crate::on_both!(a_tip_is_submitted_followed_up_and_answered, |app| {
     let receipt = res.json()["receipt"].as_str().unwrap().to_owned();
     assert!(is_receipt_format(&receipt), "{receipt}");
 
-    let res = app.post_json("/api/v1/followup", json!({ "receipt": receipt })).await;
+    let res = app
+        .post_json("/api/v1/followup", json!({ "receipt": receipt }))
+        .await;
     assert_eq!(res.status, StatusCode::OK);
     let body = res.json();
     assert_eq!(body["status"], "new");
@@ -97,11 +118,17 @@ crate::on_both!(a_tip_is_submitted_followed_up_and_answered, |app| {
     // Dashes and no spaces work as well as the grouped form.
     let dashed = receipt.replace(' ', "-");
     let res = app
-        .post_json("/api/v1/followup/messages", json!({ "receipt": dashed, "body": "Thêm: xe máy biển 26" }))
+        .post_json(
+            "/api/v1/followup/messages",
+            json!({ "receipt": dashed, "body": "Thêm: xe máy biển 26" }),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let res = app
-        .post_json("/api/v1/followup", json!({ "receipt": receipt.replace(' ', "") }))
+        .post_json(
+            "/api/v1/followup",
+            json!({ "receipt": receipt.replace(' ', "") }),
+        )
         .await;
     let messages = res.json()["messages"].as_array().unwrap().clone();
     assert_eq!(messages.len(), 1);
@@ -115,18 +142,32 @@ crate::on_both!(a_tip_is_submitted_followed_up_and_answered, |app| {
     let fact = &facts[0];
     assert_eq!(fact.category, "selling_near_school");
     assert_eq!(fact.school_id, school["id"].as_i64());
-    assert_eq!(fact.region_id, school["region_id"].as_i64(), "region comes from the school");
+    assert_eq!(
+        fact.region_id,
+        school["region_id"].as_i64(),
+        "region comes from the school"
+    );
     assert_eq!(fact.channel, "web");
     assert!(fact.urgent);
-    assert_eq!(fact.month.len(), 7, "a month, never an instant: {}", fact.month);
+    assert_eq!(
+        fact.month.len(),
+        7,
+        "a month, never an instant: {}",
+        fact.month
+    );
 });
 
 crate::on_both!(unknown_and_malformed_receipts_get_the_same_404, |app| {
     app.submit_tip("một tin có thật").await;
     let unknown = app
-        .post_json("/api/v1/followup", json!({ "receipt": "12345 12345 12345 12345 12345" }))
+        .post_json(
+            "/api/v1/followup",
+            json!({ "receipt": "12345 12345 12345 12345 12345" }),
+        )
         .await;
-    let malformed = app.post_json("/api/v1/followup", json!({ "receipt": "abc" })).await;
+    let malformed = app
+        .post_json("/api/v1/followup", json!({ "receipt": "abc" }))
+        .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.error_code(), "receipt_not_found");
     assert_eq!(unknown.text, malformed.text, "R3: same response shape");
@@ -141,62 +182,134 @@ crate::on_both!(unknown_and_malformed_receipts_get_the_same_404, |app| {
     assert_eq!(app.store().counts().await.unwrap().messages, 0);
 });
 
-crate::on_both!(bad_tips_are_refused_with_clear_errors_and_change_nothing, |app| {
-    let cases = [
-        (json!({ "body": "không có loại" }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_tip"),
-        (json!({ "category": "drug_use" }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_tip"),
-        (json!({ "category": "drug_use", "body": "   \n " }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_tip"),
-        (json!({ "category": "weapons", "body": "x" }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_tip"),
-        (json!({ "category": "drug_use", "body": "x", "school_id": 999_999 }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_tip"),
-        (json!({ "category": "drug_use", "body": "x", "region_id": 5 }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_tip"),
-        // A school outside the chosen district.
-        (json!({ "category": "drug_use", "body": "x", "school_id": 1, "region_id": 128 }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_tip"),
-        (json!({ "category": "drug_use", "body": "x".repeat(5_001) }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_tip"),
-        (json!({ "category": "drug_use", "body": "x", "location_hint": "y".repeat(301) }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_tip"),
-        (json!({ "category": "drug_use", "body": 5 }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_json_fields"),
-        (json!({ "category": "drug_use", "body": "x", "name": "Nguyễn Văn A" }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_json_fields"),
-        (json!(["not", "an", "object"]), StatusCode::UNPROCESSABLE_ENTITY, "invalid_json_fields"),
-    ];
-    for (body, status, code) in cases {
-        let res = app.post_json("/api/v1/tips", body.clone()).await;
-        assert_eq!(res.status, status, "{body} → {}", res.text);
-        assert_eq!(res.error_code(), code, "{body}");
-    }
-    let fields = app.post_json("/api/v1/tips", json!({ "category": "x" })).await.json();
-    let named: Vec<&str> = fields["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(named, ["category", "body"], "every problem is reported at once");
-
-    let raw = |content_type: &'static str, body: Vec<u8>| {
-        Request::post("/api/v1/tips")
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body))
+crate::on_both!(
+    bad_tips_are_refused_with_clear_errors_and_change_nothing,
+    |app| {
+        let cases = [
+            (
+                json!({ "body": "không có loại" }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_tip",
+            ),
+            (
+                json!({ "category": "drug_use" }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_tip",
+            ),
+            (
+                json!({ "category": "drug_use", "body": "   \n " }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_tip",
+            ),
+            (
+                json!({ "category": "weapons", "body": "x" }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_tip",
+            ),
+            (
+                json!({ "category": "drug_use", "body": "x", "school_id": 999_999 }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_tip",
+            ),
+            (
+                json!({ "category": "drug_use", "body": "x", "region_id": 5 }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_tip",
+            ),
+            // A school outside the chosen district.
+            (
+                json!({ "category": "drug_use", "body": "x", "school_id": 1, "region_id": 128 }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_tip",
+            ),
+            (
+                json!({ "category": "drug_use", "body": "x".repeat(5_001) }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_tip",
+            ),
+            (
+                json!({ "category": "drug_use", "body": "x", "location_hint": "y".repeat(301) }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_tip",
+            ),
+            (
+                json!({ "category": "drug_use", "body": 5 }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_json_fields",
+            ),
+            (
+                json!({ "category": "drug_use", "body": "x", "name": "Nguyễn Văn A" }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_json_fields",
+            ),
+            (
+                json!(["not", "an", "object"]),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_json_fields",
+            ),
+        ];
+        for (body, status, code) in cases {
+            let res = app.post_json("/api/v1/tips", body.clone()).await;
+            assert_eq!(res.status, status, "{body} → {}", res.text);
+            assert_eq!(res.error_code(), code, "{body}");
+        }
+        let fields = app
+            .post_json("/api/v1/tips", json!({ "category": "x" }))
+            .await
+            .json();
+        let named: Vec<&str> = fields["error"]["fields"]
+            .as_array()
             .unwrap()
-    };
-    let res = app.send(raw("text/plain", br#"{"category":"drug_use","body":"x"}"#.to_vec())).await;
-    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(res.error_code(), "unsupported_media_type");
-    let res = app.send(raw("application/json", b"{\"category\":".to_vec())).await;
-    assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert_eq!(res.error_code(), "malformed_json");
-    let mut invalid_utf8 = br#"{"category":"drug_use","body":""#.to_vec();
-    invalid_utf8.extend_from_slice(&[0xff, 0xfe, b'"', b'}']);
-    let res = app.send(raw("application/json", invalid_utf8)).await;
-    assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert_eq!(res.error_code(), "malformed_json");
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            named,
+            ["category", "body"],
+            "every problem is reported at once"
+        );
 
-    assert_eq!(app.store().counts().await.unwrap().tips, 0, "nothing was stored");
-    assert!(app.store().facts().await.unwrap().is_empty());
-});
+        let raw = |content_type: &'static str, body: Vec<u8>| {
+            Request::post("/api/v1/tips")
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let res = app
+            .send(raw(
+                "text/plain",
+                br#"{"category":"drug_use","body":"x"}"#.to_vec(),
+            ))
+            .await;
+        assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(res.error_code(), "unsupported_media_type");
+        let res = app
+            .send(raw("application/json", b"{\"category\":".to_vec()))
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert_eq!(res.error_code(), "malformed_json");
+        let mut invalid_utf8 = br#"{"category":"drug_use","body":""#.to_vec();
+        invalid_utf8.extend_from_slice(&[0xff, 0xfe, b'"', b'}']);
+        let res = app.send(raw("application/json", invalid_utf8)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert_eq!(res.error_code(), "malformed_json");
+
+        assert_eq!(
+            app.store().counts().await.unwrap().tips,
+            0,
+            "nothing was stored"
+        );
+        assert!(app.store().facts().await.unwrap().is_empty());
+    }
+);
 
 crate::on_both!(bad_replies_are_refused, |app| {
     let receipt = app.submit_tip("tin gốc").await;
     let empty = app
-        .post_json("/api/v1/followup/messages", json!({ "receipt": receipt, "body": "  " }))
+        .post_json(
+            "/api/v1/followup/messages",
+            json!({ "receipt": receipt, "body": "  " }),
+        )
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(empty.error_code(), "invalid_message");
@@ -207,7 +320,9 @@ crate::on_both!(bad_replies_are_refused, |app| {
         )
         .await;
     assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let missing = app.post_json("/api/v1/followup/messages", json!({ "receipt": receipt })).await;
+    let missing = app
+        .post_json("/api/v1/followup/messages", json!({ "receipt": receipt }))
+        .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.store().counts().await.unwrap().messages, 0);
 });
@@ -215,9 +330,14 @@ crate::on_both!(bad_replies_are_refused, |app| {
 crate::on_both!(r25_injection_strings_are_stored_verbatim, |app| {
     let nasty = "'); DROP TABLE tips;-- \" OR 1=1; <b>ệ</b> \\x00 %00 ${jndi:x}";
     let receipt = app.submit_tip(nasty).await;
-    app.post_json("/api/v1/followup/messages", json!({ "receipt": receipt, "body": nasty }))
+    app.post_json(
+        "/api/v1/followup/messages",
+        json!({ "receipt": receipt, "body": nasty }),
+    )
+    .await;
+    let res = app
+        .post_json("/api/v1/followup", json!({ "receipt": receipt }))
         .await;
-    let res = app.post_json("/api/v1/followup", json!({ "receipt": receipt })).await;
     assert_eq!(res.json()["messages"][0]["body"], nasty);
     assert_eq!(app.store().counts().await.unwrap().tips, 1);
 });

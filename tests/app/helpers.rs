@@ -92,14 +92,24 @@ pub fn logs_text() -> String {
 
 /// A fresh PostgreSQL database for one test, created from `TEST_DATABASE_URL`.
 pub async fn fresh_postgres_url() -> Option<String> {
-    let admin = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
-    let name = format!("tipline_test_{}", tipline::crypto::random::id_hex().unwrap());
+    let admin = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let name = format!(
+        "tipline_test_{}",
+        tipline::crypto::random::id_hex().unwrap()
+    );
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
         .await
-        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {e}"));
-    sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .expect("create test database");
+        .unwrap_or_else(|e| {
+            panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {e}")
+        });
+    sqlx::Executor::execute(
+        &mut conn,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+    )
+    .await
+    .expect("create test database");
     let (base, query) = match admin.split_once('?') {
         Some((b, q)) => (b.to_owned(), format!("?{q}")),
         None => (admin.clone(), String::new()),
@@ -137,7 +147,10 @@ impl TestApp {
     }
 
     pub async fn spawn_postgres_or_skip(test: &str) -> Option<TestApp> {
-        if std::env::var("TEST_DATABASE_URL").map(|u| u.is_empty()).unwrap_or(true) {
+        if std::env::var("TEST_DATABASE_URL")
+            .map(|u| u.is_empty())
+            .unwrap_or(true)
+        {
             eprintln!("{test}: PostgreSQL case skipped (TEST_DATABASE_URL not set)");
             return None;
         }
@@ -162,7 +175,9 @@ impl TestApp {
         let mut config = test_config(dir.path(), &database_url);
         tweak(&mut config);
         let keyring = tipline::startup::load_keyring(&config).unwrap();
-        let store = tipline::startup::open_store(&config, &keyring).await.unwrap();
+        let store = tipline::startup::open_store(&config, &keyring)
+            .await
+            .unwrap();
         let state = AppState::new(config, store, keyring, clock).await.unwrap();
         TestApp {
             router: web::router(state.clone()),
@@ -196,18 +211,23 @@ impl TestApp {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match self.backend {
             Backend::Sqlite => {
-                let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+                let mut conn = sqlx::SqliteConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
                 sqlx::Executor::execute(&mut conn, sql).await.unwrap();
             }
             Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+                let mut conn = sqlx::PgConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
                 sqlx::Executor::execute(&mut conn, sql).await.unwrap();
             }
         }
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn post_json(&self, uri: &str, json: serde_json::Value) -> TestResponse {
@@ -262,8 +282,7 @@ impl TestResponse {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -1,5 +1,8 @@
 //! The one integration-test binary (one link instead of many).
 
+// Tests may panic on unexpected values: that is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod api;

@@ -11,24 +11,38 @@ fn count(haystack: &str, needle: &str) -> usize {
 crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
     let page = app.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(page.text.contains("<html lang=\"vi\""));
     assert!(page.text.contains("action=\"/tip?lang=vi\""));
     assert_eq!(count(&page.text, "type=\"radio\" name=\"category\""), 8);
     assert!(page.text.contains("Huyện Sốp Cộp"));
-    assert!(!page.text.contains("name=\"school_id\""), "schools come after a district");
+    assert!(
+        !page.text.contains("name=\"school_id\""),
+        "schools come after a district"
+    );
 
     // Step 1: choose a district; typed text comes back, nothing is stored.
     let page = app
         .post_form(
             "/tip?lang=vi",
-            &[("region_id", "127"), ("body", "đã gõ trước"), ("step", "district")],
+            &[
+                ("region_id", "127"),
+                ("body", "đã gõ trước"),
+                ("step", "district"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("name=\"school_id\""));
     assert!(page.text.contains("Trường THPT Sốp Cộp (MẪU)"));
-    assert!(!page.text.contains("Trường THPT Vân Hồ"), "only that district's schools");
+    assert!(
+        !page.text.contains("Trường THPT Vân Hồ"),
+        "only that district's schools"
+    );
     assert!(page.text.contains(">đã gõ trước</textarea>"));
     assert!(page.text.contains("danh sách MẪU"));
     assert_eq!(app.store().counts().await.unwrap().tips, 0);
@@ -54,7 +68,10 @@ crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
     let receipt = receipt_from_page(&page.text);
     assert_eq!(receipt.len(), 29);
     assert!(page.text.contains("class=\"code\""));
-    assert!(!page.text.contains("<nav>"), "R4: no links away from the receipt page");
+    assert!(
+        !page.text.contains("<nav>"),
+        "R4: no links away from the receipt page"
+    );
     assert!(!page.text.contains("class=\"emergency\""), "not urgent");
     let facts = app.store().facts().await.unwrap();
     assert_eq!(facts[0].category, "trafficking");
@@ -66,14 +83,25 @@ crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
     let wrong = app
         .post_form(
             "/receipt/confirm?lang=vi",
-            &[("receipt", &receipt), ("saved", "1"), ("last_digits", wrong_digits)],
+            &[
+                ("receipt", &receipt),
+                ("saved", "1"),
+                ("last_digits", wrong_digits),
+            ],
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.text.contains("class=\"error\""));
-    assert_eq!(receipt_from_page(&wrong.text), receipt, "the code is shown again");
+    assert_eq!(
+        receipt_from_page(&wrong.text),
+        receipt,
+        "the code is shown again"
+    );
     let unticked = app
-        .post_form("/receipt/confirm?lang=vi", &[("receipt", &receipt), ("last_digits", last)])
+        .post_form(
+            "/receipt/confirm?lang=vi",
+            &[("receipt", &receipt), ("last_digits", last)],
+        )
         .await;
     assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
     let done = app
@@ -84,13 +112,22 @@ crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
         .await;
     assert_eq!(done.status, StatusCode::OK);
     assert!(done.text.contains("href=\"/followup?lang=vi\""));
-    assert!(!done.text.contains(&receipt[..5]), "the code is not shown after confirmation");
+    assert!(
+        !done.text.contains(&receipt[..5]),
+        "the code is not shown after confirmation"
+    );
 
     // Follow-up with the code, then reply.
-    let status = app.post_form("/followup?lang=vi", &[("receipt", &receipt)]).await;
+    let status = app
+        .post_form("/followup?lang=vi", &[("receipt", &receipt)])
+        .await;
     assert_eq!(status.status, StatusCode::OK);
     assert!(status.text.contains("Đã nhận, chờ xem xét"));
-    assert!(status.text.contains("Có người nhờ học sinh mang hàng qua biên giới"));
+    assert!(
+        status
+            .text
+            .contains("Có người nhờ học sinh mang hàng qua biên giới")
+    );
     assert!(status.text.contains("bản Nà Khi"));
     let replied = app
         .post_form(
@@ -102,7 +139,10 @@ crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
     assert!(replied.text.contains("Đã gửi tin nhắn của bạn."));
     assert!(replied.text.contains("Thường vào tối thứ bảy"));
     let empty = app
-        .post_form("/followup/reply?lang=vi", &[("receipt", &receipt), ("body", " ")])
+        .post_form(
+            "/followup/reply?lang=vi",
+            &[("receipt", &receipt), ("body", " ")],
+        )
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.text.contains("Hãy viết tin nhắn."));
@@ -113,7 +153,11 @@ crate::on_both!(form_errors_re_render_in_the_visitors_language, |app| {
     let page = app
         .post_form(
             "/tip?lang=en",
-            &[("body", "<script>alert(1)</script> kept"), ("school_id", "banana"), ("step", "send")],
+            &[
+                ("body", "<script>alert(1)</script> kept"),
+                ("school_id", "banana"),
+                ("step", "send"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -121,11 +165,19 @@ crate::on_both!(form_errors_re_render_in_the_visitors_language, |app| {
     assert!(page.text.contains("Choose what the tip is about."));
     assert!(page.text.contains("Unknown school."));
     // R24: what was typed comes back escaped.
-    assert!(page.text.contains("&#60;script&#62;alert(1)&#60;/script&#62; kept") || page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt; kept"));
+    assert!(
+        page.text
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62; kept")
+            || page
+                .text
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt; kept")
+    );
     assert!(!page.text.contains("<script>"));
     assert_eq!(app.store().counts().await.unwrap().tips, 0);
 
-    let vi = app.post_form("/tip", &[("category", "drug_use"), ("step", "send")]).await;
+    let vi = app
+        .post_form("/tip", &[("category", "drug_use"), ("step", "send")])
+        .await;
     assert_eq!(vi.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(vi.text.contains("Hãy viết điều bạn thấy."));
 });
@@ -133,40 +185,59 @@ crate::on_both!(form_errors_re_render_in_the_visitors_language, |app| {
 crate::on_both!(r24_tip_text_is_rendered_escaped_on_follow_up, |app| {
     let payload = "<img src=x onerror=alert(1)>\"'><script>alert('x')</script>";
     let receipt = app.submit_tip(payload).await;
-    let page = app.post_form("/followup?lang=en", &[("receipt", &receipt)]).await;
+    let page = app
+        .post_form("/followup?lang=en", &[("receipt", &receipt)])
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.text.contains("<script>alert"));
     assert!(!page.text.contains("<img src=x"));
     assert!(page.text.contains("alert(1)"), "the text is there, escaped");
 });
 
-crate::on_both!(an_urgent_tip_shows_emergency_numbers_before_anything_else, |app| {
-    let page = app
-        .post_form(
-            "/tip?lang=en",
-            &[("category", "drug_use"), ("body", "someone collapsed"), ("urgent", "1"), ("step", "send")],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
-    let main = &page.text[page.text.find("<main>").unwrap()..];
-    let emergency = main.find("class=\"emergency\"").expect("emergency box");
-    assert!(emergency < main.find("<h1>").unwrap(), "numbers come first");
-    for number in ["tel:113", "tel:115", "tel:111"] {
-        assert!(main.contains(number));
+crate::on_both!(
+    an_urgent_tip_shows_emergency_numbers_before_anything_else,
+    |app| {
+        let page = app
+            .post_form(
+                "/tip?lang=en",
+                &[
+                    ("category", "drug_use"),
+                    ("body", "someone collapsed"),
+                    ("urgent", "1"),
+                    ("step", "send"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let main = &page.text[page.text.find("<main>").unwrap()..];
+        let emergency = main.find("class=\"emergency\"").expect("emergency box");
+        assert!(emergency < main.find("<h1>").unwrap(), "numbers come first");
+        for number in ["tel:113", "tel:115", "tel:111"] {
+            assert!(main.contains(number));
+        }
+        // On the form itself the numbers sit under the checkbox and show when it is ticked (CSS).
+        let form = app.get("/").await;
+        assert!(form.text.contains("tel:113"));
     }
-    // On the form itself the numbers sit under the checkbox and show when it is ticked (CSS).
-    let form = app.get("/").await;
-    assert!(form.text.contains("tel:113"));
-});
+);
 
-crate::on_both!(an_unknown_receipt_on_the_follow_up_page_says_so_in_place, |app| {
-    let page = app
-        .post_form("/followup?lang=en", &[("receipt", "12345-12345-12345-12345-12345")])
-        .await;
-    assert_eq!(page.status, StatusCode::NOT_FOUND);
-    assert!(page.text.contains("No tip matches this code"));
-    assert!(page.text.contains("name=\"receipt\""), "the form is there to try again");
-});
+crate::on_both!(
+    an_unknown_receipt_on_the_follow_up_page_says_so_in_place,
+    |app| {
+        let page = app
+            .post_form(
+                "/followup?lang=en",
+                &[("receipt", "12345-12345-12345-12345-12345")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.text.contains("No tip matches this code"));
+        assert!(
+            page.text.contains("name=\"receipt\""),
+            "the form is there to try again"
+        );
+    }
+);
 
 #[tokio::test]
 async fn public_pages_set_no_cookies_load_nothing_third_party_and_stay_small() {
@@ -187,14 +258,29 @@ async fn public_pages_set_no_cookies_load_nothing_third_party_and_stay_small() {
         app.get("/nope").await,
     ];
     for page in &pages {
-        assert!(page.header("set-cookie").is_none(), "R10: no cookie on public pages");
+        assert!(
+            page.header("set-cookie").is_none(),
+            "R10: no cookie on public pages"
+        );
         assert!(!page.text.contains("<script"), "no scripts at all");
         assert!(!page.text.contains("style=\""), "no inline styles");
-        assert!(!page.text.contains("src=\"http"), "nothing loaded from elsewhere");
-        assert!(!page.text.contains("href=\"//"), "no protocol-relative loads");
-        let stylesheets: Vec<&str> = page.text.matches("rel=\"stylesheet\" href=\"/static/").collect();
+        assert!(
+            !page.text.contains("src=\"http"),
+            "nothing loaded from elsewhere"
+        );
+        assert!(
+            !page.text.contains("href=\"//"),
+            "no protocol-relative loads"
+        );
+        let stylesheets: Vec<&str> = page
+            .text
+            .matches("rel=\"stylesheet\" href=\"/static/")
+            .collect();
         assert_eq!(stylesheets.len(), 1, "one local stylesheet");
-        assert!(page.text.contains("class=\"exit\""), "quick exit on every page");
+        assert!(
+            page.text.contains("class=\"exit\""),
+            "quick exit on every page"
+        );
     }
 }
 
@@ -211,12 +297,17 @@ async fn form_posts_with_wrong_type_bad_utf8_or_too_many_fields_get_an_error_pag
     assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(res.text.contains("<html lang=\"en\""));
     let res = app
-        .send(post("application/x-www-form-urlencoded", b"category=drug_use&body=%FF%FE&step=send".to_vec()))
+        .send(post(
+            "application/x-www-form-urlencoded",
+            b"category=drug_use&body=%FF%FE&step=send".to_vec(),
+        ))
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.text.contains("not valid UTF-8"));
     let many: String = (0..40).map(|i| format!("f{i}=x&")).collect();
-    let res = app.send(post("application/x-www-form-urlencoded", many.into_bytes())).await;
+    let res = app
+        .send(post("application/x-www-form-urlencoded", many.into_bytes()))
+        .await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.store().counts().await.unwrap().tips, 0);
 }

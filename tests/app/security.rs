@@ -24,7 +24,10 @@ fn r1_a_million_receipts_are_unique_25_digit_codes() {
         assert_eq!(digits.len(), 25);
         assert!(digits.bytes().all(|b| b.is_ascii_digit()));
         assert_eq!(receipt.grouped().len(), 29);
-        assert!(seen.insert(digits.parse::<u128>().unwrap()), "duplicate receipt");
+        assert!(
+            seen.insert(digits.parse::<u128>().unwrap()),
+            "duplicate receipt"
+        );
     }
     // 25 decimal digits carry log2(10^25) ≈ 83 bits (≥ 80 required).
     assert!(25.0 * 10f64.log2() >= 80.0);
@@ -54,12 +57,16 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
     assert_eq!(res.status, StatusCode::CREATED);
     let receipt = res.json()["receipt"].as_str().unwrap().to_owned();
     let page = app
-        .post_form("/followup/reply", &[("receipt", &receipt), ("body", &reply)])
+        .post_form(
+            "/followup/reply",
+            &[("receipt", &receipt), ("body", &reply)],
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains(&body) && page.text.contains(&reply));
     // A wrong receipt and a page with the code on it, for good measure.
-    app.post_json("/api/v1/followup", json!({ "receipt": receipt })).await;
+    app.post_json("/api/v1/followup", json!({ "receipt": receipt }))
+        .await;
 
     let ungrouped = receipt.replace(' ', "");
     let secrets = [
@@ -74,7 +81,12 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
     // Logs: the request lines are there (so capture works), the secrets and client data are not.
     let logs = logs_text();
     assert!(logs.contains("route=/api/v1/tips"), "log capture works");
-    for secret in secrets.iter().chain([&agent.as_str(), &query.as_str(), &forwarded_ip, &"192.0.2.10"]) {
+    for secret in secrets.iter().chain([
+        &agent.as_str(),
+        &query.as_str(),
+        &forwarded_ip,
+        &"192.0.2.10",
+    ]) {
         assert!(!logs.contains(secret), "R18: {secret} found in logs");
     }
 
@@ -85,7 +97,10 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
         raw.extend(wal);
     }
     let lookup_id = app.state.keyring.receipt_lookup_id(&ungrouped);
-    assert!(raw.windows(32).any(|w| w == lookup_id), "scan sees the lookup id");
+    assert!(
+        raw.windows(32).any(|w| w == lookup_id),
+        "scan sees the lookup id"
+    );
     for secret in secrets {
         assert!(
             !raw.windows(secret.len()).any(|w| w == secret.as_bytes()),
@@ -94,40 +109,64 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
     }
 }
 
-crate::on_both!(r13_a_ciphertext_moved_to_another_tip_fails_without_leaking, |app| {
-    let first = app.submit_tip("tin thứ nhất").await;
-    let second = app.submit_tip("tin thứ hai").await;
-    let facts = app.store().facts().await.unwrap();
-    let (a, b) = (&facts[0].tip_id, &facts[1].tip_id);
-    app.exec_raw(&format!(
-        "UPDATE tips SET content = (SELECT content FROM tips WHERE id = '{b}') WHERE id = '{a}'"
-    ))
-    .await;
-    let mut statuses = Vec::new();
-    for receipt in [&first, &second] {
-        let res = app.post_json("/api/v1/followup", json!({ "receipt": receipt })).await;
-        if res.status == StatusCode::INTERNAL_SERVER_ERROR {
-            assert_eq!(res.error_code(), "internal");
-            assert!(!res.text.contains("tin th"), "R26: no content in the error");
+crate::on_both!(
+    r13_a_ciphertext_moved_to_another_tip_fails_without_leaking,
+    |app| {
+        let first = app.submit_tip("tin thứ nhất").await;
+        let second = app.submit_tip("tin thứ hai").await;
+        let facts = app.store().facts().await.unwrap();
+        let (a, b) = (&facts[0].tip_id, &facts[1].tip_id);
+        app.exec_raw(&format!(
+            "UPDATE tips SET content = (SELECT content FROM tips WHERE id = '{b}') WHERE id = '{a}'"
+        ))
+        .await;
+        let mut statuses = Vec::new();
+        for receipt in [&first, &second] {
+            let res = app
+                .post_json("/api/v1/followup", json!({ "receipt": receipt }))
+                .await;
+            if res.status == StatusCode::INTERNAL_SERVER_ERROR {
+                assert_eq!(res.error_code(), "internal");
+                assert!(!res.text.contains("tin th"), "R26: no content in the error");
+            }
+            statuses.push(res.status);
         }
-        statuses.push(res.status);
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::INTERNAL_SERVER_ERROR]
+        );
     }
-    statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::INTERNAL_SERVER_ERROR]);
-});
+);
 
 crate::on_both!(r26_a_database_error_shows_only_a_request_id, |app| {
     let receipt = app.submit_tip("nội dung").await;
     app.exec_raw("DROP TABLE messages").await;
-    let res = app.post_json("/api/v1/followup", json!({ "receipt": receipt })).await;
+    let res = app
+        .post_json("/api/v1/followup", json!({ "receipt": receipt }))
+        .await;
     assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
     let request_id = res.header("x-request-id").unwrap().to_owned();
-    assert!(res.json()["error"]["message"].as_str().unwrap().contains(&request_id));
+    assert!(
+        res.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&request_id)
+    );
     let page = app.post_form("/followup", &[("receipt", &receipt)]).await;
     assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
     for res in [&res, &page] {
         let lower = res.text.to_lowercase();
-        for leak in ["messages", "select", "sqlite", "postgres", "table", "/tmp", "nội dung", "panicked"] {
+        for leak in [
+            "messages",
+            "select",
+            "sqlite",
+            "postgres",
+            "table",
+            "/tmp",
+            "nội dung",
+            "panicked",
+        ] {
             assert!(!lower.contains(leak), "R26: {leak:?} in {}", res.text);
         }
     }
@@ -136,7 +175,10 @@ crate::on_both!(r26_a_database_error_shows_only_a_request_id, |app| {
 
 fn assert_hardened(res: &TestResponse, what: &str) {
     let expect = [
-        ("content-security-policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        (
+            "content-security-policy",
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
         ("referrer-policy", "no-referrer"),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
@@ -172,22 +214,61 @@ async fn r22_every_route_and_every_error_carries_the_security_headers() {
         ("GET categories", app.get("/api/v1/categories").await),
         ("GET regions", app.get("/api/v1/regions").await),
         ("GET schools", app.get("/api/v1/schools").await),
-        ("POST /tip 422", app.post_form("/tip", &[("step", "send")]).await),
-        ("POST /tip district", app.post_form("/tip", &[("step", "district"), ("region_id", "116")]).await),
-        ("POST /receipt/confirm", app.post_form("/receipt/confirm", &[("receipt", &receipt)]).await),
-        ("POST /followup", app.post_form("/followup", &[("receipt", &receipt)]).await),
-        ("POST /followup/reply", app.post_form("/followup/reply", &[("receipt", &receipt), ("body", "b")]).await),
-        ("POST tips 201", app.post_json("/api/v1/tips", json!({"category": "other", "body": "y"})).await),
-        ("POST followup", app.post_json("/api/v1/followup", json!({"receipt": receipt})).await),
-        ("POST messages", app.post_json("/api/v1/followup/messages", json!({"receipt": receipt, "body": "z"})).await),
+        (
+            "POST /tip 422",
+            app.post_form("/tip", &[("step", "send")]).await,
+        ),
+        (
+            "POST /tip district",
+            app.post_form("/tip", &[("step", "district"), ("region_id", "116")])
+                .await,
+        ),
+        (
+            "POST /receipt/confirm",
+            app.post_form("/receipt/confirm", &[("receipt", &receipt)])
+                .await,
+        ),
+        (
+            "POST /followup",
+            app.post_form("/followup", &[("receipt", &receipt)]).await,
+        ),
+        (
+            "POST /followup/reply",
+            app.post_form("/followup/reply", &[("receipt", &receipt), ("body", "b")])
+                .await,
+        ),
+        (
+            "POST tips 201",
+            app.post_json("/api/v1/tips", json!({"category": "other", "body": "y"}))
+                .await,
+        ),
+        (
+            "POST followup",
+            app.post_json("/api/v1/followup", json!({"receipt": receipt}))
+                .await,
+        ),
+        (
+            "POST messages",
+            app.post_json(
+                "/api/v1/followup/messages",
+                json!({"receipt": receipt, "body": "z"}),
+            )
+            .await,
+        ),
         ("404 page", app.get("/missing").await),
         ("404 api", app.get("/api/v1/missing").await),
         ("405", app.get("/tip").await),
-        ("413", app.post_json("/api/v1/tips", json!({"body": "x".repeat(70_000)})).await),
+        (
+            "413",
+            app.post_json("/api/v1/tips", json!({"body": "x".repeat(70_000)}))
+                .await,
+        ),
     ];
     let mut limited = None;
     for _ in 0..40 {
-        let res = app.post_json("/api/v1/followup", json!({"receipt": "1"})).await;
+        let res = app
+            .post_json("/api/v1/followup", json!({"receipt": "1"}))
+            .await;
         if res.status == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(res);
             break;
@@ -196,7 +277,11 @@ async fn r22_every_route_and_every_error_carries_the_security_headers() {
     responses.push(("429", limited.expect("rate limit reached")));
     app.exec_raw("DROP TABLE messages").await;
     app.peer = SocketAddr::from(([192, 0, 2, 99], 1));
-    responses.push(("500", app.post_json("/api/v1/followup", json!({"receipt": receipt})).await));
+    responses.push((
+        "500",
+        app.post_json("/api/v1/followup", json!({"receipt": receipt}))
+            .await,
+    ));
     let statuses: HashSet<u16> = responses.iter().map(|(_, r)| r.status.as_u16()).collect();
     for expected in [200, 201, 404, 405, 413, 422, 429, 500] {
         assert!(statuses.contains(&expected), "walked a {expected}");
@@ -210,7 +295,13 @@ async fn r22_every_route_and_every_error_carries_the_security_headers() {
         );
     }
     let plain = TestApp::spawn(Backend::Sqlite).await;
-    assert!(plain.get("/").await.header("strict-transport-security").is_none());
+    assert!(
+        plain
+            .get("/")
+            .await
+            .header("strict-transport-security")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -218,7 +309,10 @@ async fn r23_bodies_over_the_limit_get_413_and_change_nothing() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let limit = tipline::web::MAX_BODY_BYTES;
     // Exactly at the limit is read (and refused for content, not size).
-    let at_limit = format!("{{\"category\":\"drug_use\",\"body\":\"{}\"}}", "x".repeat(limit - 33));
+    let at_limit = format!(
+        "{{\"category\":\"drug_use\",\"body\":\"{}\"}}",
+        "x".repeat(limit - 33)
+    );
     assert_eq!(at_limit.len(), limit);
     let res = app
         .send(
@@ -228,7 +322,11 @@ async fn r23_bodies_over_the_limit_get_413_and_change_nothing() {
                 .unwrap(),
         )
         .await;
-    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "too long a tip, but read");
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "too long a tip, but read"
+    );
     let over = "x".repeat(limit + 1);
     let json_over = app
         .send(
@@ -266,7 +364,8 @@ async fn r23_bodies_over_the_limit_get_413_and_change_nothing() {
 
 /// A body without Content-Length, sent in chunks.
 fn futures_stream(chunks: Vec<Vec<u8>>) -> Body {
-    let (mut tx, body) = http_body_util::channel::Channel::<axum::body::Bytes, std::io::Error>::new(4);
+    let (mut tx, body) =
+        http_body_util::channel::Channel::<axum::body::Bytes, std::io::Error>::new(4);
     tokio::spawn(async move {
         for chunk in chunks {
             if tx.send_data(chunk.into()).await.is_err() {
@@ -278,19 +377,25 @@ fn futures_stream(chunks: Vec<Vec<u8>>) -> Body {
 }
 
 fn from(ip: [u8; 4], mut req: Request<Body>) -> Request<Body> {
-    req.extensions_mut().insert(ConnectInfo(SocketAddr::from((ip, 5555))));
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((ip, 5555))));
     req
 }
 
 fn tip_request() -> Request<Body> {
     Request::post("/api/v1/tips")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"category": "other", "body": "x"}).to_string()))
+        .body(Body::from(
+            json!({"category": "other", "body": "x"}).to_string(),
+        ))
         .unwrap()
 }
 
 fn retry_after(res: &TestResponse) -> u64 {
-    res.header("retry-after").expect("Retry-After").parse().unwrap()
+    res.header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -301,7 +406,12 @@ async fn r28_p5_one_client_is_limited_per_refill_period_and_others_still_submit(
     })
     .await;
     for _ in 0..3 {
-        assert_eq!(app.send(from([198, 51, 100, 1], tip_request())).await.status, StatusCode::CREATED);
+        assert_eq!(
+            app.send(from([198, 51, 100, 1], tip_request()))
+                .await
+                .status,
+            StatusCode::CREATED
+        );
     }
     let json_429 = app.send(from([198, 51, 100, 1], tip_request())).await;
     assert_eq!(json_429.status, StatusCode::TOO_MANY_REQUESTS);
@@ -322,14 +432,30 @@ async fn r28_p5_one_client_is_limited_per_refill_period_and_others_still_submit(
         .await;
     assert_eq!(html_429.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(html_429.text.contains("<html"));
-    assert!(html_429.text.contains("Too many requests"), "bilingual page");
+    assert!(
+        html_429.text.contains("Too many requests"),
+        "bilingual page"
+    );
     assert!(retry_after(&html_429) >= 30);
 
     // P5: someone else is not affected; nor is the same subscriber's neighbour on IPv6 /64.
-    assert_eq!(app.send(from([198, 51, 100, 2], tip_request())).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.send(from([198, 51, 100, 2], tip_request()))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
     assert_eq!(app.store().counts().await.unwrap().tips, 4);
     // Reading pages is not limited by the submission budget.
-    assert_eq!(app.send(from([198, 51, 100, 1], Request::get("/").body(Body::empty()).unwrap())).await.status, StatusCode::OK);
+    assert_eq!(
+        app.send(from(
+            [198, 51, 100, 1],
+            Request::get("/").body(Body::empty()).unwrap()
+        ))
+        .await
+        .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -342,7 +468,10 @@ async fn r3_follow_up_attempts_are_limited_per_client() {
     let mut statuses = Vec::new();
     for _ in 0..6 {
         let res = app
-            .post_json("/api/v1/followup", json!({"receipt": "12345 12345 12345 12345 12345"}))
+            .post_json(
+                "/api/v1/followup",
+                json!({"receipt": "12345 12345 12345 12345 12345"}),
+            )
             .await;
         statuses.push(res.status.as_u16());
         if res.status == StatusCode::TOO_MANY_REQUESTS {
@@ -373,7 +502,10 @@ async fn p5_the_global_budget_holds_across_clients() {
     assert_eq!(&statuses[..3], [201, 201, 201]);
     assert!(statuses[3..].contains(&429), "{statuses:?}");
     let tips = app.store().counts().await.unwrap().tips;
-    assert_eq!(tips as usize, statuses.iter().filter(|&&s| s == 201).count());
+    assert_eq!(
+        tips as usize,
+        statuses.iter().filter(|&&s| s == 201).count()
+    );
 }
 
 #[tokio::test]
@@ -386,21 +518,29 @@ async fn r27_a_spoofed_forwarded_for_does_not_escape_the_limit() {
     .await;
     let via_proxy = |xff: String| {
         let mut req = from([10, 0, 0, 1], tip_request());
-        req.headers_mut().insert("x-forwarded-for", xff.parse().unwrap());
+        req.headers_mut()
+            .insert("x-forwarded-for", xff.parse().unwrap());
         req
     };
     let mut statuses = Vec::new();
     for i in 0..4 {
         // The client forges a new leftmost hop each time; the proxy appends the real one.
-        let res = app.send(via_proxy(format!("6.6.6.{i}, 198.51.100.7"))).await;
+        let res = app
+            .send(via_proxy(format!("6.6.6.{i}, 198.51.100.7")))
+            .await;
         statuses.push(res.status.as_u16());
     }
     assert_eq!(statuses, [201, 201, 429, 429]);
     // Another real client behind the same proxy has its own budget.
-    assert_eq!(app.send(via_proxy("198.51.100.8".into())).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.send(via_proxy("198.51.100.8".into())).await.status,
+        StatusCode::CREATED
+    );
     // An untrusted peer's X-Forwarded-For is ignored entirely.
     let mut direct = from([198, 51, 100, 9], tip_request());
-    direct.headers_mut().insert("x-forwarded-for", "198.51.100.7".parse().unwrap());
+    direct
+        .headers_mut()
+        .insert("x-forwarded-for", "198.51.100.7".parse().unwrap());
     assert_eq!(app.send(direct).await.status, StatusCode::CREATED);
 }
 
@@ -414,5 +554,8 @@ async fn r28_limiter_memory_stays_bounded_under_a_hundred_thousand_clients() {
     }
     let tracked = limits.tracked_keys();
     assert!(tracked <= 4_096, "{tracked} keys tracked");
-    assert!(tracked > 1_000, "keys are spread over the buckets: {tracked}");
+    assert!(
+        tracked > 1_000,
+        "keys are spread over the buckets: {tracked}"
+    );
 }

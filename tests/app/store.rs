@@ -1,6 +1,5 @@
 //! The store contract, written once, run on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
 
-use crate::helpers::*;
 use tipline::domain::{Author, Category, Channel, Month, SchoolLevel, Status};
 use tipline::store::{NewSchool, SealedMessage, SealedTip, Store, StoreError};
 
@@ -14,10 +13,13 @@ fn sealed_tip(n: u8) -> SealedTip {
         category: Category::DrugPlantCultivation,
         region_id: Some(127),
         school_id: None,
-        urgent: n % 2 == 0,
+        urgent: n.is_multiple_of(2),
         involves_school_staff: true,
         channel: Channel::TipBox,
-        month: Month { year: 2026, month: 11 },
+        month: Month {
+            year: 2026,
+            month: 11,
+        },
     }
 }
 
@@ -51,13 +53,23 @@ fn both_migration_trees_have_the_same_versions() {
 
 #[tokio::test]
 async fn unknown_schemes_and_bare_paths_are_refused_with_a_clear_message() {
-    for url in ["mysql://root@localhost/x", "data/tipline.db", "", "sqlite::memory:"] {
+    for url in [
+        "mysql://root@localhost/x",
+        "data/tipline.db",
+        "",
+        "sqlite::memory:",
+    ] {
         let err = Store::connect(url).await.unwrap_err();
         assert!(matches!(err, StoreError::UnsupportedUrl(_)), "{url}: {err}");
         assert!(err.to_string().contains("sqlite://"), "says what works");
     }
-    let err = Store::connect("mysql://user:hunter2@h/db").await.unwrap_err();
-    assert!(!err.to_string().contains("hunter2"), "no password in the message");
+    let err = Store::connect("mysql://user:hunter2@h/db")
+        .await
+        .unwrap_err();
+    assert!(
+        !err.to_string().contains("hunter2"),
+        "no password in the message"
+    );
 }
 
 crate::on_both!(tips_are_written_in_batches_and_found_by_lookup_id, |app| {
@@ -110,33 +122,52 @@ crate::on_both!(messages_belong_to_an_existing_tip, |app| {
     ));
     let messages = store.messages_for_tip("tip01").await.unwrap();
     assert_eq!(messages.len(), 2);
-    assert!(messages.iter().all(|m| m.author == Author::Staff && m.body == [7, 7]));
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.author == Author::Staff && m.body == [7, 7])
+    );
     assert!(store.messages_for_tip("nope").await.unwrap().is_empty());
 });
 
-crate::on_both!(the_directory_is_seeded_once_and_schools_import_by_code, |app| {
-    let store = app.store();
-    let regions = store.regions().await.unwrap();
-    assert_eq!(regions.len(), 13);
-    let samples = store.schools().await.unwrap();
-    assert!(samples.iter().all(|s| s.sample));
-    assert!(!store.seed_directory_if_empty(&regions, &[]).await.unwrap(), "seeds only once");
+crate::on_both!(
+    the_directory_is_seeded_once_and_schools_import_by_code,
+    |app| {
+        let store = app.store();
+        let regions = store.regions().await.unwrap();
+        assert_eq!(regions.len(), 13);
+        let samples = store.schools().await.unwrap();
+        assert!(samples.iter().all(|s| s.sample));
+        assert!(
+            !store.seed_directory_if_empty(&regions, &[]).await.unwrap(),
+            "seeds only once"
+        );
 
-    let first = store
-        .import_schools(&[school("A1", 116), school("A2", 127)], true)
-        .await
-        .unwrap();
-    assert_eq!((first.inserted, first.updated), (2, 0));
-    assert_eq!(first.samples_retired as usize, samples.len());
-    let mut renamed = school("A1", 118);
-    renamed.name = "Trường đổi tên".into();
-    let second = store.import_schools(&[renamed], true).await.unwrap();
-    assert_eq!((second.inserted, second.updated, second.samples_retired), (0, 1, 0));
-    let schools = store.schools().await.unwrap();
-    assert_eq!(schools.len(), 2, "samples hidden");
-    let a1 = schools.iter().find(|s| s.code == "A1").unwrap();
-    assert_eq!((a1.name.as_str(), a1.region_id), ("Trường đổi tên", 118));
-    assert_eq!(a1.level, "lower_secondary");
-    assert!(store.import_schools(&[school("B1", 4242)], false).await.is_err(), "unknown region");
-    assert_eq!(store.schools().await.unwrap().len(), 2);
-});
+        let first = store
+            .import_schools(&[school("A1", 116), school("A2", 127)], true)
+            .await
+            .unwrap();
+        assert_eq!((first.inserted, first.updated), (2, 0));
+        assert_eq!(first.samples_retired as usize, samples.len());
+        let mut renamed = school("A1", 118);
+        renamed.name = "Trường đổi tên".into();
+        let second = store.import_schools(&[renamed], true).await.unwrap();
+        assert_eq!(
+            (second.inserted, second.updated, second.samples_retired),
+            (0, 1, 0)
+        );
+        let schools = store.schools().await.unwrap();
+        assert_eq!(schools.len(), 2, "samples hidden");
+        let a1 = schools.iter().find(|s| s.code == "A1").unwrap();
+        assert_eq!((a1.name.as_str(), a1.region_id), ("Trường đổi tên", 118));
+        assert_eq!(a1.level, "lower_secondary");
+        assert!(
+            store
+                .import_schools(&[school("B1", 4242)], false)
+                .await
+                .is_err(),
+            "unknown region"
+        );
+        assert_eq!(store.schools().await.unwrap().len(), 2);
+    }
+);
