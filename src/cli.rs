@@ -1,4 +1,4 @@
-//! The command line: `tipline [serve]`, `migrate`, `keys …`, `schools import`.
+//! The command line: `tipline [serve]`, `migrate`, `keys …`, `schools import`, `copy`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -29,6 +29,20 @@ pub enum Command {
     /// Manage the school list.
     #[command(subcommand)]
     Schools(SchoolsCommand),
+    /// Move an installation to another database (e.g. SQLite → PostgreSQL). Rows are copied
+    /// as stored, ciphertexts included, so the same keys open them; the copy is verified by
+    /// row counts and by opening a sample of tips with the keys.
+    Copy {
+        /// Source database URL.
+        #[arg(long)]
+        from: String,
+        /// Target database URL; must be empty unless --merge.
+        #[arg(long)]
+        to: String,
+        /// Copy into a target that already holds rows, keeping them (to resume a copy).
+        #[arg(long)]
+        merge: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

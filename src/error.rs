@@ -65,6 +65,12 @@ impl From<crate::crypto::CryptoError> for AppError {
     }
 }
 
+impl From<crate::vault::VaultError> for AppError {
+    fn from(err: crate::vault::VaultError) -> Self {
+        AppError::Internal(anyhow::Error::new(err))
+    }
+}
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {

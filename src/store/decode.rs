@@ -116,3 +116,63 @@ where
         urgent: get(row, "urgent")?,
     })
 }
+
+pub fn school_record<'r, R>(row: &'r R) -> Result<super::transfer::SchoolRecord, StoreError>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(super::transfer::SchoolRecord {
+        id: get(row, "id")?,
+        code: get(row, "code")?,
+        name: get(row, "name")?,
+        level: get(row, "level")?,
+        region_id: get(row, "region_id")?,
+        sample: get(row, "sample")?,
+        active: get(row, "active")?,
+    })
+}
+
+pub fn tip_record<'r, R>(row: &'r R) -> Result<super::transfer::TipRecord, StoreError>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+    bool: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(super::transfer::TipRecord {
+        id: get(row, "id")?,
+        lookup_id: get(row, "lookup_id")?,
+        kek_id: get(row, "kek_id")?,
+        wrapped_dek: get(row, "wrapped_dek")?,
+        content: get(row, "content")?,
+        category: get(row, "category")?,
+        region_id: get(row, "region_id")?,
+        school_id: get(row, "school_id")?,
+        urgent: get(row, "urgent")?,
+        involves_staff: get(row, "involves_staff")?,
+        channel: get(row, "channel")?,
+        status: get(row, "status")?,
+        created_month: get(row, "created_month")?,
+    })
+}
+
+pub fn message_record<'r, R>(row: &'r R) -> Result<super::transfer::MessageRecord, StoreError>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(super::transfer::MessageRecord {
+        id: get(row, "id")?,
+        tip_id: get(row, "tip_id")?,
+        author: get(row, "author")?,
+        body: get(row, "body")?,
+    })
+}

@@ -10,6 +10,8 @@ mod model;
 pub mod postgres;
 pub mod seed;
 pub mod sqlite;
+pub mod transfer;
+mod transfer_impl;
 pub mod writer;
 
 pub use model::{
@@ -169,6 +171,46 @@ impl Store {
     /// Every statistics fact (for copying and checks; reports read aggregates).
     pub async fn facts(&self) -> Result<Vec<Fact>, StoreError> {
         dispatch!(self, s => s.facts().await)
+    }
+
+    pub async fn schools_page(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<transfer::SchoolRecord>, StoreError> {
+        dispatch!(self, s => s.schools_page(after, limit).await)
+    }
+
+    pub async fn tips_page(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<transfer::TipRecord>, StoreError> {
+        dispatch!(self, s => s.tips_page(after, limit).await)
+    }
+
+    pub async fn messages_page(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<transfer::MessageRecord>, StoreError> {
+        dispatch!(self, s => s.messages_page(after, limit).await)
+    }
+
+    pub async fn facts_page(&self, after: &str, limit: i64) -> Result<Vec<Fact>, StoreError> {
+        dispatch!(self, s => s.facts_page(after, limit).await)
+    }
+
+    pub async fn import_regions(&self, regions: &[Region]) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.import_regions(regions).await)
+    }
+
+    pub async fn import_page(&self, page: transfer::Page) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.import_page(page).await)
+    }
+
+    pub async fn after_import(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.after_import().await)
     }
 
     /// Row counts per table, for health checks, copying and tests.

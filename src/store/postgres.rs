@@ -83,6 +83,10 @@ impl PgStore {
         Ok(())
     }
 
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
     pub async fn insert_tips(&self, tips: &[SealedTip]) -> Result<(), StoreError> {
         retry(|| async {
             let mut tx = self.pool.begin().await?;
@@ -308,3 +312,32 @@ async fn upsert_school(
         Ok(true)
     }
 }
+
+/// SQL for `tipline copy` (see `transfer_impl`).
+mod transfer_sql {
+    pub const SCHOOLS_PAGE: &str = "SELECT id, code, name, level, region_id, sample, active \
+        FROM schools WHERE id > $1 ORDER BY id LIMIT $2";
+    pub const TIPS_PAGE: &str = "SELECT id, lookup_id, kek_id, wrapped_dek, content, category, \
+        region_id, school_id, urgent, involves_staff, channel, status, created_month \
+        FROM tips WHERE id > $1 ORDER BY id LIMIT $2";
+    pub const MESSAGES_PAGE: &str =
+        "SELECT id, tip_id, author, body FROM messages WHERE id > $1 ORDER BY id LIMIT $2";
+    pub const FACTS_PAGE: &str = "SELECT tip_id, month, region_id, school_id, category, channel, \
+        urgent FROM tip_facts WHERE tip_id > $1 ORDER BY tip_id LIMIT $2";
+    pub const INSERT_REGION: &str = "INSERT INTO regions (id, name, parent_id, border_area) \
+        VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+    pub const INSERT_SCHOOL: &str = "INSERT INTO schools (id, code, name, level, region_id, \
+        sample, active) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+    pub const INSERT_TIP: &str = "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, \
+        category, region_id, school_id, urgent, involves_staff, channel, status, created_month) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING";
+    pub const INSERT_MESSAGE: &str = "INSERT INTO messages (id, tip_id, author, body) \
+        VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+    pub const INSERT_FACT: &str = "INSERT INTO tip_facts (tip_id, month, region_id, school_id, \
+        category, channel, urgent) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+    /// Rows arrived with explicit ids: move the id sequence past them.
+    pub const AFTER_IMPORT: &[&str] = &["SELECT setval(pg_get_serial_sequence('schools', 'id'), \
+        GREATEST((SELECT COALESCE(MAX(id), 0) FROM schools), 1))"];
+}
+
+super::transfer_impl::impl_transfer!(PgStore, pool);

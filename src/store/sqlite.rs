@@ -293,3 +293,31 @@ async fn upsert_school(
         Ok(true)
     }
 }
+
+/// SQL for `tipline copy` (see `transfer_impl`).
+mod transfer_sql {
+    pub const SCHOOLS_PAGE: &str = "SELECT id, code, name, level, region_id, sample, active \
+        FROM schools WHERE id > ? ORDER BY id LIMIT ?";
+    pub const TIPS_PAGE: &str = "SELECT id, lookup_id, kek_id, wrapped_dek, content, category, \
+        region_id, school_id, urgent, involves_staff, channel, status, created_month \
+        FROM tips WHERE id > ? ORDER BY id LIMIT ?";
+    pub const MESSAGES_PAGE: &str =
+        "SELECT id, tip_id, author, body FROM messages WHERE id > ? ORDER BY id LIMIT ?";
+    pub const FACTS_PAGE: &str = "SELECT tip_id, month, region_id, school_id, category, channel, \
+        urgent FROM tip_facts WHERE tip_id > ? ORDER BY tip_id LIMIT ?";
+    pub const INSERT_REGION: &str = "INSERT INTO regions (id, name, parent_id, border_area) \
+        VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    pub const INSERT_SCHOOL: &str = "INSERT INTO schools (id, code, name, level, region_id, \
+        sample, active) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    pub const INSERT_TIP: &str = "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, \
+        category, region_id, school_id, urgent, involves_staff, channel, status, created_month) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    pub const INSERT_MESSAGE: &str = "INSERT INTO messages (id, tip_id, author, body) \
+        VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    pub const INSERT_FACT: &str = "INSERT INTO tip_facts (tip_id, month, region_id, school_id, \
+        category, channel, urgent) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    /// SQLite's rowid ids continue from the largest one by themselves.
+    pub const AFTER_IMPORT: &[&str] = &[];
+}
+
+super::transfer_impl::impl_transfer!(SqliteStore, reader);

@@ -3,34 +3,13 @@
 //! opened only to show it back to the holder of the receipt.
 
 use super::state::AppState;
-use crate::crypto::{Dek, random};
+use crate::crypto::random;
 use crate::domain::receipt::RECEIPT_DIGITS;
 use crate::domain::{Author, Category, Lang, NewMessage, NewTip, Receipt, Status};
 use crate::error::AppError;
 use crate::store::{SealedMessage, SealedTip, StoreError, StoredTip};
-use serde::{Deserialize, Serialize};
+use crate::vault::{self, MessageContent, TipContent};
 use time::OffsetDateTime;
-use zeroize::Zeroizing;
-
-const TIPS: &str = "tips";
-const MESSAGES: &str = "messages";
-const CONTENT: &str = "content";
-const BODY: &str = "body";
-
-/// What is sealed in `tips.content`. The exact time lives only here (SECURITY.md P1).
-#[derive(Serialize, Deserialize)]
-struct TipContent {
-    body: String,
-    location_hint: Option<String>,
-    received_at: i64,
-}
-
-/// What is sealed in `messages.body`.
-#[derive(Serialize, Deserialize)]
-struct MessageContent {
-    body: String,
-    at: i64,
-}
 
 /// A tip as its tipster sees it on follow-up.
 pub struct TipView {
@@ -55,17 +34,16 @@ pub async fn submit(state: &AppState, tip: NewTip) -> Result<Receipt, AppError> 
         .map_err(|_| anyhow::anyhow!("generated receipt malformed"))?;
     let id = random::id_hex().map_err(anyhow::Error::new)?;
     let now = state.clock.now();
-    let content = Zeroizing::new(
-        serde_json::to_vec(&TipContent {
+    let (dek, wrapped) = vault::new_tip_key(&state.keyring, &id)?;
+    let sealed_content = vault::seal_tip(
+        &dek,
+        &id,
+        &TipContent {
             body: tip.body,
             location_hint: tip.location_hint,
             received_at: now.unix_timestamp(),
-        })
-        .map_err(anyhow::Error::new)?,
-    );
-    let dek = Dek::generate()?;
-    let sealed_content = dek.seal(TIPS, &id, CONTENT, &content)?;
-    let wrapped = state.keyring.wrap(&dek, &id)?;
+        },
+    )?;
     let sealed = SealedTip {
         lookup_id: state.keyring.receipt_lookup_id(receipt.digits()),
         kek_id: wrapped.kek_id.to_string(),
@@ -119,12 +97,12 @@ pub async fn follow_up(
     lang: Lang,
 ) -> Result<TipView, AppError> {
     let tip = find(state, receipt, lang).await?;
-    let dek = state.keyring.unwrap(&tip.wrapped_dek, &tip.id)?;
-    let content: TipContent = open_json(&dek, TIPS, &tip.id, CONTENT, &tip.content)?;
+    let dek = vault::open_tip_key(&state.keyring, &tip.id, &tip.wrapped_dek)?;
+    let content = vault::open_tip(&dek, &tip.id, &tip.content)?;
     let mut sealed = state.store.messages_for_tip(&tip.id).await?;
     let mut messages = Vec::with_capacity(sealed.len());
     for message in sealed.drain(..) {
-        let opened: MessageContent = open_json(&dek, MESSAGES, &message.id, BODY, &message.body)?;
+        let opened = vault::open_message(&dek, &message.id, &message.body)?;
         messages.push((opened.at, message.id, message.author, opened.body));
     }
     // Order by the sealed time; the random id breaks ties deterministically.
@@ -153,16 +131,16 @@ pub async fn reply(
     lang: Lang,
 ) -> Result<(), AppError> {
     let tip = find(state, receipt, lang).await?;
-    let dek = state.keyring.unwrap(&tip.wrapped_dek, &tip.id)?;
+    let dek = vault::open_tip_key(&state.keyring, &tip.id, &tip.wrapped_dek)?;
     let id = random::id_hex().map_err(anyhow::Error::new)?;
-    let plain = Zeroizing::new(
-        serde_json::to_vec(&MessageContent {
+    let body = vault::seal_message(
+        &dek,
+        &id,
+        &MessageContent {
             body: message.body,
             at: state.clock.now().unix_timestamp(),
-        })
-        .map_err(anyhow::Error::new)?,
-    );
-    let body = dek.seal(MESSAGES, &id, BODY, &plain)?;
+        },
+    )?;
     let sealed = SealedMessage {
         id,
         tip_id: tip.id,
@@ -173,17 +151,6 @@ pub async fn reply(
         Err(StoreError::NotFound(_)) => Err(not_found(lang)),
         other => Ok(other?),
     }
-}
-
-fn open_json<T: for<'de> Deserialize<'de>>(
-    dek: &Dek,
-    table: &str,
-    id: &str,
-    field: &str,
-    blob: &[u8],
-) -> Result<T, AppError> {
-    let plain = dek.open(table, id, field, blob)?;
-    serde_json::from_slice(&plain).map_err(|e| AppError::Internal(anyhow::Error::new(e)))
 }
 
 fn local_date(state: &AppState, unix: i64) -> String {

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod api;
+mod copy;
 mod pages;
 mod security;
 mod socket;

@@ -1,0 +1,115 @@
+//! `tipline copy`: an installation moves to another database and every tip still opens.
+
+use crate::helpers::*;
+use axum::http::StatusCode;
+use serde_json::json;
+use std::sync::Arc;
+use tipline::clock::SystemClock;
+use tipline::web::AppState;
+
+async fn copy_to(target_url: String) {
+    let source = TestApp::spawn(Backend::Sqlite).await;
+    let mut receipts = Vec::new();
+    for i in 0..7 {
+        let receipt = source.submit_tip(&format!("tin số {i}")).await;
+        source
+            .post_json(
+                "/api/v1/followup/messages",
+                json!({"receipt": receipt, "body": format!("thêm {i}")}),
+            )
+            .await;
+        receipts.push(receipt);
+    }
+    let csv = "code,name,level,region_id\nREAL-1,Trường THCS Thật,lower_secondary,125\n";
+    let schools = tipline::store::seed::parse_schools(csv.as_bytes(), false, |_| true).unwrap();
+    source.store().import_schools(&schools, true).await.unwrap();
+
+    let config = test_config(source.dir.path(), &source.database_url);
+    tipline::commands::copy(&config, &source.database_url, &target_url, false)
+        .await
+        .unwrap();
+    let want = source.store().counts().await.unwrap();
+
+    // The target serves the same tips with the same keys.
+    let mut target_config = test_config(source.dir.path(), &target_url);
+    target_config.limits = config.limits.clone();
+    let keyring = tipline::startup::load_keyring(&target_config).unwrap();
+    let store = tipline::startup::open_store(&target_config, &keyring)
+        .await
+        .unwrap();
+    assert_eq!(store.counts().await.unwrap(), want, "every row arrived");
+    assert_eq!(
+        store.facts().await.unwrap(),
+        source.store().facts().await.unwrap()
+    );
+    let state = AppState::new(target_config, store, keyring, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let target = TestApp {
+        router: tipline::web::router(state.clone()),
+        state,
+        dir: tempfile::tempdir().unwrap(),
+        backend: if target_url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        },
+        database_url: target_url.clone(),
+        peer: source.peer,
+    };
+    for (i, receipt) in receipts.iter().enumerate() {
+        let res = target
+            .post_json("/api/v1/followup", json!({"receipt": receipt}))
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.json()["messages"][0]["body"], format!("thêm {i}"));
+    }
+    let schools = target.get("/api/v1/schools").await.json();
+    assert_eq!(
+        schools["schools"].as_array().unwrap().len(),
+        1,
+        "sample list stays hidden"
+    );
+    // New schools and tips still get fresh ids after rows arrived with explicit ones.
+    let more = "code,name,level,region_id\nREAL-2,Trường TH Mới,primary,125\n";
+    let more = tipline::store::seed::parse_schools(more.as_bytes(), false, |_| true).unwrap();
+    target.store().import_schools(&more, false).await.unwrap();
+    target.submit_tip("sau khi chuyển").await;
+
+    // A second copy into the now non-empty target is refused; --merge adds nothing new.
+    let refused = tipline::commands::copy(&config, &source.database_url, &target_url, false).await;
+    assert!(refused.unwrap_err().to_string().contains("refusing"));
+    tipline::commands::copy(&config, &source.database_url, &target_url, true)
+        .await
+        .unwrap();
+    assert_eq!(target.store().counts().await.unwrap().tips, want.tips + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_installation_copied_to_another_sqlite_file_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_to(format!("sqlite://{}", dir.path().join("copy.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_installation_moves_from_sqlite_to_postgres() {
+    let Some(url) = fresh_postgres_url().await else {
+        eprintln!("copy to PostgreSQL skipped (TEST_DATABASE_URL not set)");
+        return;
+    };
+    copy_to(url).await;
+}
+
+#[tokio::test]
+async fn a_copy_with_the_wrong_keys_is_reported() {
+    let source = TestApp::spawn(Backend::Sqlite).await;
+    source.submit_tip("x").await;
+    let other = tempfile::tempdir().unwrap();
+    let config = test_config(other.path(), &source.database_url);
+    tipline::crypto::Keyring::generate(&config.keys_dir).unwrap();
+    let target = format!("sqlite://{}", other.path().join("t.db").display());
+    let err = tipline::commands::copy(&config, &source.database_url, &target, false)
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("does not open"), "{err:#}");
+}
