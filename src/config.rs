@@ -57,6 +57,8 @@ pub struct Limits {
     pub write_queue: usize,
     /// Most tips written in one transaction.
     pub write_batch: usize,
+    /// Milliseconds a write waits for a database lock before answering 503 + Retry-After.
+    pub database_busy_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -75,6 +77,7 @@ impl Default for Limits {
             request_timeout_seconds: 30,
             write_queue: 4_096,
             write_batch: 100,
+            database_busy_timeout_ms: 5_000,
         }
     }
 }

@@ -51,7 +51,7 @@ pub enum AppError {
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Busy => AppError::Unavailable {
+            StoreError::Busy | StoreError::Conflict => AppError::Unavailable {
                 retry_after: StoreError::RETRY_AFTER.as_secs(),
             },
             other => AppError::Internal(anyhow::Error::new(other)),

@@ -53,7 +53,8 @@ pub fn load_keyring(config: &Config) -> anyhow::Result<Arc<Keyring>> {
 
 /// Connects, migrates, seeds the directory and checks that every key the data needs is here.
 pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url)
+    let busy_timeout = Duration::from_millis(config.limits.database_busy_timeout_ms.max(1));
+    let store = Store::connect_with(&config.database_url, busy_timeout)
         .await
         .with_context(|| {
             format!(

@@ -27,6 +27,9 @@ pub enum StoreError {
     /// Locked, out of connections or serialization conflicts past the retries: try again later.
     #[error("the database is busy")]
     Busy,
+    /// PostgreSQL aborted the transaction (serialization failure, deadlock): run it again.
+    #[error("the transaction conflicted with another")]
+    Conflict,
     #[error("not found: {0}")]
     NotFound(&'static str),
     #[error("database error")]
@@ -48,30 +51,24 @@ impl StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        if is_busy(&err) {
-            StoreError::Busy
-        } else {
-            StoreError::Database(err)
+        let code = match &err {
+            sqlx::Error::PoolTimedOut => return StoreError::Busy,
+            sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+            _ => None,
+        };
+        match code.as_deref() {
+            // SQLite: BUSY, LOCKED, BUSY_SNAPSHOT, BUSY_TIMEOUT. PostgreSQL: lock timeout,
+            // too many connections, cannot connect now.
+            Some("5" | "6" | "517" | "773" | "55P03" | "53300" | "57P03") => StoreError::Busy,
+            // PostgreSQL: serialization failure, deadlock.
+            Some("40001" | "40P01") => StoreError::Conflict,
+            _ => StoreError::Database(err),
         }
     }
 }
 
-/// Errors that mean "the database is momentarily overloaded", on either backend.
-fn is_busy(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::PoolTimedOut => true,
-        sqlx::Error::Database(db) => matches!(
-            db.code().as_deref(),
-            // SQLite: BUSY, LOCKED, BUSY_SNAPSHOT, BUSY_TIMEOUT
-            Some(
-                "5" | "6" | "517" | "773"
-            // PostgreSQL: serialization failure, deadlock, too many connections, cannot connect now
-            | "40001" | "40P01" | "53300" | "57P03"
-            )
-        ),
-        _ => false,
-    }
-}
+/// How long a write waits for a lock before giving up with `Busy` (503 + Retry-After).
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The database, whichever backend the URL chose. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -92,10 +89,19 @@ macro_rules! dispatch {
 impl Store {
     /// Connects by URL scheme: `sqlite://…` or `postgres://…` (also `postgresql://`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, DEFAULT_BUSY_TIMEOUT).await
+    }
+
+    /// Connects with a given wait for locks (SQLite busy timeout, PostgreSQL lock_timeout).
+    pub async fn connect_with(url: &str, busy_timeout: Duration) -> Result<Self, StoreError> {
         if url.starts_with("sqlite://") || url.starts_with("sqlite:") && !url.contains(":memory:") {
-            Ok(Store::Sqlite(sqlite::SqliteStore::connect(url).await?))
+            Ok(Store::Sqlite(
+                sqlite::SqliteStore::connect(url, busy_timeout).await?,
+            ))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(postgres::PgStore::connect(url).await?))
+            Ok(Store::Postgres(
+                postgres::PgStore::connect(url, busy_timeout).await?,
+            ))
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
         }

@@ -16,7 +16,6 @@ use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const RETRIES: u32 = 3;
 
 const INSERT_TIP: &str = "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, category, \
@@ -56,16 +55,22 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    /// `busy_timeout` bounds both waiting for a pooled connection and waiting for a lock
+    /// (`lock_timeout`), after which the request becomes 503 + Retry-After.
+    pub async fn connect(url: &str, busy_timeout: Duration) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|_| StoreError::UnsupportedUrl(super::redact_url(url)))?
             .application_name("tipline");
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .after_connect(|conn, _meta| {
+            .acquire_timeout(busy_timeout)
+            .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     conn.execute("SET synchronous_commit = on").await?;
+                    // Our own number, never input; SET takes no bind parameters.
+                    let lock_timeout =
+                        format!("SET lock_timeout = {}", busy_timeout.as_millis().max(1));
+                    conn.execute(sqlx::AssertSqlSafe(lock_timeout)).await?;
                     Ok(())
                 })
             })
@@ -263,7 +268,8 @@ impl PgStore {
 }
 
 /// Runs a transaction again when PostgreSQL aborted it for a serialization failure or deadlock.
-/// After the last try the caller gets `Busy`, which becomes 503 + Retry-After.
+/// After the last try the caller gets `Busy`, which becomes 503 + Retry-After. Lock timeouts
+/// are not retried: they mean the database is saturated, and waiting again would pile up.
 async fn retry<T, F, Fut>(mut attempt: F) -> Result<T, StoreError>
 where
     F: FnMut() -> Fut,
@@ -272,10 +278,11 @@ where
     let mut tries = 0;
     loop {
         match attempt().await {
-            Err(StoreError::Busy) if tries < RETRIES => {
+            Err(StoreError::Conflict) if tries < RETRIES => {
                 tries += 1;
                 tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
             }
+            Err(StoreError::Conflict) => return Err(StoreError::Busy),
             other => return other,
         }
     }
@@ -341,3 +348,42 @@ mod transfer_sql {
 }
 
 super::transfer_impl::impl_transfer!(PgStore, pool);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test]
+    async fn conflicts_are_retried_then_become_busy() {
+        let calls = AtomicU32::new(0);
+        let result: Result<u32, StoreError> = retry(|| async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(StoreError::Conflict),
+                n => Ok(n),
+            }
+        })
+        .await;
+        assert_eq!(result.unwrap(), 2);
+        calls.store(0, Ordering::SeqCst);
+        let always: Result<(), StoreError> = retry(|| async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(StoreError::Conflict)
+        })
+        .await;
+        assert!(matches!(always, Err(StoreError::Busy)));
+        assert_eq!(calls.load(Ordering::SeqCst), RETRIES + 1);
+        calls.store(0, Ordering::SeqCst);
+        let busy: Result<(), StoreError> = retry(|| async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(StoreError::Busy)
+        })
+        .await;
+        assert!(matches!(busy, Err(StoreError::Busy)));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "lock timeouts are not retried"
+        );
+    }
+}

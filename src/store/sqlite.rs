@@ -17,9 +17,6 @@ use sqlx::{Row, Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-/// How long a writer waits for the lock before the request becomes 503 + Retry-After.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
 const INSERT_TIP: &str = "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, category, \
     region_id, school_id, urgent, involves_staff, channel, status, created_month) \
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)";
@@ -57,7 +54,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    /// `busy_timeout`: how long a writer waits for the lock before the request becomes
+    /// 503 + Retry-After.
+    pub async fn connect(url: &str, busy_timeout: Duration) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|_| StoreError::UnsupportedUrl(url.to_owned()))?;
         if let Some(parent) = options.get_filename().parent()
@@ -72,17 +71,17 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
+            .busy_timeout(busy_timeout)
             .pragma("secure_delete", "ON")
             .pragma("trusted_schema", "OFF");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .acquire_timeout(BUSY_TIMEOUT)
+            .acquire_timeout(busy_timeout)
             .connect_with(options.clone())
             .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .acquire_timeout(BUSY_TIMEOUT)
+            .acquire_timeout(busy_timeout)
             .connect_with(options)
             .await?;
         Ok(SqliteStore { writer, reader })

@@ -7,6 +7,7 @@ mod helpers;
 
 mod api;
 mod copy;
+mod durability;
 mod pages;
 mod security;
 mod socket;
