@@ -9,6 +9,7 @@ mod api;
 mod copy;
 mod durability;
 mod pages;
+mod scale;
 mod security;
 mod socket;
 mod store;
