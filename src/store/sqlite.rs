@@ -59,10 +59,14 @@ impl SqliteStore {
     pub async fn connect(url: &str, busy_timeout: Duration) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|_| StoreError::UnsupportedUrl(url.to_owned()))?;
-        if let Some(parent) = options.get_filename().parent()
+        let file = options.get_filename().to_owned();
+        if let Some(parent) = file.parent()
             && !parent.as_os_str().is_empty()
+            && !parent.exists()
         {
+            // A new data directory is the service's alone.
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(e.into()))?;
+            set_mode(parent, 0o700)?;
         }
         let options = options
             .create_if_missing(true)
@@ -84,6 +88,15 @@ impl SqliteStore {
             .acquire_timeout(busy_timeout)
             .connect_with(options)
             .await?;
+        // The database holds metadata in clear (categories, schools, months): owner only.
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = file.clone().into_os_string();
+            path.push(suffix);
+            let path = std::path::PathBuf::from(path);
+            if path.exists() {
+                set_mode(&path, 0o600)?;
+            }
+        }
         Ok(SqliteStore { writer, reader })
     }
 
@@ -259,6 +272,12 @@ impl SqliteStore {
         self.reader.close().await;
         self.writer.close().await;
     }
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| StoreError::Database(e.into()))
 }
 
 /// Returns true when the school was new.
