@@ -30,6 +30,7 @@ use tower_http::timeout::TimeoutLayer;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 const STYLE_CSS: &str = include_str!("../../static/style.css");
+const OPENAPI_JSON: &str = include_str!("../../static/openapi.json");
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/categories", get(api::categories))
         .route("/api/v1/regions", get(api::regions))
         .route("/api/v1/schools", get(api::schools))
+        .route("/api/v1/openapi.json", get(openapi))
         .merge(submit_pages)
         .merge(followup_pages)
         .merge(submit_api)
@@ -94,6 +96,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
             crate::error::AppError::from(err).into_response()
         }
     }
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
 }
 
 async fn style() -> Response {

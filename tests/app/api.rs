@@ -1,5 +1,6 @@
 //! The JSON API contract (issue: walking skeleton) and bad input, on both databases.
 
+use crate::helpers::{Backend, TestApp};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::json;
@@ -351,3 +352,48 @@ crate::on_both!(unknown_routes_and_methods_get_json_errors, |app| {
     assert_eq!(res.error_code(), "method_not_allowed");
     assert!(res.header("allow").unwrap().contains("POST"));
 });
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route_and_nothing_else() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let doc = app.get("/api/v1/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc = doc.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let req = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(path.as_str())
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let res = app.send(req).await;
+            assert_ne!(
+                res.status,
+                StatusCode::NOT_FOUND,
+                "{method} {path} is documented but not served"
+            );
+            assert_ne!(
+                res.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+        }
+    }
+    let categories = doc["components"]["schemas"]["Category"]["enum"]
+        .as_array()
+        .unwrap();
+    assert_eq!(categories.len(), CATEGORY_CODES.len());
+    for route in [
+        "/api/v1/tips",
+        "/api/v1/followup",
+        "/api/v1/followup/messages",
+        "/api/v1/schools",
+        "/api/v1/regions",
+        "/api/v1/categories",
+    ] {
+        assert!(paths.contains_key(route), "{route} undocumented");
+    }
+}
