@@ -8,6 +8,7 @@
 mod decode;
 mod model;
 pub mod postgres;
+mod queries;
 pub mod seed;
 pub mod sqlite;
 pub mod transfer;
@@ -234,6 +235,30 @@ impl Store {
     }
 }
 
+/// How many times a conflicting transaction is run again before the caller gets `Busy`.
+const RETRIES: u32 = 3;
+
+/// Runs a transaction again when PostgreSQL aborted it for a serialization failure or deadlock.
+/// After the last try the caller gets `Busy`, which becomes 503 + Retry-After. Lock timeouts
+/// are not retried: they mean the database is saturated, and waiting again would pile up.
+async fn retry<T, F, Fut>(mut attempt: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(StoreError::Conflict) if tries < RETRIES => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
+            }
+            Err(StoreError::Conflict) => return Err(StoreError::Busy),
+            other => return other,
+        }
+    }
+}
+
 /// A URL without its password, fit for an error message.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -243,5 +268,44 @@ pub fn redact_url(url: &str) -> String {
             format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test]
+    async fn conflicts_are_retried_then_become_busy() {
+        let calls = AtomicU32::new(0);
+        let result: Result<u32, StoreError> = retry(|| async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(StoreError::Conflict),
+                n => Ok(n),
+            }
+        })
+        .await;
+        assert_eq!(result.unwrap(), 2);
+        calls.store(0, Ordering::SeqCst);
+        let always: Result<(), StoreError> = retry(|| async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(StoreError::Conflict)
+        })
+        .await;
+        assert!(matches!(always, Err(StoreError::Busy)));
+        assert_eq!(calls.load(Ordering::SeqCst), RETRIES + 1);
+        calls.store(0, Ordering::SeqCst);
+        let busy: Result<(), StoreError> = retry(|| async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(StoreError::Busy)
+        })
+        .await;
+        assert!(matches!(busy, Err(StoreError::Busy)));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "lock timeouts are not retried"
+        );
     }
 }

@@ -8,7 +8,7 @@
 use super::model::{
     Fact, ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
 };
-use super::{StoreError, decode};
+use super::{StoreError, decode, retry};
 use crate::domain::{Region, School};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -17,33 +17,45 @@ use sqlx::{Row, Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-const INSERT_TIP: &str = "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, category, \
-    region_id, school_id, urgent, involves_staff, channel, status, created_month) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)";
-const INSERT_FACT: &str = "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, \
-    channel, urgent) VALUES (?, ?, ?, ?, ?, ?, ?)";
-const SELECT_TIP_BY_LOOKUP_ID: &str =
-    "SELECT id, wrapped_dek, content, status, category FROM tips WHERE lookup_id = ?";
-const SELECT_MESSAGES_FOR_TIP: &str = "SELECT id, author, body FROM messages WHERE tip_id = ?";
-const SELECT_TIP_EXISTS: &str = "SELECT 1 FROM tips WHERE id = ?";
-const INSERT_MESSAGE: &str = "INSERT INTO messages (id, tip_id, author, body) VALUES (?, ?, ?, ?)";
-const SELECT_REGIONS: &str = "SELECT id, name, parent_id, border_area FROM regions ORDER BY id";
-const SELECT_SCHOOLS: &str = "SELECT id, code, name, level, region_id, sample FROM schools \
-    WHERE active = 1 ORDER BY name";
-const COUNT_REGIONS: &str = "SELECT COUNT(*) FROM regions";
-const INSERT_REGION: &str =
-    "INSERT INTO regions (id, name, parent_id, border_area) VALUES (?, ?, ?, ?)";
-const SELECT_SCHOOL_BY_CODE: &str = "SELECT id FROM schools WHERE code = ?";
-const INSERT_SCHOOL: &str =
-    "INSERT INTO schools (code, name, level, region_id, sample, active) VALUES (?, ?, ?, ?, ?, 1)";
-const UPDATE_SCHOOL: &str = "UPDATE schools SET name = ?, level = ?, region_id = ?, sample = ?, \
-    active = 1 WHERE code = ?";
-const RETIRE_SAMPLE_SCHOOLS: &str = "UPDATE schools SET active = 0 WHERE sample = 1 AND active = 1";
-const SELECT_KEK_IDS: &str = "SELECT DISTINCT kek_id FROM tips";
-const SELECT_FACTS: &str = "SELECT tip_id, month, region_id, school_id, category, channel, \
-    urgent FROM tip_facts ORDER BY month, tip_id";
-const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM schools), \
-    (SELECT COUNT(*) FROM tips), (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM tip_facts)";
+type Backend = Sqlite;
+
+/// The SQLite dialect of the store's queries (see `queries.rs`).
+mod sql {
+    pub const INSERT_TIP: &str = "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, \
+        category, region_id, school_id, urgent, involves_staff, channel, status, created_month) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)";
+    pub const INSERT_FACT: &str = "INSERT INTO tip_facts (tip_id, month, region_id, school_id, \
+        category, channel, urgent) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    pub const SELECT_TIP_BY_LOOKUP_ID: &str =
+        "SELECT id, wrapped_dek, content, status, category FROM tips WHERE lookup_id = ?";
+    pub const SELECT_MESSAGES_FOR_TIP: &str =
+        "SELECT id, author, body FROM messages WHERE tip_id = ?";
+    pub const SELECT_TIP_EXISTS: &str = "SELECT 1 FROM tips WHERE id = ?";
+    pub const INSERT_MESSAGE: &str =
+        "INSERT INTO messages (id, tip_id, author, body) VALUES (?, ?, ?, ?)";
+    pub const SELECT_REGIONS: &str =
+        "SELECT id, name, parent_id, border_area FROM regions ORDER BY id";
+    pub const SELECT_SCHOOLS: &str = "SELECT id, code, name, level, region_id, sample \
+        FROM schools WHERE active = 1 ORDER BY name";
+    /// `BEGIN IMMEDIATE` already holds the database's one write lock.
+    pub const LOCK_DIRECTORY: &[&str] = &[];
+    pub const COUNT_REGIONS: &str = "SELECT COUNT(*) FROM regions";
+    pub const INSERT_REGION: &str =
+        "INSERT INTO regions (id, name, parent_id, border_area) VALUES (?, ?, ?, ?)";
+    pub const SELECT_SCHOOL_BY_CODE: &str = "SELECT id FROM schools WHERE code = ?";
+    pub const INSERT_SCHOOL: &str = "INSERT INTO schools (name, level, region_id, sample, code, \
+        active) VALUES (?, ?, ?, ?, ?, 1)";
+    pub const UPDATE_SCHOOL: &str = "UPDATE schools SET name = ?, level = ?, region_id = ?, \
+        sample = ?, active = 1 WHERE code = ?";
+    pub const RETIRE_SAMPLE_SCHOOLS: &str =
+        "UPDATE schools SET active = 0 WHERE sample = 1 AND active = 1";
+    pub const SELECT_KEK_IDS: &str = "SELECT DISTINCT kek_id FROM tips";
+    pub const SELECT_FACTS: &str = "SELECT tip_id, month, region_id, school_id, category, \
+        channel, urgent FROM tip_facts ORDER BY month, tip_id";
+    pub const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM regions), \
+        (SELECT COUNT(*) FROM schools), (SELECT COUNT(*) FROM tips), \
+        (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM tip_facts)";
+}
 
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -113,203 +125,18 @@ impl SqliteStore {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    pub async fn insert_tips(&self, tips: &[SealedTip]) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        for tip in tips {
-            sqlx::query(INSERT_TIP)
-                .bind(&tip.id)
-                .bind(&tip.lookup_id[..])
-                .bind(&tip.kek_id)
-                .bind(&tip.wrapped_dek)
-                .bind(&tip.content)
-                .bind(tip.category.code())
-                .bind(tip.region_id)
-                .bind(tip.school_id)
-                .bind(tip.urgent)
-                .bind(tip.involves_school_staff)
-                .bind(tip.channel.code())
-                .bind(tip.month.to_string())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(INSERT_FACT)
-                .bind(&tip.id)
-                .bind(tip.month.to_string())
-                .bind(tip.region_id)
-                .bind(tip.school_id)
-                .bind(tip.category.code())
-                .bind(tip.channel.code())
-                .bind(tip.urgent)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn tip_by_lookup_id(
-        &self,
-        lookup_id: &[u8],
-    ) -> Result<Option<StoredTip>, StoreError> {
-        let row = sqlx::query(SELECT_TIP_BY_LOOKUP_ID)
-            .bind(lookup_id)
-            .fetch_optional(&self.reader)
-            .await?;
-        row.map(|r| decode::tip(&r)).transpose()
-    }
-
-    pub async fn messages_for_tip(&self, tip_id: &str) -> Result<Vec<StoredMessage>, StoreError> {
-        let rows = sqlx::query(SELECT_MESSAGES_FOR_TIP)
-            .bind(tip_id)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(decode::message).collect()
-    }
-
-    pub async fn insert_message(&self, message: &SealedMessage) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        let exists = sqlx::query(SELECT_TIP_EXISTS)
-            .bind(&message.tip_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound("tip"));
-        }
-        sqlx::query(INSERT_MESSAGE)
-            .bind(&message.id)
-            .bind(&message.tip_id)
-            .bind(message.author.code())
-            .bind(&message.body)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn regions(&self) -> Result<Vec<Region>, StoreError> {
-        let rows = sqlx::query(SELECT_REGIONS).fetch_all(&self.reader).await?;
-        rows.iter().map(decode::region).collect()
-    }
-
-    pub async fn schools(&self) -> Result<Vec<School>, StoreError> {
-        let rows = sqlx::query(SELECT_SCHOOLS).fetch_all(&self.reader).await?;
-        rows.iter().map(decode::school).collect()
-    }
-
-    pub async fn seed_directory_if_empty(
-        &self,
-        regions: &[Region],
-        schools: &[NewSchool],
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let count: i64 = sqlx::query(COUNT_REGIONS)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        if count > 0 {
-            return Ok(false);
-        }
-        for region in regions {
-            sqlx::query(INSERT_REGION)
-                .bind(region.id)
-                .bind(&region.name)
-                .bind(region.parent_id)
-                .bind(region.border_area)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for school in schools {
-            upsert_school(&mut tx, school).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    pub async fn import_schools(
-        &self,
-        schools: &[NewSchool],
-        retire_samples: bool,
-    ) -> Result<ImportSummary, StoreError> {
-        let mut tx = self.begin().await?;
-        let mut summary = ImportSummary::default();
-        if retire_samples {
-            summary.samples_retired = sqlx::query(RETIRE_SAMPLE_SCHOOLS)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        }
-        for school in schools {
-            if upsert_school(&mut tx, school).await? {
-                summary.inserted += 1;
-            } else {
-                summary.updated += 1;
-            }
-        }
-        tx.commit().await?;
-        Ok(summary)
-    }
-
-    pub async fn kek_ids_in_use(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(SELECT_KEK_IDS).fetch_all(&self.reader).await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
-    }
-
-    pub async fn facts(&self) -> Result<Vec<Fact>, StoreError> {
-        let rows = sqlx::query(SELECT_FACTS).fetch_all(&self.reader).await?;
-        rows.iter().map(decode::fact).collect()
-    }
-
-    pub async fn counts(&self) -> Result<TableCounts, StoreError> {
-        let row = sqlx::query(COUNTS).fetch_one(&self.reader).await?;
-        decode::counts(&row)
-    }
-
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
-        Ok(())
-    }
-
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
     }
 }
 
+super::queries::impl_queries!(SqliteStore, reader);
+
 fn set_mode(path: &std::path::Path, mode: u32) -> Result<(), StoreError> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .map_err(|e| StoreError::Database(e.into()))
-}
-
-/// Returns true when the school was new.
-async fn upsert_school(
-    tx: &mut Transaction<'static, Sqlite>,
-    school: &NewSchool,
-) -> Result<bool, StoreError> {
-    let existing = sqlx::query(SELECT_SCHOOL_BY_CODE)
-        .bind(&school.code)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if existing.is_some() {
-        sqlx::query(UPDATE_SCHOOL)
-            .bind(&school.name)
-            .bind(school.level.code())
-            .bind(school.region_id)
-            .bind(school.sample)
-            .bind(&school.code)
-            .execute(&mut **tx)
-            .await?;
-        Ok(false)
-    } else {
-        sqlx::query(INSERT_SCHOOL)
-            .bind(&school.code)
-            .bind(&school.name)
-            .bind(school.level.code())
-            .bind(school.region_id)
-            .bind(school.sample)
-            .execute(&mut **tx)
-            .await?;
-        Ok(true)
-    }
 }
 
 /// SQL for `tipline copy` (see `transfer_impl`).
