@@ -97,7 +97,8 @@ async fn an_installation_moves_from_sqlite_to_postgres() {
         eprintln!("copy to PostgreSQL skipped (TEST_DATABASE_URL not set)");
         return;
     };
-    copy_to(url).await;
+    copy_to(url.clone()).await;
+    drop_postgres_database(&url).await;
 }
 
 #[tokio::test]

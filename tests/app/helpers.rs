@@ -32,12 +32,12 @@ macro_rules! on_both {
             #[allow(unused_imports)]
             use super::*;
 
-            async fn run($app: $crate::helpers::TestApp) $body
+            async fn run($app: &$crate::helpers::TestApp) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
-                run(app).await;
+                run(&app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,7 +45,8 @@ macro_rules! on_both {
                 let Some(app) = $crate::helpers::TestApp::spawn_postgres_or_skip(stringify!($name)).await else {
                     return;
                 };
-                run(app).await;
+                run(&app).await;
+                app.drop_database().await;
             }
         }
     };
@@ -116,6 +117,26 @@ pub async fn fresh_postgres_url() -> Option<String> {
     };
     let prefix = base.rsplit_once('/').map(|(p, _)| p).unwrap_or(&base);
     Some(format!("{prefix}/{name}{query}"))
+}
+
+/// Drops a database made by `fresh_postgres_url`.
+pub async fn drop_postgres_database(url: &str) {
+    let name = url.rsplit('/').next().unwrap_or_default();
+    let name = name.split('?').next().unwrap_or_default().to_owned();
+    assert!(
+        name.starts_with("tipline_test_"),
+        "only test databases are dropped"
+    );
+    let admin = std::env::var("TEST_DATABASE_URL").unwrap();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .unwrap();
+    sqlx::Executor::execute(
+        &mut conn,
+        sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+    )
+    .await
+    .unwrap();
 }
 
 pub struct TestApp {
@@ -189,6 +210,16 @@ impl TestApp {
             database_url,
             peer: SocketAddr::from((PEER, 40000)),
         }
+    }
+
+    /// Removes a PostgreSQL test database after a passing test (a failing one keeps it for a
+    /// look).
+    pub async fn drop_database(self) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        self.state.store.close().await;
+        drop_postgres_database(&self.database_url).await;
     }
 
     pub fn store(&self) -> &Store {

@@ -97,6 +97,9 @@ async fn two_servers_started_together_migrate_once_and_share_tips() {
         created += i64::from(status == StatusCode::CREATED);
     }
     assert_eq!(a.state().store.counts().await.unwrap().tips, created + 1);
+    a.state().store.close().await;
+    b.state().store.close().await;
+    drop_postgres_database(&url).await;
 }
 
 const PEER_ADDR: ([u8; 4], u16) = (PEER, 41000);
