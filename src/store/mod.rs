@@ -225,6 +225,11 @@ impl Store {
         dispatch!(self, s => s.counts().await)
     }
 
+    /// Durability and safety settings in force (pragmas, `synchronous_commit`), by name.
+    pub async fn settings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        dispatch!(self, s => s.settings().await)
+    }
+
     /// A cheap round trip, for `/healthz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
         dispatch!(self, s => s.ping().await)

@@ -53,6 +53,7 @@ mod sql {
     pub const SELECT_KEK_IDS: &str = "SELECT DISTINCT kek_id FROM tips";
     pub const SELECT_FACTS: &str = "SELECT tip_id, month, region_id, school_id, category, \
         channel, urgent FROM tip_facts ORDER BY month, tip_id";
+    pub const SHOW_SETTING: &str = "SELECT current_setting($1)";
     pub const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM regions), \
         (SELECT COUNT(*) FROM schools), (SELECT COUNT(*) FROM tips), \
         (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM tip_facts)";
@@ -99,6 +100,21 @@ impl PgStore {
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// The settings durability rests on, as a pooled connection sees them.
+    pub async fn settings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut out = Vec::new();
+        for name in ["synchronous_commit", "lock_timeout", "fsync"] {
+            let value: String = sqlx::query(sql::SHOW_SETTING)
+                .bind(name)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+            out.push((name.to_owned(), value));
+        }
+        Ok(out)
     }
 
     pub async fn close(&self) {

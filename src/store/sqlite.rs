@@ -52,6 +52,14 @@ mod sql {
     pub const SELECT_KEK_IDS: &str = "SELECT DISTINCT kek_id FROM tips";
     pub const SELECT_FACTS: &str = "SELECT tip_id, month, region_id, school_id, category, \
         channel, urgent FROM tip_facts ORDER BY month, tip_id";
+    pub const SETTINGS: &[&str] = &[
+        "PRAGMA journal_mode",
+        "PRAGMA synchronous",
+        "PRAGMA foreign_keys",
+        "PRAGMA secure_delete",
+        "PRAGMA trusted_schema",
+        "PRAGMA page_size",
+    ];
     pub const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM regions), \
         (SELECT COUNT(*) FROM schools), (SELECT COUNT(*) FROM tips), \
         (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM tip_facts)";
@@ -123,6 +131,19 @@ impl SqliteStore {
         // IMMEDIATE takes the write lock up front, so a transaction never fails half-way on a
         // lock upgrade; waiting for it is bounded by the busy timeout.
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// The settings durability and safety rest on, as the writer connection sees them.
+    pub async fn settings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        for pragma in sql::SETTINGS {
+            let row = sqlx::query(*pragma).fetch_one(&self.writer).await?;
+            let value = row
+                .try_get::<String, _>(0)
+                .or_else(|_| row.try_get::<i64, _>(0).map(|v| v.to_string()))?;
+            out.push((pragma.trim_start_matches("PRAGMA ").to_owned(), value));
+        }
+        Ok(out)
     }
 
     pub async fn close(&self) {

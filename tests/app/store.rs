@@ -171,3 +171,26 @@ crate::on_both!(
         assert_eq!(store.schools().await.unwrap().len(), 2);
     }
 );
+
+crate::on_both!(r29_r30_durability_settings_are_in_force, |app| {
+    let settings: std::collections::HashMap<String, String> =
+        app.store().settings().await.unwrap().into_iter().collect();
+    match app.backend {
+        crate::helpers::Backend::Sqlite => {
+            assert_eq!(settings["journal_mode"], "wal");
+            assert_eq!(settings["synchronous"], "2", "FULL");
+            assert_eq!(settings["foreign_keys"], "1");
+            assert_eq!(settings["secure_delete"], "1");
+            assert_eq!(settings["trusted_schema"], "0", "R25");
+            assert_eq!(settings["page_size"], "8192");
+        }
+        crate::helpers::Backend::Postgres => {
+            assert_eq!(settings["synchronous_commit"], "on");
+            assert_eq!(settings["fsync"], "on");
+            assert_eq!(
+                settings["lock_timeout"], "1s",
+                "the configured busy timeout"
+            );
+        }
+    }
+});
