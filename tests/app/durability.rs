@@ -52,7 +52,7 @@ crate::on_both!(
     r30_a_locked_database_answers_503_with_retry_after_and_loses_nothing,
     |app| {
         let before = app.submit_tip("trước khi khóa").await;
-        let lock = Lock::take(&app).await;
+        let lock = Lock::take(app).await;
         let res = app
             .post_json(
                 "/api/v1/tips",
