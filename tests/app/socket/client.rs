@@ -1,0 +1,231 @@
+//! A minimal HTTP/1.1 client on raw TCP, and the application in this process on a real socket.
+
+use crate::helpers::test_config;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+use tipline::config::Config;
+use tipline::startup::Application;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+/// Longest any single request may take before the test calls it hung.
+pub const REQUEST_BOUND: Duration = Duration::from_secs(30);
+
+// ---------------------------------------------------------------------------------------------
+// A tiny HTTP/1.1 client.
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    /// Names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+pub fn invalid(message: impl Into<String>) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, message.into())
+}
+
+/// Parses one complete response. Interim `1xx` responses are skipped; a body shorter than its
+/// `Content-Length` (a connection cut mid-response) is an error, never a response.
+pub fn parse_response(mut raw: &[u8]) -> std::io::Result<RawResponse> {
+    loop {
+        let end = find(raw, b"\r\n\r\n").ok_or_else(|| invalid("no end of headers"))?;
+        let head = std::str::from_utf8(&raw[..end]).map_err(|_| invalid("head is not UTF-8"))?;
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap_or_default();
+        let mut parts = status_line.splitn(3, ' ');
+        if !parts.next().unwrap_or_default().starts_with("HTTP/1.") {
+            return Err(invalid(format!("bad status line {status_line:?}")));
+        }
+        let status: u16 = parts
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| invalid(format!("bad status line {status_line:?}")))?;
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let rest = &raw[end + 4..];
+        if (100..200).contains(&status) {
+            raw = rest;
+            continue;
+        }
+        let mut response = RawResponse {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        if response
+            .header("transfer-encoding")
+            .is_some_and(|te| te.eq_ignore_ascii_case("chunked"))
+        {
+            response.body = dechunk(rest)?;
+        } else if let Some(length) = response.header("content-length") {
+            let length: usize = length.parse().map_err(|_| invalid("bad content-length"))?;
+            if rest.len() < length {
+                return Err(invalid(format!(
+                    "body cut short: {} of {length} bytes",
+                    rest.len()
+                )));
+            }
+            response.body = rest[..length].to_vec();
+        } else {
+            response.body = rest.to_vec();
+        }
+        return Ok(response);
+    }
+}
+
+pub fn dechunk(mut raw: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = find(raw, b"\r\n").ok_or_else(|| invalid("chunk size cut short"))?;
+        let size_text = std::str::from_utf8(&raw[..line_end]).map_err(|_| invalid("chunk"))?;
+        let size_text = size_text.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| invalid("bad chunk size"))?;
+        raw = &raw[line_end + 2..];
+        if size == 0 {
+            return Ok(body);
+        }
+        if raw.len() < size + 2 {
+            return Err(invalid("chunk cut short"));
+        }
+        body.extend_from_slice(&raw[..size]);
+        raw = &raw[size + 2..];
+    }
+}
+
+pub fn request_bytes(method: &str, path: &str, body: Option<&Value>) -> Vec<u8> {
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: tipline.test\r\nConnection: close\r\n");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    if !body.is_empty() {
+        request.push_str("Content-Type: application/json\r\n");
+    }
+    if !body.is_empty() || method == "POST" {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(&body);
+    request.into_bytes()
+}
+
+/// Writes one request on an open connection and reads the response to EOF.
+pub async fn exchange(mut stream: TcpStream, request: &[u8]) -> std::io::Result<RawResponse> {
+    let work = async {
+        stream.write_all(request).await?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await?;
+        parse_response(&raw)
+    };
+    tokio::time::timeout(REQUEST_BOUND, work)
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "request hung"))?
+}
+
+pub async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> std::io::Result<RawResponse> {
+    let stream = tokio::time::timeout(REQUEST_BOUND, TcpStream::connect(addr))
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect hung"))??;
+    exchange(stream, &request_bytes(method, path, body)).await
+}
+
+pub async fn get(addr: SocketAddr, path: &str) -> std::io::Result<RawResponse> {
+    send(addr, "GET", path, None).await
+}
+
+pub async fn post_json(addr: SocketAddr, path: &str, body: &Value) -> std::io::Result<RawResponse> {
+    send(addr, "POST", path, Some(body)).await
+}
+
+pub fn tip(body: &str) -> Value {
+    json!({ "category": "drug_use", "body": body })
+}
+
+/// A number that differs from run to run (std's per-process random hash keys), for delays.
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The application in this process, on a real socket.
+// ---------------------------------------------------------------------------------------------
+
+pub fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("tipline.db").display())
+}
+
+pub struct InProcess {
+    pub addr: SocketAddr,
+    pub stop: Option<oneshot::Sender<()>>,
+    pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl InProcess {
+    /// Builds the application on `dir` (keys and SQLite database there) exactly as `serve`
+    /// does, and serves it on 127.0.0.1 with an ephemeral port.
+    pub async fn start(dir: &Path, tweak: impl FnOnce(&mut Config)) -> InProcess {
+        let mut config = test_config(dir, &sqlite_url(dir));
+        tweak(&mut config);
+        let app = Application::build(config)
+            .await
+            .expect("application builds");
+        let addr = app.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        InProcess {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Signals shutdown and waits (bounded) for `run_until_stopped` to return.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let result = tokio::time::timeout(Duration::from_secs(60), &mut self.task)
+            .await
+            .expect("the server stops within a minute of the shutdown signal")
+            .expect("the server task did not panic");
+        result.expect("run_until_stopped returns Ok");
+    }
+}
