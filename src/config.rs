@@ -47,8 +47,10 @@ pub struct Limits {
     pub global_followup_per_second: u32,
     /// Most clients tracked at once by each limiter (bucketed beyond that).
     pub tracked_clients: u32,
-    /// Open connections at once; more wait in the kernel's queue.
+    /// Open connections at once; more wait in the kernel's listen queue.
     pub max_connections: usize,
+    /// Length of that listen queue (the kernel may cap it at `net.core.somaxconn`).
+    pub listen_backlog: u32,
     /// Seconds a client may take to send the request headers (slowloris guard).
     pub header_read_timeout_seconds: u64,
     /// Seconds for a whole request.
@@ -73,6 +75,7 @@ impl Default for Limits {
             global_followup_per_second: 500,
             tracked_clients: 65_536,
             max_connections: 2_048,
+            listen_backlog: 1_024,
             header_read_timeout_seconds: 10,
             request_timeout_seconds: 30,
             write_queue: 4_096,

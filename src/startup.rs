@@ -106,8 +106,7 @@ impl Application {
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let keyring = load_keyring(&config)?;
         let store = open_store(&config, &keyring).await?;
-        let listener = TcpListener::bind(config.bind)
-            .await
+        let listener = bind(config.bind, config.limits.listen_backlog)
             .with_context(|| format!("binding {} (TIPLINE_BIND)", config.bind))?;
         let state = AppState::new(config, store, keyring, clock).await?;
         Ok(Application { listener, state })
@@ -144,6 +143,20 @@ impl Application {
         state.store.close().await;
         Ok(())
     }
+}
+
+/// Binds with a listen queue deeper than tokio's default 128: when every connection slot is
+/// taken, new connections wait in this queue instead of being dropped (and retried by the
+/// client's TCP stack a second or more later).
+fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog.max(1))
 }
 
 /// Picks up schools imported by the CLI (or another process) without a restart.
