@@ -1,4 +1,7 @@
 -- Same schema as migrations/sqlite/0001_init.sql; see the comments there.
+-- PostgreSQL keeps no row order we can hide the way SQLite's WITHOUT ROWID does: heap order and
+-- xmin reflect insertion order. Keep track_commit_timestamp off (the default), or commit times
+-- of every row are recorded; the README says so.
 CREATE TABLE regions (
     id          BIGINT PRIMARY KEY,
     name        TEXT NOT NULL,

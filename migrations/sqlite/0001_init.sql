@@ -19,7 +19,10 @@ CREATE INDEX schools_region ON schools(region_id);
 
 -- Tips. Everything a tipster typed is inside `content`, sealed with the tip's data key.
 -- The receipt exists here only as lookup_id = HMAC(receipt_pepper, receipt).
--- No creation timestamp in clear: only the month (SECURITY.md P1).
+-- No creation timestamp in clear: only the month (SECURITY.md P1). WITHOUT ROWID, here and
+-- below: a rowid would record insertion order, which lined up with any timestamped record of
+-- submissions (a proxy log, say) would give each tip's exact time. Rows are kept in the order
+-- of their random ids instead.
 CREATE TABLE tips (
     id             TEXT PRIMARY KEY,
     lookup_id      BLOB NOT NULL UNIQUE,
@@ -34,7 +37,7 @@ CREATE TABLE tips (
     channel        TEXT NOT NULL,
     status         TEXT NOT NULL DEFAULT 'new',
     created_month  TEXT NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX tips_kek ON tips(kek_id);
 
 -- Messages between tipster and staff; the body (and its time) is sealed with the tip's key.
@@ -43,7 +46,7 @@ CREATE TABLE messages (
     tip_id TEXT NOT NULL REFERENCES tips(id) ON DELETE CASCADE,
     author TEXT NOT NULL CHECK (author IN ('tipster', 'staff')),
     body   BLOB NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX messages_tip ON messages(tip_id);
 
 -- Content-free facts for statistics. They outlive the purge of tip content, so no foreign key.
@@ -55,5 +58,5 @@ CREATE TABLE tip_facts (
     category  TEXT NOT NULL,
     channel   TEXT NOT NULL,
     urgent    INTEGER NOT NULL CHECK (urgent IN (0, 1))
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX tip_facts_month ON tip_facts(month);

@@ -95,7 +95,9 @@ impl Store {
 
     /// Connects with a given wait for locks (SQLite busy timeout, PostgreSQL lock_timeout).
     pub async fn connect_with(url: &str, busy_timeout: Duration) -> Result<Self, StoreError> {
-        if url.starts_with("sqlite://") || url.starts_with("sqlite:") && !url.contains(":memory:") {
+        // An in-memory database would acknowledge tips and lose them on restart.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if url.starts_with("sqlite:") && !in_memory {
             Ok(Store::Sqlite(
                 sqlite::SqliteStore::connect(url, busy_timeout).await?,
             ))

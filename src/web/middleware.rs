@@ -13,6 +13,11 @@ use tracing::Instrument;
 
 /// Gives each request a random id and a span that carries method, route and that id — never
 /// the URI (query strings can hold anything), the client address or the user agent (R18).
+///
+/// The per-request line is DEBUG, not INFO, for everything but server errors: a timestamped
+/// line per submission is a record of when each tip arrived, and with few tips in a month the
+/// month in the fact row would then point at one line. Operators see failures; counting
+/// traffic is for metrics, not logs.
 pub async fn request_context(req: Request, next: Next) -> Response {
     let request_id = crate::crypto::random::bytes::<8>()
         .map(hex::encode)
@@ -34,11 +39,13 @@ pub async fn request_context(req: Request, next: Next) -> Response {
         .instrument(span.clone())
         .await;
     span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            latency_ms = started.elapsed().as_millis() as u64,
-            "finished"
-        );
+        let status = response.status().as_u16();
+        let latency_ms = started.elapsed().as_millis() as u64;
+        if response.status().is_server_error() {
+            tracing::error!(status, latency_ms, "finished");
+        } else {
+            tracing::debug!(status, latency_ms, "finished");
+        }
     });
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);

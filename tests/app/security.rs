@@ -81,6 +81,17 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
     // Logs: the request lines are there (so capture works), the secrets and client data are not.
     let logs = logs_text();
     assert!(logs.contains("route=/api/v1/tips"), "log capture works");
+    // No timestamped INFO line per submission: such lines would date each tip.
+    let submissions: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("route=/api/v1/tips") && l.contains("finished status=201"))
+        .collect();
+    assert!(!submissions.is_empty());
+    assert!(
+        submissions
+            .iter()
+            .all(|l| l.contains("DEBUG") && !l.contains(" INFO "))
+    );
     for secret in secrets.iter().chain([
         &agent.as_str(),
         &query.as_str(),
