@@ -16,6 +16,8 @@
 //! [limits]
 //! submit_burst = 1000000
 //! submit_refill_seconds = 1
+//! form_post_burst = 1000000
+//! form_post_refill_seconds = 1
 //! global_submit_per_second = 1000000
 //! global_submit_burst = 1000000
 //! EOF

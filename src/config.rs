@@ -32,11 +32,14 @@ pub struct Config {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
-    /// Tips one client (IPv4 address or IPv6 /64) may send in a burst.
+    /// Tips one client (IPv4 address or IPv6 /64) may store in a burst.
     pub submit_burst: u32,
-    /// Seconds for one more tip to be allowed after the burst (tower_governor: one token per
-    /// this many seconds).
+    /// Seconds for one more tip to be allowed after the burst (one token per this many seconds).
     pub submit_refill_seconds: u64,
+    /// Posts to the tip form and API one client may make in a burst (district steps and
+    /// refused forms included), and the seconds per further post.
+    pub form_post_burst: u32,
+    pub form_post_refill_seconds: u64,
     /// Follow-up attempts one client may make in a burst, and the refill period.
     pub followup_burst: u32,
     pub followup_refill_seconds: u64,
@@ -68,6 +71,8 @@ impl Default for Limits {
         Limits {
             submit_burst: 10,
             submit_refill_seconds: 30,
+            form_post_burst: 60,
+            form_post_refill_seconds: 2,
             followup_burst: 20,
             followup_refill_seconds: 3,
             global_submit_per_second: 200,
@@ -181,6 +186,8 @@ impl Config {
         }
         let l = &self.limits;
         if l.submit_burst == 0
+            || l.form_post_burst == 0
+            || l.form_post_refill_seconds == 0
             || l.followup_burst == 0
             || l.submit_refill_seconds == 0
             || l.followup_refill_seconds == 0

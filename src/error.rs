@@ -156,7 +156,7 @@ impl AppError {
     pub fn into_html(self, lang: Lang) -> Response {
         self.log();
         let page = crate::web::pages::ErrorPage::new(lang, self.status(), self.message(lang));
-        self.finish(page.respond())
+        self.decorate(page.respond())
     }
 
     /// An error page in Vietnamese with the English below, for layers that cannot know the
@@ -166,10 +166,11 @@ impl AppError {
         let mut page =
             crate::web::pages::ErrorPage::new(Lang::Vi, self.status(), self.message(Lang::Vi));
         page.english = Some(self.message(Lang::En));
-        self.finish(page.respond())
+        self.decorate(page.respond())
     }
 
-    fn finish(&self, mut response: Response) -> Response {
+    /// Gives `response` this error's status and, where it has one, its `Retry-After`.
+    pub fn decorate(&self, mut response: Response) -> Response {
         *response.status_mut() = self.status();
         if let Some(secs) = self.retry_after()
             && let Ok(value) = HeaderValue::from_str(&secs.to_string())
@@ -209,7 +210,7 @@ impl IntoResponse for AppError {
             },
         };
         let response = Json(body).into_response();
-        self.finish(response)
+        self.decorate(response)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1/`: the same validation, limits and errors as the pages.
 
-use super::extract::{ApiJson, PageLang};
+use super::extract::{ApiJson, ClientKey, PageLang};
 use super::intake;
 use super::state::AppState;
 use crate::domain::text::TextError;
@@ -65,6 +65,7 @@ pub async fn schools(
 /// `POST /api/v1/tips` → 201 `{"receipt"}`.
 pub async fn submit_tip(
     State(state): State<AppState>,
+    ClientKey(client): ClientKey,
     ApiJson(form): ApiJson<TipForm>,
 ) -> Result<Response, AppError> {
     let dir = state.directory();
@@ -83,7 +84,7 @@ pub async fn submit_tip(
             })
             .collect(),
     })?;
-    let receipt = intake::submit(&state, tip).await?;
+    let receipt = intake::submit(&state, client, tip).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "receipt": receipt.grouped() })),

@@ -41,6 +41,26 @@ pub fn lang_of(query: Option<&str>) -> Lang {
     Lang::from_param(value)
 }
 
+/// The sender's rate-limit key (an HMAC of their address; never the address itself).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientKey(pub u64);
+
+impl FromRequestParts<super::AppState> for ClientKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        state
+            .limits
+            .clients
+            .key_of(&parts.extensions, &parts.headers)
+            .map(ClientKey)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no peer address on the request")))
+    }
+}
+
 /// JSON body for the API.
 pub struct ApiJson<T>(pub T);
 

@@ -28,8 +28,9 @@ pub struct MessageView {
 }
 
 /// Seals and stores a tip; returns the receipt once the tip is durably on disk.
-pub async fn submit(state: &AppState, tip: NewTip) -> Result<Receipt, AppError> {
-    state.limits.check_global_submit()?;
+/// `client` is the rate-limit key of the sender: a valid tip costs one from their budget.
+pub async fn submit(state: &AppState, client: u64, tip: NewTip) -> Result<Receipt, AppError> {
+    state.limits.check_tip(client)?;
     let receipt = Receipt::from_digits(random::digits(RECEIPT_DIGITS).map_err(anyhow::Error::new)?)
         .map_err(|_| anyhow::anyhow!("generated receipt malformed"))?;
     let id = random::id_hex().map_err(anyhow::Error::new)?;
@@ -131,6 +132,7 @@ pub async fn reply(
     lang: Lang,
 ) -> Result<(), AppError> {
     let tip = find(state, receipt, lang).await?;
+    state.limits.check_global_submit()?;
     let dek = vault::open_tip_key(&state.keyring, &tip.id, &tip.wrapped_dek)?;
     let id = random::id_hex().map_err(anyhow::Error::new)?;
     let body = vault::seal_message(

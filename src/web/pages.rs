@@ -75,6 +75,8 @@ pub struct CategoryChoice {
 #[template(path = "public/form.html")]
 pub struct FormPage<'a> {
     pub c: Chrome,
+    /// A problem with the whole form (rate limit, busy), shown above it.
+    pub alert: Option<String>,
     pub errors: Vec<FieldError>,
     pub form: FormValues,
     pub districts: Vec<&'a Region>,

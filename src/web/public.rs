@@ -2,7 +2,7 @@
 //! step a plain GET or POST form: pick a district (a POST back to the same form, so the text
 //! already typed never lands in a URL), send, save the receipt, come back with it.
 
-use super::extract::{HtmlForm, PageLang};
+use super::extract::{ClientKey, HtmlForm, PageLang};
 use super::intake;
 use super::pages::{
     Chrome, ConfirmedPage, FollowupPage, FormPage, FormValues, MessageLine, ReceiptPage, StatusPage,
@@ -66,6 +66,7 @@ fn form_page(
         .unwrap_or_default();
     FormPage {
         c: Chrome::new(lang, Some("/")),
+        alert: None,
         errors,
         sample: schools.iter().any(|s| s.sample),
         schools,
@@ -84,6 +85,7 @@ pub async fn form(State(state): State<AppState>, PageLang(lang): PageLang) -> Re
 /// `POST /tip`: either "show the schools of this district" or "send".
 pub async fn submit(
     State(state): State<AppState>,
+    ClientKey(client): ClientKey,
     PageLang(lang): PageLang,
     HtmlForm(html): HtmlForm<TipFormHtml>,
 ) -> PageResult {
@@ -116,9 +118,17 @@ pub async fn submit(
         }
     };
     let urgent = tip.urgent;
-    let receipt = intake::submit(&state, tip)
-        .await
-        .map_err(|e| e.into_html(lang))?;
+    let receipt = match intake::submit(&state, client, tip).await {
+        Ok(receipt) => receipt,
+        // Too many tips, or the database is busy: show the form again with everything the
+        // tipster typed, so that trying again later loses nothing.
+        Err(err @ (AppError::TooManyRequests { .. } | AppError::Unavailable { .. })) => {
+            let mut page = form_page(lang, &dir, values, Vec::new());
+            page.alert = Some(err.message(lang));
+            return Ok(err.decorate(page.into_response()));
+        }
+        Err(err) => return Err(err.into_html(lang)),
+    };
     Ok(ReceiptPage {
         c: Chrome::without_nav(lang),
         groups: receipt.groups().iter().map(|g| g.to_string()).collect(),

@@ -1,9 +1,12 @@
 //! Rate limits (SECURITY.md P5, R3, R27, R28).
 //!
 //! Per client: tower_governor layers keyed by `ClientKeyer` (HMAC of the IPv4 /32 or IPv6 /64,
-//! bucketed so that memory stays bounded). Many phones share one carrier IP (CGNAT), so the
-//! per-client limits are generous bursts; what protects the service as a whole is the global
-//! budget, a direct limiter checked in the handlers. Both answer 429 with `Retry-After`.
+//! bucketed so that memory stays bounded) count every POST to the submission and follow-up
+//! routes. Follow-up attempts are counted strictly (guessing receipts is what they stop);
+//! submission posts generously, because the form's district step and fixing a mistake are posts
+//! too. What a client may *store* is a separate budget of tips, charged in the handler only for
+//! a valid tip. Many phones share one carrier IP (CGNAT), so these are bursts, not trickles;
+//! what protects the service as a whole is the global budget. All answer 429 + `Retry-After`.
 //! Remember tower_governor's `per_second(n)` means one token every *n* seconds.
 
 use super::client_ip::{ClientKeyer, IpBlock, client_ip};
@@ -31,18 +34,28 @@ pub struct ClientKeyExtractor {
     trusted: Arc<[IpBlock]>,
 }
 
+impl ClientKeyExtractor {
+    /// The client's key, from the peer address and (behind trusted proxies) X-Forwarded-For.
+    /// `None` without a peer address: serving must install `ConnectInfo`.
+    pub fn key_of(
+        &self,
+        extensions: &axum::http::Extensions,
+        headers: &axum::http::HeaderMap,
+    ) -> Option<u64> {
+        let peer = extensions.get::<ConnectInfo<SocketAddr>>()?;
+        Some(
+            self.keyer
+                .key(client_ip(peer.0.ip(), headers, &self.trusted)),
+        )
+    }
+}
+
 impl KeyExtractor for ClientKeyExtractor {
     type Key = u64;
 
     fn extract<T>(&self, req: &Request<T>) -> Result<Self::Key, GovernorError> {
-        // Without the peer address we cannot limit fairly; serving must install ConnectInfo.
-        let peer = req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .ok_or(GovernorError::UnableToExtractKey)?;
-        Ok(self
-            .keyer
-            .key(client_ip(peer.0.ip(), req.headers(), &self.trusted)))
+        self.key_of(req.extensions(), req.headers())
+            .ok_or(GovernorError::UnableToExtractKey)
     }
 }
 
@@ -52,7 +65,11 @@ pub type ClientConfig = GovernorConfig<ClientKeyExtractor, NoOpMiddleware>;
 #[derive(Debug)]
 pub struct RateLimits {
     pub keyer: Arc<ClientKeyer>,
+    pub clients: ClientKeyExtractor,
+    /// Every POST to the submission routes (form steps, mistakes and tips alike).
     pub submit: Arc<ClientConfig>,
+    /// Tips stored, per client.
+    pub tips: governor::DefaultKeyedRateLimiter<u64>,
     pub followup: Arc<ClientConfig>,
     pub global_submit: DefaultDirectRateLimiter,
     pub global_followup: DefaultDirectRateLimiter,
@@ -75,7 +92,13 @@ impl RateLimits {
             Ok(Arc::new(config))
         };
         Ok(RateLimits {
-            submit: keyed(limits.submit_burst, limits.submit_refill_seconds)?,
+            submit: keyed(limits.form_post_burst, limits.form_post_refill_seconds)?,
+            tips: RateLimiter::keyed(
+                Quota::with_period(Duration::from_secs(limits.submit_refill_seconds.max(1)))
+                    .ok_or_else(|| anyhow::anyhow!("submit_refill_seconds must be at least 1"))?
+                    .allow_burst(NonZeroU32::new(limits.submit_burst).unwrap_or(NonZeroU32::MIN)),
+            ),
+            clients: extractor.clone(),
             followup: keyed(limits.followup_burst, limits.followup_refill_seconds)?,
             global_submit: direct(limits.global_submit_per_second, limits.global_submit_burst),
             global_followup: direct(
@@ -86,7 +109,20 @@ impl RateLimits {
         })
     }
 
-    /// Draws one submission from the global budget.
+    /// Draws one tip from this client's budget, then from the global one.
+    pub fn check_tip(&self, client: u64) -> Result<(), AppError> {
+        self.tips
+            .check_key(&client)
+            .map_err(|not_until| AppError::TooManyRequests {
+                retry_after: not_until
+                    .wait_time_from(DefaultClock::default().now())
+                    .as_secs()
+                    .max(1),
+            })?;
+        check_direct(&self.global_submit)
+    }
+
+    /// Draws one write (a tipster's message) from the global budget.
     pub fn check_global_submit(&self) -> Result<(), AppError> {
         check_direct(&self.global_submit)
     }
@@ -101,11 +137,13 @@ impl RateLimits {
             config.limiter().retain_recent();
             config.limiter().shrink_to_fit();
         }
+        self.tips.retain_recent();
+        self.tips.shrink_to_fit();
     }
 
     /// Keys currently tracked, across the per-client limiters.
     pub fn tracked_keys(&self) -> usize {
-        self.submit.limiter().len() + self.followup.limiter().len()
+        self.submit.limiter().len() + self.followup.limiter().len() + self.tips.len()
     }
 }
 

@@ -158,6 +158,7 @@ pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
     // Generous per-client limits: most tests send many requests from one address. The
     // rate-limit tests set their own.
     config.limits.submit_burst = 10_000;
+    config.limits.form_post_burst = 10_000;
     config.limits.followup_burst = 10_000;
     // A second rather than five: the busy tests wait for it.
     config.limits.database_busy_timeout_ms = 1_000;

@@ -435,17 +435,17 @@ async fn r28_p5_one_client_is_limited_per_refill_period_and_others_still_submit(
     let html_429 = app
         .send(from(
             [198, 51, 100, 1],
-            Request::post("/tip")
+            Request::post("/tip?lang=en")
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from("category=other&body=x&step=send"))
+                .body(Body::from("category=other&body=kept+text&step=send"))
                 .unwrap(),
         ))
         .await;
     assert_eq!(html_429.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(html_429.text.contains("<html"));
+    assert!(html_429.text.contains("Too many requests"));
     assert!(
-        html_429.text.contains("Too many requests"),
-        "bilingual page"
+        html_429.text.contains(">kept text</textarea>"),
+        "nothing typed is lost"
     );
     assert!(retry_after(&html_429) >= 30);
 
@@ -569,4 +569,48 @@ async fn r28_limiter_memory_stays_bounded_under_a_hundred_thousand_clients() {
         tracked > 1_000,
         "keys are spread over the buckets: {tracked}"
     );
+}
+
+#[tokio::test]
+async fn p5_choosing_a_district_and_fixing_mistakes_do_not_use_up_the_tip_budget() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.limits.submit_burst = 2;
+        c.limits.submit_refill_seconds = 60;
+        c.limits.form_post_burst = 20;
+        c.limits.form_post_refill_seconds = 60;
+    })
+    .await;
+    for _ in 0..5 {
+        let page = app
+            .post_form("/tip", &[("step", "district"), ("region_id", "127")])
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let refused = app
+            .post_form("/tip", &[("step", "send"), ("body", "no category")])
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    for _ in 0..2 {
+        let sent = app
+            .post_form(
+                "/tip",
+                &[("step", "send"), ("category", "other"), ("body", "x")],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    }
+    let third = app
+        .post_form(
+            "/tip",
+            &[("step", "send"), ("category", "other"), ("body", "x")],
+        )
+        .await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    // The request limiter still stops a flood of posts of any kind.
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(app.post_form("/tip", &[("step", "district")]).await.status);
+    }
+    assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(app.store().counts().await.unwrap().tips, 2);
 }

@@ -162,6 +162,8 @@ fn r14_the_binary_refuses_a_world_readable_key_and_exits_non_zero() {
 const UNLIMITED_TOML: &str = "[limits]\n\
     submit_burst = 1000000\n\
     submit_refill_seconds = 1\n\
+    form_post_burst = 1000000\n\
+    form_post_refill_seconds = 1\n\
     followup_burst = 1000000\n\
     followup_refill_seconds = 1\n\
     global_submit_per_second = 1000000\n\
