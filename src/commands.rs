@@ -9,8 +9,7 @@ use std::path::Path;
 
 /// `tipline migrate`
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
-    let keyring = startup::load_keyring(config)?;
-    let store = startup::open_store(config, &keyring).await?;
+    let (_keyring, store) = startup::prepare(config).await?;
     let counts = store.counts().await?;
     println!(
         "database is up to date ({}): {} regions, {} schools, {} tips",
@@ -44,16 +43,25 @@ pub fn keys_generate(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `tipline keys check`
+/// `tipline keys check`: loads the keys and, when there is a database, checks that every key
+/// its tips need is present. Creates nothing.
 pub async fn keys_check(config: &Config) -> anyhow::Result<()> {
     let keyring = Keyring::load(&config.keys_dir)
         .with_context(|| format!("loading keys from {}", config.keys_dir.display()))?;
-    let store = startup::open_store(config, &keyring).await?;
-    println!(
-        "keys ok: {} key-encryption key(s), primary {}; every key the database uses is present",
+    let summary = format!(
+        "keys ok: {} key-encryption key(s), primary {}",
         keyring.kek_ids().count(),
         keyring.primary().0
     );
+    if let Some(file) = crate::store::sqlite_file(&config.database_url)
+        && !file.exists()
+    {
+        println!("{summary}; no database at {} yet", file.display());
+        return Ok(());
+    }
+    let store = startup::connect(config).await?;
+    startup::check_keys(&store, &keyring, config).await?;
+    println!("{summary}; every key the database uses is present");
     store.close().await;
     Ok(())
 }
@@ -64,13 +72,16 @@ pub async fn schools_import(
     file: &Path,
     keep_samples: bool,
 ) -> anyhow::Result<()> {
-    let keyring = startup::load_keyring(config)?;
-    let store = startup::open_store(config, &keyring).await?;
+    let (_keyring, store) = startup::prepare(config).await?;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let regions = store.regions().await?;
-    let schools =
-        crate::store::seed::parse_schools(&bytes, false, |id| regions.iter().any(|r| r.id == id))
-            .with_context(|| format!("in {}", file.display()))?;
+    // Schools belong to a district (or a commune below one), which the form offers; a school
+    // placed on the province itself could never be picked.
+    let directory = crate::domain::Directory::new(store.regions().await?, Vec::new());
+    let districts: Vec<i64> = directory.districts().iter().map(|r| r.id).collect();
+    let schools = crate::store::seed::parse_schools(&bytes, false, |id| {
+        districts.iter().any(|&d| directory.is_within(id, d))
+    })
+    .with_context(|| format!("in {}", file.display()))?;
     let summary = store.import_schools(&schools, !keep_samples).await?;
     println!(
         "imported {}: {} new, {} updated, {} sample schools hidden",
@@ -94,6 +105,14 @@ pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow:
             config.keys_dir.display()
         )
     })?;
+    if from.trim() == to.trim() {
+        bail!("the source and the target are the same database");
+    }
+    if let Some(file) = crate::store::sqlite_file(from)
+        && !file.exists()
+    {
+        bail!("there is no database at {} to copy from", file.display());
+    }
     let source = Store::connect(from)
         .await
         .with_context(|| format!("connecting to the source {}", redact_url(from)))?;
@@ -101,6 +120,9 @@ pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow:
         .migrate()
         .await
         .context("bringing the source schema up to date")?;
+    // Check the keys before writing anything: a copy made with the wrong keys directory would
+    // leave a full target that nobody can read.
+    verify_sample(&source, &keyring, "the source").await?;
     let target = Store::connect(to)
         .await
         .with_context(|| format!("connecting to the target {}", redact_url(to)))?;
@@ -138,12 +160,7 @@ pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow:
     if !short.is_empty() {
         bail!("the copy does not match the source: {}", short.join("; "));
     }
-    let sample = target.tips_page("", VERIFY_SAMPLE).await?;
-    for tip in &sample {
-        let dek = vault::open_tip_key(&keyring, &tip.id, &tip.wrapped_dek)
-            .and_then(|dek| vault::open_tip(&dek, &tip.id, &tip.content).map(|_| ()));
-        dek.with_context(|| format!("tip {} does not open in the target with these keys", tip.id))?;
-    }
+    let sampled = verify_sample(&target, &keyring, "the target").await?;
     println!(
         "copied {} regions, {} schools, {} tips, {} messages, {} facts from {} to {}; \
          counts match and {} sampled tips open with the keys in {}",
@@ -154,12 +171,25 @@ pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow:
         report.facts,
         source.backend(),
         target.backend(),
-        sample.len(),
+        sampled,
         config.keys_dir.display()
     );
     source.close().await;
     target.close().await;
     Ok(())
+}
+
+/// Opens up to `VERIFY_SAMPLE` tips with the keys; returns how many were opened.
+async fn verify_sample(store: &Store, keyring: &Keyring, which: &str) -> anyhow::Result<usize> {
+    let sample = store.tips_page("", VERIFY_SAMPLE).await?;
+    for tip in &sample {
+        vault::open_tip_key(keyring, &tip.id, &tip.wrapped_dek)
+            .and_then(|dek| vault::open_tip(&dek, &tip.id, &tip.content).map(|_| ()))
+            .with_context(|| {
+                format!("tip {} in {which} does not open with these keys; is this the right keys directory?", tip.id)
+            })?;
+    }
+    Ok(sample.len())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

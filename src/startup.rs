@@ -27,6 +27,30 @@ use tower::ServiceExt;
 /// How long in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// Keys and database together, in the order that cannot lose data: with keys present they
+/// load first (fail fast on bad permissions); without them the database is checked first, so
+/// that an installation whose `keys/` went missing is refused instead of getting new keys that
+/// can open nothing.
+pub async fn prepare(config: &Config) -> anyhow::Result<(Arc<Keyring>, Store)> {
+    if Keyring::exists(&config.keys_dir) {
+        let keyring = load_keyring(config)?;
+        let store = open_store(config, &keyring).await?;
+        return Ok((keyring, store));
+    }
+    let store = connect(config).await?;
+    let in_use = store.kek_ids_in_use().await?;
+    if !in_use.is_empty() {
+        bail!(
+            "the database holds tips but {} has no keys; restore the keys directory from its \
+             backup (new keys could open none of these tips)",
+            config.keys_dir.display()
+        );
+    }
+    let keyring = load_keyring(config)?;
+    let store = open_store(config, &keyring).await?;
+    Ok((keyring, store))
+}
+
 /// Loads keys, creating them on first start, with a warning nobody can miss.
 pub fn load_keyring(config: &Config) -> anyhow::Result<Arc<Keyring>> {
     let (keyring, generated) = Keyring::load_or_generate(&config.keys_dir).with_context(|| {
@@ -51,8 +75,8 @@ pub fn load_keyring(config: &Config) -> anyhow::Result<Arc<Keyring>> {
     Ok(Arc::new(keyring))
 }
 
-/// Connects, migrates, seeds the directory and checks that every key the data needs is here.
-pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<Store> {
+/// Connects and brings the schema up to date.
+pub async fn connect(config: &Config) -> anyhow::Result<Store> {
     let busy_timeout = Duration::from_millis(config.limits.database_busy_timeout_ms.max(1));
     let store = Store::connect_with(&config.database_url, busy_timeout)
         .await
@@ -66,6 +90,12 @@ pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<St
         .migrate()
         .await
         .context("applying database migrations")?;
+    Ok(store)
+}
+
+/// Connects, migrates, seeds the directory and checks that every key the data needs is here.
+pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<Store> {
+    let store = connect(config).await?;
     let regions = seed::shipped_regions().context("reading the shipped regions")?;
     let schools = seed::sample_schools().context("reading the shipped sample schools")?;
     if store.seed_directory_if_empty(&regions, &schools).await? {
@@ -75,6 +105,12 @@ pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<St
             "loaded the shipped regions and the SAMPLE school list; import the real list with `tipline schools import`"
         );
     }
+    check_keys(&store, keyring, config).await?;
+    Ok(store)
+}
+
+/// Refuses when the database holds tips wrapped by a key that is not in the keyring.
+pub async fn check_keys(store: &Store, keyring: &Keyring, config: &Config) -> anyhow::Result<()> {
     let present: Vec<String> = keyring.kek_ids().map(|id| id.to_string()).collect();
     let missing: Vec<String> = store
         .kek_ids_in_use()
@@ -89,7 +125,7 @@ pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<St
             config.keys_dir.display()
         );
     }
-    Ok(store)
+    Ok(())
 }
 
 /// A bound, ready-to-serve application.
@@ -104,8 +140,7 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let keyring = load_keyring(&config)?;
-        let store = open_store(&config, &keyring).await?;
+        let (keyring, store) = prepare(&config).await?;
         let listener = bind(config.bind, config.limits.listen_backlog)
             .with_context(|| format!("binding {} (TIPLINE_BIND)", config.bind))?;
         let state = AppState::new(config, store, keyring, clock).await?;

@@ -49,7 +49,7 @@ impl fmt::Display for KeyId {
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
-    #[error("keys directory {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -93,6 +93,15 @@ impl fmt::Debug for Keyring {
 }
 
 impl Keyring {
+    /// Whether `dir` holds any key file.
+    pub fn exists(dir: &Path) -> bool {
+        fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().ends_with(".key"))
+        })
+    }
+
     /// Loads `dir`, or creates it with fresh keys when it does not exist or holds no key files.
     /// Returns whether keys were generated, so that startup can warn loudly about backups.
     pub fn load_or_generate(dir: &Path) -> Result<(Self, bool), KeyringError> {
@@ -134,6 +143,7 @@ impl Keyring {
             }
         }
         let primary_path = dir.join(PRIMARY_FILE);
+        check_owner_only(&primary_path)?;
         let primary_text = match fs::read_to_string(&primary_path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -235,15 +245,28 @@ fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyringError> {
     file.sync_all().map_err(io)
 }
 
+/// Key files (and `primary`) must be readable by their owner only. A missing file passes here
+/// and is reported by whoever needs it.
+fn check_owner_only(path: &Path) -> Result<(), KeyringError> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            Err(KeyringError::Permissions(path.to_owned()))
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(KeyringError::Io {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
 fn read_key(path: &Path) -> Result<Secret32, KeyringError> {
     let io = |source| KeyringError::Io {
         path: path.to_owned(),
         source,
     };
-    let meta = fs::metadata(path).map_err(io)?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        return Err(KeyringError::Permissions(path.to_owned()));
-    }
+    check_owner_only(path)?;
     let text = zeroize::Zeroizing::new(fs::read_to_string(path).map_err(io)?);
     let mut key = Box::new([0u8; 32]);
     hex::decode_to_slice(text.trim(), &mut key[..])

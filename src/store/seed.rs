@@ -11,6 +11,8 @@ use serde::Deserialize;
 const REGIONS_CSV: &str = include_str!("../../seed/regions.csv");
 const SAMPLE_SCHOOLS_CSV: &str = include_str!("../../seed/schools-sample.csv");
 
+const EXPECTED_HEADER: &str = "code,name,level,region_id";
+
 /// Most schools a single import accepts: a province has a few thousand.
 pub const MAX_IMPORT_ROWS: usize = 50_000;
 
@@ -18,10 +20,14 @@ pub const MAX_IMPORT_ROWS: usize = 50_000;
 pub enum SeedError {
     #[error("line {line}: {message}")]
     Row { line: u64, message: String },
-    #[error("CSV: {0}")]
+    #[error("not a readable CSV file: save it as \"CSV UTF-8\", comma-separated")]
     Csv(#[from] csv::Error),
     #[error("more than {MAX_IMPORT_ROWS} rows")]
     TooMany,
+    #[error("the first line must be the header {EXPECTED_HEADER} (found {0:?})")]
+    Header(String),
+    #[error("no schools in the file: a header and one line per school are needed")]
+    Empty,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +78,10 @@ pub fn parse_schools(
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(csv_bytes);
+    let header: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
+    if header.join(",") != EXPECTED_HEADER {
+        return Err(SeedError::Header(header.join(",")));
+    }
     let mut schools = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for row in reader.deserialize::<SchoolRow>() {
@@ -96,7 +106,10 @@ pub fn parse_schools(
             ))
         })?;
         if !region_exists(row.region_id) {
-            return Err(fail(format!("unknown region_id {}", row.region_id)));
+            return Err(fail(format!(
+                "region_id {} is not a district (or a commune within one)",
+                row.region_id
+            )));
         }
         if !seen.insert(row.code.clone()) {
             return Err(fail(format!("duplicate code {:?}", row.code)));
@@ -108,6 +121,9 @@ pub fn parse_schools(
             region_id: row.region_id,
             sample,
         });
+    }
+    if schools.is_empty() {
+        return Err(SeedError::Empty);
     }
     Ok(schools)
 }
@@ -134,6 +150,22 @@ mod tests {
                 .iter()
                 .all(|s| s.sample && ids.contains(&s.region_id))
         );
+    }
+
+    #[test]
+    fn empty_files_and_wrong_headers_are_refused() {
+        assert!(matches!(
+            parse_schools(b"", false, |_| true),
+            Err(SeedError::Header(_))
+        ));
+        let header_only = b"code,name,level,region_id\n";
+        assert!(matches!(
+            parse_schools(header_only, false, |_| true),
+            Err(SeedError::Empty)
+        ));
+        let semicolons = b"code;name;level;region_id\nA;B;primary;116\n";
+        let err = parse_schools(semicolons, false, |_| true).unwrap_err();
+        assert!(err.to_string().contains("code,name,level,region_id"));
     }
 
     #[test]

@@ -73,18 +73,36 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpBlock]) -> IpAd
         .flat_map(|v| v.split(','))
         .collect();
     for hop in hops.iter().rev() {
-        match hop.trim().parse::<IpAddr>() {
-            Ok(ip) => {
+        match parse_hop(hop) {
+            Some(ip) => {
                 client = canonical(ip);
                 if !is_trusted(client) {
                     break;
                 }
             }
             // Garbage in the chain: stop at the last hop we could trust.
-            Err(_) => break,
+            None => break,
         }
     }
     client
+}
+
+/// One X-Forwarded-For entry: an address, possibly with a port (`1.2.3.4:5678`,
+/// `[2001:db8::1]:443`), as some proxies write them.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    match hop.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) && host.contains('.') => {
+            host.parse().ok()
+        }
+        _ => None,
+    }
 }
 
 /// The part of an address that identifies one subscriber: IPv4 /32, IPv6 /64.
@@ -192,6 +210,17 @@ mod tests {
         let before = keyer.key(ip);
         keyer.rotate().unwrap();
         assert_ne!(before, keyer.key(ip));
+    }
+
+    #[test]
+    fn r27_forwarded_entries_with_ports_are_understood() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let trusted = [IpBlock::parse("10.0.0.1").unwrap()];
+        let v4 = client_ip(proxy, &xff("203.0.113.7:5678"), &trusted);
+        assert_eq!(v4, "203.0.113.7".parse::<IpAddr>().unwrap());
+        let v6 = client_ip(proxy, &xff("[2001:db8::1]:443"), &trusted);
+        assert_eq!(v6, "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(client_ip(proxy, &xff("not-an-ip"), &trusted), proxy);
     }
 
     #[test]

@@ -113,4 +113,31 @@ async fn a_copy_with_the_wrong_keys_is_reported() {
         .await
         .unwrap_err();
     assert!(format!("{err:#}").contains("does not open"), "{err:#}");
+    assert!(
+        !other.path().join("t.db").exists(),
+        "nothing written with the wrong keys"
+    );
+}
+
+#[tokio::test]
+async fn a_copy_from_nowhere_or_onto_itself_is_refused() {
+    let source = TestApp::spawn(Backend::Sqlite).await;
+    let config = test_config(source.dir.path(), &source.database_url);
+    let missing = format!(
+        "sqlite://{}",
+        source.dir.path().join("missing.db").display()
+    );
+    let target = format!("sqlite://{}", source.dir.path().join("t.db").display());
+    let err = tipline::commands::copy(&config, &missing, &target, false)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no database at"), "{err:#}");
+    assert!(
+        !source.dir.path().join("missing.db").exists(),
+        "no empty source created"
+    );
+    let err = tipline::commands::copy(&config, &source.database_url, &source.database_url, true)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("same database"));
 }

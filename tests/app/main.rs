@@ -12,4 +12,5 @@ mod pages;
 mod scale;
 mod security;
 mod socket;
+mod startup;
 mod store;

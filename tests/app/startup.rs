@@ -1,0 +1,79 @@
+//! Starting up with keys and data in every state an operator can leave them in.
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn r14_an_installation_whose_keys_went_missing_is_refused_without_new_keys() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.submit_tip("một tin").await;
+    app.state.store.close().await;
+    let keys = app.dir.path().join("keys");
+    std::fs::rename(&keys, app.dir.path().join("keys-elsewhere")).unwrap();
+    let config = test_config(app.dir.path(), &app.database_url);
+    let err = tipline::startup::prepare(&config)
+        .await
+        .expect_err("refused");
+    assert!(
+        format!("{err:#}").contains("restore the keys directory"),
+        "{err:#}"
+    );
+    assert!(
+        !tipline::crypto::Keyring::exists(&keys),
+        "no new keys were made"
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_installation_gets_keys_and_a_seeded_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("data/tipline.db").display());
+    let config = test_config(dir.path(), &url);
+    let (_keyring, store) = tipline::startup::prepare(&config).await.unwrap();
+    assert!(tipline::crypto::Keyring::exists(&config.keys_dir));
+    assert_eq!(store.counts().await.unwrap().regions, 13);
+}
+
+#[tokio::test]
+async fn keys_check_reads_but_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("data/tipline.db").display());
+    let config = test_config(dir.path(), &url);
+    tipline::crypto::Keyring::generate(&config.keys_dir).unwrap();
+    tipline::commands::keys_check(&config).await.unwrap();
+    assert!(!dir.path().join("data").exists(), "no database was created");
+}
+
+#[tokio::test]
+async fn schools_import_refuses_an_empty_file_or_a_school_on_the_province_itself() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let config = test_config(app.dir.path(), &app.database_url);
+    let csv = app.dir.path().join("schools.csv");
+    for (content, expected) in [
+        ("", "header"),
+        ("code,name,level,region_id\n", "no schools"),
+        (
+            "code,name,level,region_id\nP1,Trường tỉnh,primary,14\n",
+            "not a district",
+        ),
+    ] {
+        std::fs::write(&csv, content).unwrap();
+        let err = tipline::commands::schools_import(&config, &csv, false)
+            .await
+            .unwrap_err();
+        assert!(format!("{err:#}").contains(expected), "{err:#}");
+    }
+    assert_eq!(
+        app.store().schools().await.unwrap().len(),
+        26,
+        "the sample list is intact"
+    );
+    std::fs::write(
+        &csv,
+        "code,name,level,region_id\nD1,Trường huyện,primary,125\n",
+    )
+    .unwrap();
+    tipline::commands::schools_import(&config, &csv, false)
+        .await
+        .unwrap();
+    assert_eq!(app.store().schools().await.unwrap().len(), 1);
+}
