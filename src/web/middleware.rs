@@ -96,16 +96,21 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     response
 }
 
-/// Tower layers (body limit, timeout) and axum's method router answer with a bare status.
+/// Tower layers (body limit, timeout) and axum's method router answer with a bare status or a
+/// line of plain English text.
 /// Give those the same error bodies as everything else: JSON under `/api/`, a page elsewhere.
 pub async fn error_bodies(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let lang = lang_of(req.uri().query());
     let response = next.run(req).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || response.headers().contains_key(header::CONTENT_TYPE)
-    {
+    // Our own errors are HTML or JSON; anything else (no type, or text/plain) came from a
+    // layer below and gets our body.
+    let foreign = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !foreign {
         return response;
     }
     let err = match status {
@@ -132,7 +137,7 @@ pub async fn error_bodies(req: Request, next: Next) -> Response {
     };
     // Keep what the inner layer decided (e.g. `Allow` on 405), but our status and body.
     for (name, value) in response.headers() {
-        if !fresh.headers().contains_key(name) {
+        if name != header::CONTENT_LENGTH && !fresh.headers().contains_key(name) {
             fresh.headers_mut().insert(name.clone(), value.clone());
         }
     }

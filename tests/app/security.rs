@@ -359,6 +359,30 @@ async fn r23_bodies_over_the_limit_get_413_and_change_nothing() {
         .await;
     assert_eq!(form_over.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(form_over.text.contains("too large"));
+    // With a Content-Length over the limit, the body-limit layer refuses before reading; the
+    // answer is still ours (JSON for the API, a page for the form).
+    let declared = app
+        .send(
+            Request::post("/api/v1/tips")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, (limit + 1).to_string())
+                .body(Body::from(over.clone()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(declared.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(declared.error_code(), "payload_too_large");
+    let declared_form = app
+        .send(
+            Request::post("/tip?lang=en")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::CONTENT_LENGTH, (limit + 6).to_string())
+                .body(Body::from(format!("body={over}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(declared_form.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(declared_form.text.contains("<html lang=\"en\""));
     // Without a Content-Length (streamed), the extractor limit still holds.
     let stream = futures_stream(vec![vec![b'x'; limit / 2], vec![b'x'; limit / 2 + 10]]);
     let streamed = app
