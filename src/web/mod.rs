@@ -40,14 +40,20 @@ pub fn router(state: AppState) -> Router {
     let html_followup = GovernorLayer::new(limits.followup.clone()).error_handler(html_rejection);
     let json_followup = GovernorLayer::new(limits.followup.clone()).error_handler(json_rejection);
 
+    // The GETs on POST-only page addresses are what a browser asks for when someone reloads
+    // or revisits a result page: send them to the form rather than to a 405.
     let submit_pages = Router::new()
         .route("/tip", post(public::submit))
-        .route_layer(html_submit);
+        .route_layer(html_submit)
+        .route("/tip", get(public::to_form));
     let followup_pages = Router::new()
         .route("/receipt/confirm", post(public::confirm))
         .route("/followup", post(public::followup_open))
         .route("/followup/reply", post(public::followup_reply))
-        .route_layer(html_followup);
+        .route_layer(html_followup)
+        .route("/receipt/confirm", get(public::to_followup))
+        .route("/followup/reply", get(public::to_followup))
+        .route("/followup", get(public::followup_form));
     let submit_api = Router::new()
         .route("/api/v1/tips", post(api::submit_tip))
         .route_layer(json_submit);
@@ -58,7 +64,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/", get(public::form))
-        .route("/followup", get(public::followup_form))
+
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(style))
         .route("/api/v1/categories", get(api::categories))

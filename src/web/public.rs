@@ -12,7 +12,7 @@ use crate::domain::{Author, Channel, Directory, Lang, NewMessage, NewTip, TipFor
 use crate::error::{AppError, FieldError};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
@@ -181,6 +181,16 @@ pub async fn confirm(
         mismatch: true,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// `GET /tip`: a reload of a result page; back to the form.
+pub async fn to_form(PageLang(lang): PageLang) -> Response {
+    Redirect::to(&format!("/?lang={}", lang.code())).into_response()
+}
+
+/// `GET /receipt/confirm`, `GET /followup/reply`: back to the follow-up form.
+pub async fn to_followup(PageLang(lang): PageLang) -> Response {
+    Redirect::to(&format!("/followup?lang={}", lang.code())).into_response()
 }
 
 /// `GET /followup`: ask for the receipt.

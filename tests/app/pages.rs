@@ -311,3 +311,18 @@ async fn form_posts_with_wrong_type_bad_utf8_or_too_many_fields_get_an_error_pag
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.store().counts().await.unwrap().tips, 0);
 }
+
+#[tokio::test]
+async fn reloading_a_result_page_address_leads_back_to_a_form() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for (path, to) in [
+        ("/tip?lang=en", "/?lang=en"),
+        ("/tip", "/?lang=vi"),
+        ("/receipt/confirm?lang=en", "/followup?lang=en"),
+        ("/followup/reply", "/followup?lang=vi"),
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(res.header("location"), Some(to));
+    }
+}

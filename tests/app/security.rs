@@ -268,7 +268,7 @@ async fn r22_every_route_and_every_error_carries_the_security_headers() {
         ),
         ("404 page", app.get("/missing").await),
         ("404 api", app.get("/api/v1/missing").await),
-        ("405", app.get("/tip").await),
+        ("405", app.get("/api/v1/tips").await),
         (
             "413",
             app.post_json("/api/v1/tips", json!({"body": "x".repeat(70_000)}))
