@@ -38,6 +38,10 @@ impl Receipt {
         for c in input.chars() {
             match c {
                 '0'..='9' => digits.push(c),
+                // Full-width digits, as some phone keyboards type them.
+                '\u{ff10}'..='\u{ff19}' => {
+                    digits.push(char::from(b'0' + (u32::from(c) - 0xff10) as u8))
+                }
                 ' ' | '-' | '.' | '\t' | '\u{a0}' => {}
                 _ => return Err(MalformedReceipt),
             }
@@ -98,6 +102,8 @@ mod tests {
         assert!(Receipt::parse(&format!("{CODE}1")).is_err());
         assert!(Receipt::parse("123456789012345678901234a").is_err());
         assert!(Receipt::parse("").is_err());
+        let full_width = "１２３４５６７８９０１２３４５６７８９０１２３４５";
+        assert_eq!(Receipt::parse(full_width).unwrap().digits(), CODE);
         assert!(Receipt::parse(&" ".repeat(10_000)).is_err());
     }
 

@@ -1,8 +1,12 @@
 //! Cleaning of free text typed by people: tips, location hints, messages.
 //!
 //! Text is kept as typed except for what can hide or corrupt it: control characters (other than
-//! newline and tab) are dropped, line endings are unified and the ends are trimmed. The length
-//! limit counts characters, not bytes, so Vietnamese diacritics cost the same as ASCII.
+//! newline and tab) are dropped, line endings are unified and the ends are trimmed. Text is
+//! put in Unicode NFC, so that Vietnamese typed with combining marks (some keyboards do) is
+//! stored like the same words typed precomposed. The length limit counts characters, not bytes,
+//! so Vietnamese diacritics cost the same as ASCII.
+
+use unicode_normalization::UnicodeNormalization;
 
 /// Why a piece of text was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +25,11 @@ pub fn clean_required(raw: &str, max_chars: usize) -> Result<String, TextError> 
 
 /// Cleans `raw`; empty (after trimming) becomes `None`.
 pub fn clean_optional(raw: &str, max_chars: usize) -> Result<Option<String>, TextError> {
-    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let unified: String = raw
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .nfc()
+        .collect();
     let cleaned: String = unified
         .chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
@@ -54,6 +62,14 @@ mod tests {
             clean_required(&"ệ".repeat(11), 10),
             Err(TextError::TooLong { max_chars: 10 })
         );
+    }
+
+    #[test]
+    fn combining_marks_count_as_one_character() {
+        // "ệ" as e + combining dot below + combining circumflex.
+        let decomposed = "e\u{323}\u{302}".repeat(10);
+        let text = clean_required(&decomposed, 10).unwrap();
+        assert_eq!(text, "ệ".repeat(10));
     }
 
     #[test]

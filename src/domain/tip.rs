@@ -34,8 +34,8 @@ impl Category {
                 lang.pick("Bán ma túy gần trường học", "Drug selling near a school")
             }
             DrugUse => lang.pick(
-                "Sử dụng trái phép chất ma túy",
-                "Drug use (student, teacher or staff)",
+                "Học sinh, giáo viên hoặc nhân viên sử dụng ma túy",
+                "A student, teacher or staff member using drugs",
             ),
             LuringStudents => lang.pick(
                 "Lôi kéo, mua chuộc học sinh mua bán, sử dụng ma túy",
@@ -149,10 +149,7 @@ impl TipFormError {
             CategoryMissing => lang.pick("Hãy chọn loại sự việc.", "Choose what the tip is about."),
             CategoryUnknown => lang.pick("Loại sự việc không hợp lệ.", "Unknown category."),
             SchoolUnknown => lang.pick("Không tìm thấy trường này.", "Unknown school."),
-            RegionUnknown => lang.pick(
-                "Không tìm thấy huyện/xã này.",
-                "Unknown district or commune.",
-            ),
+            RegionUnknown => lang.pick("Không tìm thấy huyện này.", "Unknown district."),
             SchoolNotInRegion => lang.pick(
                 "Trường đã chọn không thuộc địa bàn đã chọn.",
                 "The school is not in the chosen district.",

@@ -64,7 +64,6 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/", get(public::form))
-
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(style))
         .route("/api/v1/categories", get(api::categories))

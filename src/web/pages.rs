@@ -81,6 +81,8 @@ pub struct FormPage<'a> {
     pub form: FormValues,
     pub districts: Vec<&'a Region>,
     pub schools: Vec<&'a School>,
+    /// A district was chosen and has no schools listed.
+    pub district_has_no_schools: bool,
     pub sample: bool,
     pub categories: Vec<CategoryChoice>,
 }
@@ -105,7 +107,8 @@ pub struct ReceiptPage {
     pub groups: Vec<String>,
     pub grouped: String,
     pub urgent: bool,
-    pub mismatch: bool,
+    /// Why the confirmation did not go through.
+    pub problem: Option<&'static str>,
 }
 
 #[derive(Template, WebTemplate)]

@@ -39,6 +39,11 @@ fn id_field(raw: &str) -> Option<i64> {
     (!raw.is_empty()).then(|| raw.parse().unwrap_or(-1))
 }
 
+/// A checkbox value: browsers send "1" (our value) or "on"; anything else is unticked.
+fn ticked(raw: &str) -> bool {
+    matches!(raw.trim(), "1" | "on" | "true" | "yes")
+}
+
 impl TipFormHtml {
     fn values(&self) -> FormValues {
         FormValues {
@@ -47,28 +52,29 @@ impl TipFormHtml {
             school_id: id_field(&self.school_id),
             body: self.body.clone(),
             location_hint: self.location_hint.clone(),
-            urgent: !self.urgent.is_empty(),
-            involves_school_staff: !self.involves_school_staff.is_empty(),
+            urgent: ticked(&self.urgent),
+            involves_school_staff: ticked(&self.involves_school_staff),
         }
     }
 }
 
+/// The tip form. The language switch is offered only on a fresh form: on a form that came back
+/// with the tipster's text in it, a plain link to the other language would drop that text.
 fn form_page(
     lang: Lang,
     dir: &Directory,
     form: FormValues,
     errors: Vec<FieldError>,
 ) -> FormPage<'_> {
-    let schools = form
-        .region_id
-        .filter(|&r| dir.region(r).is_some())
-        .map(|r| dir.schools_within(r))
-        .unwrap_or_default();
+    let district = form.region_id.filter(|&r| dir.region(r).is_some());
+    let schools = district.map(|r| dir.schools_within(r)).unwrap_or_default();
+    let fresh = form.body.is_empty() && form.location_hint.is_empty();
     FormPage {
-        c: Chrome::new(lang, Some("/")),
+        c: Chrome::new(lang, fresh.then_some("/")),
         alert: None,
         errors,
         sample: schools.iter().any(|s| s.sample),
+        district_has_no_schools: district.is_some() && schools.is_empty(),
         schools,
         districts: dir.districts(),
         categories: FormPage::category_choices(lang, &form.category),
@@ -134,7 +140,7 @@ pub async fn submit(
         groups: receipt.groups().iter().map(|g| g.to_string()).collect(),
         grouped: receipt.grouped(),
         urgent,
-        mismatch: false,
+        problem: None,
     }
     .into_response())
 }
@@ -167,7 +173,9 @@ pub async fn confirm(
         .as_bytes()
         .ct_eq(receipt.last_group().as_bytes())
         .into();
-    if digits_match && !form.saved.is_empty() {
+    let saved = ticked(&form.saved);
+    let t = super::texts::Texts::of(lang);
+    if digits_match && saved {
         return Ok(ConfirmedPage {
             c: Chrome::new(lang, None),
         }
@@ -177,8 +185,12 @@ pub async fn confirm(
         c: Chrome::without_nav(lang),
         groups: receipt.groups().iter().map(|g| g.to_string()).collect(),
         grouped: receipt.grouped(),
-        urgent: !form.urgent.is_empty(),
-        mismatch: true,
+        urgent: ticked(&form.urgent),
+        problem: Some(if digits_match {
+            t.receipt_confirm_unticked
+        } else {
+            t.receipt_confirm_mismatch
+        }),
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

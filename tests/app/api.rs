@@ -44,7 +44,7 @@ crate::on_both!(
         let en = app.get("/api/v1/categories?lang=en").await.json();
         assert_eq!(
             en["categories"][1]["name"],
-            "Drug use (student, teacher or staff)"
+            "A student, teacher or staff member using drugs"
         );
 
         let regions = app.get("/api/v1/regions").await.json();

@@ -44,6 +44,14 @@ crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
         "only that district's schools"
     );
     assert!(page.text.contains(">đã gõ trước</textarea>"));
+    assert!(
+        page.text.contains("value=\"district\""),
+        "the district can be changed again"
+    );
+    assert!(
+        !page.text.contains("lang=\"en\">English"),
+        "no link that would drop the text"
+    );
     assert!(page.text.contains("danh sách MẪU"));
     assert_eq!(app.store().counts().await.unwrap().tips, 0);
 
@@ -104,6 +112,11 @@ crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
         )
         .await;
     assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unticked.text.contains("Hãy đánh dấu ô"),
+        "says what is missing"
+    );
+    assert!(wrong.text.contains("5 số cuối chưa đúng"));
     let done = app
         .post_form(
             "/receipt/confirm?lang=vi",
