@@ -21,8 +21,6 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
     /// Set when TLS terminates in front of us: adds HSTS and keeps `Secure` cookies.
     pub tls: bool,
-    /// Where the quick-exit link goes: an ordinary, harmless site.
-    pub quick_exit_url: String,
     /// Hours east of UTC for months in facts (Việt Nam: 7).
     pub utc_offset_hours: i8,
     pub limits: Limits,
@@ -98,7 +96,6 @@ impl Default for Config {
             keys_dir: PathBuf::from("keys"),
             trusted_proxies: Vec::new(),
             tls: false,
-            quick_exit_url: "https://www.google.com/".into(),
             utc_offset_hours: 7,
             limits: Limits::default(),
         }

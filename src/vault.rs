@@ -5,6 +5,7 @@
 //! checks such as `tipline copy` opening a sample.
 
 use crate::crypto::{CryptoError, Dek, Keyring, WrappedDek};
+use crate::domain::Author;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -57,20 +58,62 @@ pub fn open_tip(dek: &Dek, tip_id: &str, sealed: &[u8]) -> Result<TipContent, Va
     Ok(serde_json::from_slice(&plain)?)
 }
 
+/// Where a message sits: its tip, its own id and who wrote it. All three are bound into the
+/// associated data, so a message moved to another tip, or relabelled from tipster to staff (or
+/// back) in the database, no longer opens.
+pub struct MessageSlot<'a> {
+    pub tip_id: &'a str,
+    pub message_id: &'a str,
+    pub author: Author,
+}
+
+impl MessageSlot<'_> {
+    fn record(&self) -> String {
+        format!("{}/{}", self.tip_id, self.message_id)
+    }
+
+    fn field(&self) -> String {
+        format!("{BODY}/{}", self.author.code())
+    }
+}
+
 pub fn seal_message(
     dek: &Dek,
-    message_id: &str,
+    slot: &MessageSlot<'_>,
     content: &MessageContent,
 ) -> Result<Vec<u8>, VaultError> {
     let plain = Zeroizing::new(serde_json::to_vec(content)?);
-    Ok(dek.seal(MESSAGES, message_id, BODY, &plain)?)
+    Ok(dek.seal(MESSAGES, &slot.record(), &slot.field(), &plain)?)
 }
 
 pub fn open_message(
     dek: &Dek,
-    message_id: &str,
+    slot: &MessageSlot<'_>,
     sealed: &[u8],
 ) -> Result<MessageContent, VaultError> {
-    let plain = dek.open(MESSAGES, message_id, BODY, sealed)?;
+    let plain = dek.open(MESSAGES, &slot.record(), &slot.field(), sealed)?;
     Ok(serde_json::from_slice(&plain)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r13_a_message_moved_to_another_tip_or_author_does_not_open() {
+        let dek = Dek::generate().unwrap();
+        let slot = |tip_id, author| MessageSlot {
+            tip_id,
+            message_id: "m1",
+            author,
+        };
+        let content = MessageContent {
+            body: "x".into(),
+            at: 1,
+        };
+        let sealed = seal_message(&dek, &slot("t1", Author::Staff), &content).unwrap();
+        assert!(open_message(&dek, &slot("t1", Author::Staff), &sealed).is_ok());
+        assert!(open_message(&dek, &slot("t2", Author::Staff), &sealed).is_err());
+        assert!(open_message(&dek, &slot("t1", Author::Tipster), &sealed).is_err());
+    }
 }

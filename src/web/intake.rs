@@ -103,7 +103,12 @@ pub async fn follow_up(
     let mut sealed = state.store.messages_for_tip(&tip.id).await?;
     let mut messages = Vec::with_capacity(sealed.len());
     for message in sealed.drain(..) {
-        let opened = vault::open_message(&dek, &message.id, &message.body)?;
+        let slot = vault::MessageSlot {
+            tip_id: &tip.id,
+            message_id: &message.id,
+            author: message.author,
+        };
+        let opened = vault::open_message(&dek, &slot, &message.body)?;
         messages.push((opened.at, message.id, message.author, opened.body));
     }
     // Order by the sealed time; the random id breaks ties deterministically.
@@ -135,9 +140,14 @@ pub async fn reply(
     state.limits.check_global_submit()?;
     let dek = vault::open_tip_key(&state.keyring, &tip.id, &tip.wrapped_dek)?;
     let id = random::id_hex().map_err(anyhow::Error::new)?;
+    let slot = vault::MessageSlot {
+        tip_id: &tip.id,
+        message_id: &id,
+        author: message.author,
+    };
     let body = vault::seal_message(
         &dek,
-        &id,
+        &slot,
         &MessageContent {
             body: message.body,
             at: state.clock.now().unix_timestamp(),
