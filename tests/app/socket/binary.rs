@@ -374,3 +374,70 @@ async fn r29_acknowledged_tips_survive_kill_9() {
         started.elapsed()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scale-out: two `tipline serve` processes on one PostgreSQL.
+// ---------------------------------------------------------------------------------------------
+
+/// Two real processes started at the same moment on one fresh PostgreSQL database: migrations
+/// are applied once (no race), and a tip sent through one is followed up through the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_serve_processes_on_one_postgres_share_tips_and_migrate_once() {
+    let Some(url) = crate::helpers::fresh_postgres_url().await else {
+        eprintln!("two_serve_processes_on_one_postgres: skipped (TEST_DATABASE_URL not set)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tipline.toml"), UNLIMITED_TOML).unwrap();
+    let log = dir.path().join("keys.log");
+    // Processes of one installation share one keys directory, made once.
+    let (status, output) = run_to_end(
+        tipline_command(dir.path(), &url, &log),
+        &log,
+        &["keys", "generate"],
+    );
+    assert!(status.success(), "{output}");
+
+    let (a, b) = tokio::join!(
+        Server::start(dir.path(), &url),
+        Server::start(dir.path(), &url)
+    );
+    let sent = post_json(a.addr, "/api/v1/tips", &tip("gửi qua tiến trình A"))
+        .await
+        .unwrap();
+    assert_eq!(sent.status, 201, "{}", sent.text());
+    let receipt = sent.json()["receipt"].as_str().unwrap().to_owned();
+    let reply = json!({ "receipt": receipt, "body": "trả lời qua tiến trình B" });
+    let replied = post_json(b.addr, "/api/v1/followup/messages", &reply)
+        .await
+        .unwrap();
+    assert_eq!(replied.status, 201, "{}", replied.text());
+    let seen = post_json(a.addr, "/api/v1/followup", &json!({ "receipt": receipt }))
+        .await
+        .unwrap();
+    assert_eq!(seen.status, 200);
+    assert_eq!(
+        seen.json()["messages"][0]["body"],
+        "trả lời qua tiến trình B"
+    );
+
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        .unwrap()
+        .count();
+    assert_eq!(applied as usize, shipped, "each migration applied once");
+    let regions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM regions")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(regions, 13, "seeded once");
+    drop(conn);
+    drop((a, b));
+    crate::helpers::drop_postgres_database(&url).await;
+}
