@@ -60,6 +60,8 @@ pub struct Limits {
     pub write_queue: usize,
     /// Most tips written in one transaction.
     pub write_batch: usize,
+    /// Most messages (both sides together) on one tip: a receipt holder cannot fill the disk.
+    pub max_messages_per_tip: u32,
     /// Milliseconds a write waits for a database lock before answering 503 + Retry-After.
     pub database_busy_timeout_ms: u64,
 }
@@ -83,6 +85,7 @@ impl Default for Limits {
             request_timeout_seconds: 30,
             write_queue: 4_096,
             write_batch: 100,
+            max_messages_per_tip: 200,
             database_busy_timeout_ms: 5_000,
         }
     }

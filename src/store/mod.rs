@@ -33,6 +33,9 @@ pub enum StoreError {
     Conflict,
     #[error("not found: {0}")]
     NotFound(&'static str),
+    /// A per-record cap was reached (e.g. messages on one tip).
+    #[error("limit reached: {0}")]
+    LimitReached(&'static str),
     #[error("database error")]
     Database(#[source] sqlx::Error),
     #[error("migration failed")]
@@ -139,9 +142,14 @@ impl Store {
         dispatch!(self, s => s.messages_for_tip(tip_id).await)
     }
 
-    /// Adds a message; `NotFound` when the tip is gone (purged).
-    pub async fn insert_message(&self, message: &SealedMessage) -> Result<(), StoreError> {
-        dispatch!(self, s => s.insert_message(message).await)
+    /// Adds a message; `NotFound` when the tip is gone (purged), `LimitReached` when the tip
+    /// already holds `max_messages`.
+    pub async fn insert_message(
+        &self,
+        message: &SealedMessage,
+        max_messages: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.insert_message(message, max_messages).await)
     }
 
     pub async fn regions(&self) -> Result<Vec<Region>, StoreError> {

@@ -69,7 +69,11 @@ macro_rules! impl_queries {
                 rows.iter().map(decode::message).collect()
             }
 
-            pub async fn insert_message(&self, message: &SealedMessage) -> Result<(), StoreError> {
+            pub async fn insert_message(
+                &self,
+                message: &SealedMessage,
+                max_messages: i64,
+            ) -> Result<(), StoreError> {
                 retry(|| async {
                     let mut tx = self.begin().await?;
                     let exists = sqlx::query(sql::SELECT_TIP_EXISTS)
@@ -78,6 +82,14 @@ macro_rules! impl_queries {
                         .await?;
                     if exists.is_none() {
                         return Err(StoreError::NotFound("tip"));
+                    }
+                    let count: i64 = sqlx::query(sql::COUNT_MESSAGES_FOR_TIP)
+                        .bind(&message.tip_id)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get(0)?;
+                    if count >= max_messages {
+                        return Err(StoreError::LimitReached("messages on this tip"));
                     }
                     sqlx::query(sql::INSERT_MESSAGE)
                         .bind(&message.id)

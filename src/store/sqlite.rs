@@ -30,6 +30,7 @@ mod sql {
         "SELECT id, wrapped_dek, content, status, category FROM tips WHERE lookup_id = ?";
     pub const SELECT_MESSAGES_FOR_TIP: &str =
         "SELECT id, author, body FROM messages WHERE tip_id = ?";
+    pub const COUNT_MESSAGES_FOR_TIP: &str = "SELECT COUNT(*) FROM messages WHERE tip_id = ?";
     pub const SELECT_TIP_EXISTS: &str = "SELECT 1 FROM tips WHERE id = ?";
     pub const INSERT_MESSAGE: &str =
         "INSERT INTO messages (id, tip_id, author, body) VALUES (?, ?, ?, ?)";

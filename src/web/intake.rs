@@ -159,8 +159,19 @@ pub async fn reply(
         author: message.author,
         body,
     };
-    match state.store.insert_message(&sealed).await {
+    let max = i64::from(state.config.limits.max_messages_per_tip);
+    match state.store.insert_message(&sealed, max).await {
         Err(StoreError::NotFound(_)) => Err(not_found(lang)),
+        Err(StoreError::LimitReached(_)) => Err(AppError::Invalid {
+            code: "too_many_messages",
+            message: lang
+                .pick(
+                    "Tin báo này đã có quá nhiều tin nhắn. Hãy gửi một tin báo mới nếu cần.",
+                    "This tip has too many messages. Send a new tip if you need to.",
+                )
+                .into(),
+            fields: Vec::new(),
+        }),
         other => Ok(other?),
     }
 }

@@ -397,3 +397,27 @@ async fn the_openapi_document_describes_every_api_route_and_nothing_else() {
         assert!(paths.contains_key(route), "{route} undocumented");
     }
 }
+
+#[tokio::test]
+async fn a_tip_holds_a_bounded_number_of_messages() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.limits.max_messages_per_tip = 2).await;
+    let receipt = app.submit_tip("tin gốc").await;
+    for i in 0..2 {
+        let res = app
+            .post_json(
+                "/api/v1/followup/messages",
+                json!({ "receipt": receipt, "body": format!("m{i}") }),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED);
+    }
+    let res = app
+        .post_json(
+            "/api/v1/followup/messages",
+            json!({ "receipt": receipt, "body": "one too many" }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.error_code(), "too_many_messages");
+    assert_eq!(app.store().counts().await.unwrap().messages, 2);
+}

@@ -116,10 +116,20 @@ crate::on_both!(messages_belong_to_an_existing_tip, |app| {
         author: Author::Staff,
         body: vec![7, 7],
     };
-    store.insert_message(&message("m1", "tip01")).await.unwrap();
-    store.insert_message(&message("m2", "tip01")).await.unwrap();
+    store
+        .insert_message(&message("m1", "tip01"), 2)
+        .await
+        .unwrap();
+    store
+        .insert_message(&message("m2", "tip01"), 2)
+        .await
+        .unwrap();
     assert!(matches!(
-        store.insert_message(&message("m3", "nope")).await,
+        store.insert_message(&message("m4", "tip01"), 2).await,
+        Err(StoreError::LimitReached(_))
+    ));
+    assert!(matches!(
+        store.insert_message(&message("m3", "nope"), 2).await,
         Err(StoreError::NotFound(_))
     ));
     let messages = store.messages_for_tip("tip01").await.unwrap();
