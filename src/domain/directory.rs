@@ -127,11 +127,6 @@ impl Directory {
         schools.sort_by(|a, b| a.name.cmp(&b.name));
         schools
     }
-
-    /// Whether any school shown comes from the shipped sample list.
-    pub fn has_sample_schools(&self) -> bool {
-        self.schools.iter().any(|s| s.sample)
-    }
 }
 
 #[cfg(test)]

@@ -421,3 +421,32 @@ async fn a_tip_holds_a_bounded_number_of_messages() {
     assert_eq!(res.error_code(), "too_many_messages");
     assert_eq!(app.store().counts().await.unwrap().messages, 2);
 }
+
+#[tokio::test]
+async fn facts_and_message_dates_follow_the_clock_in_viet_nam_time() {
+    // 30 Nov 2026, 18:00 UTC is already 1 Dec 01:00 in Việt Nam.
+    let clock = tipline::clock::ManualClock::at(1_796_061_600);
+    let app =
+        TestApp::spawn_full(Backend::Sqlite, |_| {}, std::sync::Arc::new(clock.clone())).await;
+    let receipt = app.submit_tip("lúc nửa đêm").await;
+    app.post_json(
+        "/api/v1/followup/messages",
+        json!({"receipt": receipt, "body": "sau đó"}),
+    )
+    .await;
+    clock.advance(31 * 24 * 3600);
+    app.submit_tip("một tháng sau").await;
+    let months: Vec<String> = app
+        .store()
+        .facts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.month)
+        .collect();
+    assert_eq!(months, ["2026-12", "2027-01"]);
+    let res = app
+        .post_json("/api/v1/followup", json!({"receipt": receipt}))
+        .await;
+    assert_eq!(res.json()["messages"][0]["date"], "2026-12-01");
+}
