@@ -45,18 +45,7 @@ async fn copy_to(target_url: String) {
     let state = AppState::new(target_config, store, keyring, Arc::new(SystemClock))
         .await
         .unwrap();
-    let target = TestApp {
-        router: tipline::web::router(state.clone()),
-        state,
-        dir: tempfile::tempdir().unwrap(),
-        backend: if target_url.starts_with("postgres") {
-            Backend::Postgres
-        } else {
-            Backend::Sqlite
-        },
-        database_url: target_url.clone(),
-        peer: source.peer,
-    };
+    let target = TestApp::around(state, target_url.clone(), tempfile::tempdir().unwrap());
     for (i, receipt) in receipts.iter().enumerate() {
         let res = target
             .post_json("/api/v1/followup", json!({"receipt": receipt}))

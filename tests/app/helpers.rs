@@ -203,11 +203,20 @@ impl TestApp {
             .await
             .unwrap();
         let state = AppState::new(config, store, keyring, clock).await.unwrap();
+        Self::around(state, database_url, dir)
+    }
+
+    /// A test client around an existing application state (another process's, say).
+    pub fn around(state: AppState, database_url: String, dir: tempfile::TempDir) -> TestApp {
         TestApp {
             router: web::router(state.clone()),
             state,
             dir,
-            backend,
+            backend: if database_url.starts_with("postgres") {
+                Backend::Postgres
+            } else {
+                Backend::Sqlite
+            },
             database_url,
             peer: SocketAddr::from((PEER, 40000)),
         }

@@ -50,13 +50,12 @@ async fn two_servers_started_together_migrate_once_and_share_tips() {
     assert_eq!(counts.regions, 13, "regions seeded once");
     assert_eq!(counts.schools, 26);
 
-    let peer = |app: &Application| TestApp {
-        router: tipline::web::router(app.state().clone()),
-        state: app.state().clone(),
-        dir: tempfile::tempdir().unwrap(),
-        backend: Backend::Postgres,
-        database_url: url.clone(),
-        peer: std::net::SocketAddr::from(PEER_ADDR),
+    let peer = |app: &Application| {
+        TestApp::around(
+            app.state().clone(),
+            url.clone(),
+            tempfile::tempdir().unwrap(),
+        )
     };
     let (first, second) = (Arc::new(peer(&a)), Arc::new(peer(&b)));
     let receipt = first.submit_tip("gửi qua máy chủ thứ nhất").await;
@@ -101,5 +100,3 @@ async fn two_servers_started_together_migrate_once_and_share_tips() {
     b.state().store.close().await;
     drop_postgres_database(&url).await;
 }
-
-const PEER_ADDR: ([u8; 4], u16) = (PEER, 41000);
