@@ -83,7 +83,7 @@ async fn an_installation_copied_to_another_sqlite_file_still_opens() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_installation_moves_from_sqlite_to_postgres() {
     let Some(url) = fresh_postgres_url().await else {
-        eprintln!("copy to PostgreSQL skipped (TEST_DATABASE_URL not set)");
+        say_skipped("an_installation_moves_from_sqlite_to_postgres");
         return;
     };
     copy_to(url.clone()).await;

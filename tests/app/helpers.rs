@@ -91,6 +91,16 @@ pub fn logs_text() -> String {
     String::from_utf8_lossy(&guard).into_owned()
 }
 
+/// Says that a PostgreSQL case did not run. Written to the process's stderr directly, past the
+/// test harness's capture, so that `cargo test` shows it even when the test passes.
+pub fn say_skipped(test: &str) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{test}: PostgreSQL case skipped (TEST_DATABASE_URL not set)"
+    );
+}
+
 /// A fresh PostgreSQL database for one test, created from `TEST_DATABASE_URL`.
 pub async fn fresh_postgres_url() -> Option<String> {
     let admin = std::env::var("TEST_DATABASE_URL")
@@ -175,7 +185,7 @@ impl TestApp {
             .map(|u| u.is_empty())
             .unwrap_or(true)
         {
-            eprintln!("{test}: PostgreSQL case skipped (TEST_DATABASE_URL not set)");
+            say_skipped(test);
             return None;
         }
         Some(Self::spawn(Backend::Postgres).await)

@@ -11,9 +11,7 @@ use tipline::startup::Application;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_started_together_migrate_once_and_share_tips() {
     let Some(url) = fresh_postgres_url().await else {
-        eprintln!(
-            "two_servers_started_together_migrate_once_and_share_tips: skipped (TEST_DATABASE_URL not set)"
-        );
+        say_skipped("two_servers_started_together_migrate_once_and_share_tips");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

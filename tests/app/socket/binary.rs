@@ -384,7 +384,7 @@ async fn r29_acknowledged_tips_survive_kill_9() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_serve_processes_on_one_postgres_share_tips_and_migrate_once() {
     let Some(url) = crate::helpers::fresh_postgres_url().await else {
-        eprintln!("two_serve_processes_on_one_postgres: skipped (TEST_DATABASE_URL not set)");
+        crate::helpers::say_skipped("two_serve_processes_on_one_postgres");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
