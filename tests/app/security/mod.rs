@@ -1,0 +1,5 @@
+//! SECURITY.md promises that need the whole application: R1–R4, R13, R18, R22, R23, R26–R28.
+
+mod http;
+mod limits;
+mod privacy;

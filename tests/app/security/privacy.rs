@@ -1,0 +1,185 @@
+//! What a tipster leaves behind: receipts (R1, R2), logs (R18), sealed data (R13), errors (R26).
+
+use crate::helpers::*;
+use axum::body::Body;
+
+use axum::http::{Request, StatusCode, header};
+use serde_json::json;
+use std::collections::HashSet;
+
+use tipline::crypto::random;
+use tipline::domain::Receipt;
+use tipline::domain::receipt::RECEIPT_DIGITS;
+
+fn canary(label: &str) -> String {
+    format!("CANARY{label}{}", random::id_hex().unwrap())
+}
+
+#[test]
+fn r1_a_million_receipts_are_unique_25_digit_codes() {
+    let mut seen = HashSet::with_capacity(1_000_000);
+    for _ in 0..1_000_000 {
+        let receipt = Receipt::from_digits(random::digits(RECEIPT_DIGITS).unwrap()).unwrap();
+        let digits = receipt.digits();
+        assert_eq!(digits.len(), 25);
+        assert!(digits.bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(receipt.grouped().len(), 29);
+        assert!(
+            seen.insert(digits.parse::<u128>().unwrap()),
+            "duplicate receipt"
+        );
+    }
+    // 25 decimal digits carry log2(10^25) ≈ 83 bits (≥ 80 required).
+    assert!(25.0 * 10f64.log2() >= 80.0);
+}
+
+#[tokio::test]
+async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.trusted_proxies = vec!["192.0.2.0/24".into()];
+    })
+    .await;
+    let body = canary("BODY");
+    let location = canary("LOC");
+    let reply = canary("REPLY");
+    let agent = canary("AGENT");
+    let query = canary("QUERY");
+    let forwarded_ip = "203.0.113.77";
+    let req = Request::post(format!("/api/v1/tips?q={query}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-forwarded-for", format!("198.51.100.1, {forwarded_ip}"))
+        .header(header::USER_AGENT, &agent)
+        .body(Body::from(
+            json!({ "category": "drug_use", "body": body, "location_hint": location }).to_string(),
+        ))
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    let receipt = res.json()["receipt"].as_str().unwrap().to_owned();
+    let page = app
+        .post_form(
+            "/followup/reply",
+            &[("receipt", &receipt), ("body", &reply)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains(&body) && page.text.contains(&reply));
+    // A wrong receipt and a page with the code on it, for good measure.
+    app.post_json("/api/v1/followup", json!({ "receipt": receipt }))
+        .await;
+
+    let ungrouped = receipt.replace(' ', "");
+    let secrets = [
+        body.as_str(),
+        location.as_str(),
+        reply.as_str(),
+        receipt.as_str(),
+        ungrouped.as_str(),
+        &receipt[..11],
+    ];
+
+    // Logs: the request lines are there (so capture works), the secrets and client data are not.
+    let logs = logs_text();
+    assert!(logs.contains("route=/api/v1/tips"), "log capture works");
+    // No timestamped INFO line per submission: such lines would date each tip.
+    let submissions: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("route=/api/v1/tips") && l.contains("finished status=201"))
+        .collect();
+    assert!(!submissions.is_empty());
+    assert!(
+        submissions
+            .iter()
+            .all(|l| l.contains("DEBUG") && !l.contains(" INFO "))
+    );
+    for secret in secrets.iter().chain([
+        &agent.as_str(),
+        &query.as_str(),
+        &forwarded_ip,
+        &"192.0.2.10",
+    ]) {
+        assert!(!logs.contains(secret), "R18: {secret} found in logs");
+    }
+
+    // Database file and WAL: no secret, while the receipt's HMAC is there (the scan works).
+    app.state.store.close().await;
+    let mut raw = std::fs::read(app.db_path()).unwrap();
+    if let Ok(wal) = std::fs::read(app.db_path().with_extension("db-wal")) {
+        raw.extend(wal);
+    }
+    let lookup_id = app.state.keyring.receipt_lookup_id(&ungrouped);
+    assert!(
+        raw.windows(32).any(|w| w == lookup_id),
+        "scan sees the lookup id"
+    );
+    for secret in secrets {
+        assert!(
+            !raw.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "R2: {secret} found in the database file"
+        );
+    }
+}
+
+crate::on_both!(
+    r13_a_ciphertext_moved_to_another_tip_fails_without_leaking,
+    |app| {
+        let first = app.submit_tip("tin thứ nhất").await;
+        let second = app.submit_tip("tin thứ hai").await;
+        let facts = app.store().facts().await.unwrap();
+        let (a, b) = (&facts[0].tip_id, &facts[1].tip_id);
+        app.exec_raw(&format!(
+            "UPDATE tips SET content = (SELECT content FROM tips WHERE id = '{b}') WHERE id = '{a}'"
+        ))
+        .await;
+        let mut statuses = Vec::new();
+        for receipt in [&first, &second] {
+            let res = app
+                .post_json("/api/v1/followup", json!({ "receipt": receipt }))
+                .await;
+            if res.status == StatusCode::INTERNAL_SERVER_ERROR {
+                assert_eq!(res.error_code(), "internal");
+                assert!(!res.text.contains("tin th"), "R26: no content in the error");
+            }
+            statuses.push(res.status);
+        }
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::INTERNAL_SERVER_ERROR]
+        );
+    }
+);
+
+crate::on_both!(r26_a_database_error_shows_only_a_request_id, |app| {
+    let receipt = app.submit_tip("nội dung").await;
+    app.exec_raw("DROP TABLE messages").await;
+    let res = app
+        .post_json("/api/v1/followup", json!({ "receipt": receipt }))
+        .await;
+    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let request_id = res.header("x-request-id").unwrap().to_owned();
+    assert!(
+        res.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&request_id)
+    );
+    let page = app.post_form("/followup", &[("receipt", &receipt)]).await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    for res in [&res, &page] {
+        let lower = res.text.to_lowercase();
+        for leak in [
+            "messages",
+            "select",
+            "sqlite",
+            "postgres",
+            "table",
+            "/tmp",
+            "nội dung",
+            "panicked",
+        ] {
+            assert!(!lower.contains(leak), "R26: {leak:?} in {}", res.text);
+        }
+    }
+    assert!(page.text.contains(page.header("x-request-id").unwrap()));
+});
