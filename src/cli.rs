@@ -29,9 +29,10 @@ pub enum Command {
     /// Manage the school list.
     #[command(subcommand)]
     Schools(SchoolsCommand),
-    /// Move an installation to another database (e.g. SQLite → PostgreSQL). Rows are copied
-    /// as stored, ciphertexts included, so the same keys open them; the copy is verified by
-    /// row counts and by opening a sample of tips with the keys.
+    /// Move an installation to another database (e.g. SQLite → PostgreSQL).
+    ///
+    /// Rows are copied as stored, ciphertexts included, so the same keys open them; the copy is
+    /// verified by row counts and by opening a sample of tips with the keys.
     Copy {
         /// Source database URL.
         #[arg(long)]

@@ -98,7 +98,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed");
-            crate::error::AppError::from(err).into_response()
+            crate::error::AppError::Unavailable {
+                retry_after: crate::store::StoreError::RETRY_AFTER.as_secs(),
+            }
+            .into_response()
         }
     }
 }
