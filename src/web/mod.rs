@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/", get(public::form))
+        .route("/safety", get(public::safety))
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(style))
         .route("/api/v1/categories", get(api::categories))

@@ -112,6 +112,12 @@ pub struct ReceiptPage {
 }
 
 #[derive(Template, WebTemplate)]
+#[template(path = "public/safety.html")]
+pub struct SafetyPage {
+    pub c: Chrome,
+}
+
+#[derive(Template, WebTemplate)]
 #[template(path = "public/confirmed.html")]
 pub struct ConfirmedPage {
     pub c: Chrome,

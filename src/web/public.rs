@@ -5,7 +5,8 @@
 use super::extract::{ClientKey, HtmlForm, PageLang};
 use super::intake;
 use super::pages::{
-    Chrome, ConfirmedPage, FollowupPage, FormPage, FormValues, MessageLine, ReceiptPage, StatusPage,
+    Chrome, ConfirmedPage, FollowupPage, FormPage, FormValues, MessageLine, ReceiptPage,
+    SafetyPage, StatusPage,
 };
 use super::state::AppState;
 use crate::domain::{Author, Channel, Directory, Lang, NewMessage, NewTip, TipForm};
@@ -193,6 +194,14 @@ pub async fn confirm(
         }),
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// `GET /safety`: what we keep, who reads a tip, and how to stay safe, in plain words.
+pub async fn safety(PageLang(lang): PageLang) -> Response {
+    SafetyPage {
+        c: Chrome::new(lang, Some("/safety")),
+    }
+    .into_response()
 }
 
 /// `GET /tip`: a reload of a result page; back to the form.

@@ -69,6 +69,10 @@ pub struct Texts {
     pub reply_label: &'static str,
     pub reply_button: &'static str,
     pub reply_sent: &'static str,
+    pub nav_safety: &'static str,
+    pub safety_title: &'static str,
+    /// Sections of the safety page: a heading and its paragraphs.
+    pub safety: &'static [(&'static str, &'static [&'static str])],
     pub error_title: &'static str,
     pub back_home: &'static str,
 }
@@ -146,6 +150,46 @@ pub static VI: Texts = Texts {
     reply_label: "Viết thêm hoặc trả lời",
     reply_button: "Gửi",
     reply_sent: "Đã gửi tin nhắn của bạn.",
+    nav_safety: "Báo tin an toàn",
+    safety_title: "Báo tin thế nào cho an toàn",
+    safety: &[
+        (
+            "Không cần cho biết bạn là ai",
+            &[
+                "Trang này không hỏi tên, số điện thoại hay địa chỉ của bạn. Đừng viết những điều đó vào tin báo.",
+                "Chúng tôi không lưu địa chỉ IP, loại điện thoại hay trình duyệt của bạn, và không dùng cookie.",
+            ],
+        ),
+        (
+            "Ai đọc tin báo của bạn",
+            &[
+                "Công an, bộ đội biên phòng và cán bộ phụ trách phòng chống ma túy của ngành giáo dục ở địa bàn đó.",
+                "Hiệu trưởng chỉ xem được số liệu tổng hợp, không bao giờ xem được nội dung tin báo. Nếu bạn đánh dấu \"liên quan đến giáo viên hoặc nhân viên của trường\", hiệu trưởng và cán bộ phụ trách của trường đó không xem được tin này.",
+            ],
+        ),
+        (
+            "Nội dung được bảo vệ thế nào",
+            &[
+                "Nội dung, gợi ý địa điểm và tin nhắn được mã hóa trước khi lưu. Ai lấy được bản sao cơ sở dữ liệu cũng không đọc được.",
+                "Mã tin báo không được lưu. Nếu mất mã, không ai cấp lại được, kể cả chúng tôi.",
+            ],
+        ),
+        (
+            "Để giữ an toàn cho bạn",
+            &[
+                "Dùng điện thoại của riêng bạn, hoặc chế độ ẩn danh của trình duyệt. Nếu dùng chung điện thoại, hãy xóa lịch sử duyệt web sau khi gửi.",
+                "Nếu có người đến gần, bấm \"Thoát nhanh\" ở góc trên.",
+                "Hãy viết rõ việc gì, ở đâu, khi nào. Tránh những chi tiết mà chỉ mình bạn biết, vì chúng có thể cho thấy ai đã báo tin.",
+                "Người theo dõi mạng Wi-Fi hay nhà mạng có thể thấy bạn đã vào trang này, dù không thấy nội dung. Nếu lo ngại, hãy dùng trình duyệt Tor.",
+            ],
+        ),
+        (
+            "Giới hạn mà bạn nên biết",
+            &[
+                "Người kiểm soát được máy chủ của dịch vụ này có thể đọc được tin báo. Máy chủ do cơ quan nhà nước quản lý.",
+            ],
+        ),
+    ],
     error_title: "Có lỗi",
     back_home: "Về trang đầu",
 };
@@ -214,6 +258,46 @@ pub static EN: Texts = Texts {
     reply_label: "Add more or reply",
     reply_button: "Send",
     reply_sent: "Your message was sent.",
+    nav_safety: "Staying safe",
+    safety_title: "How to send a tip safely",
+    safety: &[
+        (
+            "You do not need to say who you are",
+            &[
+                "This site does not ask for your name, phone number or address. Do not write them in your tip.",
+                "We do not keep your IP address or what phone or browser you use, and we use no cookies.",
+            ],
+        ),
+        (
+            "Who reads your tip",
+            &[
+                "The police, the border guards and the education department's staff for drug prevention in that area.",
+                "School heads only see totals, never what a tip says. If you tick \"involves a teacher or staff member of the school\", that school's head and liaison cannot see the tip.",
+            ],
+        ),
+        (
+            "How your words are protected",
+            &[
+                "Your text, the location hint and messages are encrypted before they are stored. A copy of the database cannot be read.",
+                "Your code is not stored. If you lose it, nobody can give it to you again, not even us.",
+            ],
+        ),
+        (
+            "To keep yourself safe",
+            &[
+                "Use a phone that is only yours, or your browser's private mode. On a shared phone, clear the browsing history after sending.",
+                "If someone comes near, press \"Quick exit\" at the top.",
+                "Say clearly what happened, where and when. Leave out details that only you could know: they can point to who sent the tip.",
+                "Someone watching the Wi-Fi or the phone network can see that you visited this site, though not what you wrote. If that worries you, use Tor Browser.",
+            ],
+        ),
+        (
+            "Limits you should know",
+            &[
+                "Whoever controls the server of this service can read the tips. The server is run by the provincial authorities.",
+            ],
+        ),
+    ],
     error_title: "Something went wrong",
     back_home: "Back to the start",
 };

@@ -266,6 +266,8 @@ async fn public_pages_set_no_cookies_load_nothing_third_party_and_stay_small() {
         form,
         app.get("/followup").await,
         app.get("/?lang=en").await,
+        app.get("/safety").await,
+        app.get("/safety?lang=en").await,
         app.post_form("/followup", &[("receipt", &receipt)]).await,
         app.post_form("/tip", &[("step", "send")]).await,
         app.get("/nope").await,
@@ -338,4 +340,20 @@ async fn reloading_a_result_page_address_leads_back_to_a_form() {
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(res.header("location"), Some(to));
     }
+}
+
+#[tokio::test]
+async fn the_safety_page_explains_in_both_languages() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let vi = app.get("/safety").await;
+    assert_eq!(vi.status, StatusCode::OK);
+    assert!(vi.text.contains("Báo tin thế nào cho an toàn"));
+    assert!(vi.text.contains("tel:113"));
+    let en = app.get("/safety?lang=en").await;
+    assert!(en.text.contains("How to send a tip safely"));
+    assert!(en.text.contains("Tor Browser"));
+    assert!(
+        app.get("/").await.text.contains("href=\"/safety?lang=vi\""),
+        "linked from every page"
+    );
 }

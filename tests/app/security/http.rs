@@ -44,6 +44,7 @@ async fn r22_every_route_and_every_error_carries_the_security_headers() {
         ("GET /", app.get("/").await),
         ("GET /?lang=en", app.get("/?lang=en").await),
         ("GET /followup", app.get("/followup").await),
+        ("GET /safety", app.get("/safety").await),
         ("GET /healthz", app.get("/healthz").await),
         ("GET /static/style.css", app.get("/static/style.css").await),
         ("GET categories", app.get("/api/v1/categories").await),
