@@ -38,6 +38,9 @@ pub struct Limits {
     /// refused forms included), and the seconds per further post.
     pub form_post_burst: u32,
     pub form_post_refill_seconds: u64,
+    /// An IPv6 /48 may store this many times one client's tips: enough for a school or a
+    /// village behind one network, not for one holder of many /64s to pose as many clients.
+    pub ipv6_network_factor: u32,
     /// Follow-up attempts one client may make in a burst, and the refill period.
     pub followup_burst: u32,
     pub followup_refill_seconds: u64,
@@ -72,6 +75,7 @@ impl Default for Limits {
             submit_burst: 10,
             submit_refill_seconds: 30,
             form_post_burst: 60,
+            ipv6_network_factor: 16,
             form_post_refill_seconds: 2,
             followup_burst: 20,
             followup_refill_seconds: 3,

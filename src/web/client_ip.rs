@@ -143,14 +143,31 @@ impl ClientKeyer {
     }
 
     pub fn key(&self, ip: IpAddr) -> u64 {
-        let prefix = subscriber_prefix(ip);
+        self.keyed(b"subscriber", &subscriber_prefix(ip))
+    }
+
+    /// The key of the network around an IPv6 client (its /48, what a site is usually given),
+    /// so that one holder of many /64s cannot pass as many clients. `None` for IPv4, where a
+    /// wider block would lump unrelated carrier customers together.
+    pub fn network_key(&self, ip: IpAddr) -> Option<u64> {
+        match canonical(ip) {
+            IpAddr::V4(_) => None,
+            IpAddr::V6(v6) => {
+                let bits = u128::from(v6) & (u128::MAX << 80);
+                Some(self.keyed(b"network48", &Ipv6Addr::from(bits).octets()))
+            }
+        }
+    }
+
+    fn keyed(&self, domain: &[u8], prefix: &[u8; 16]) -> u64 {
         let secret = match self.secret.read() {
             Ok(s) => *s,
             Err(poisoned) => *poisoned.into_inner(),
         };
         let digest = match <Hmac<Sha256> as KeyInit>::new_from_slice(&secret) {
             Ok(mut mac) => {
-                mac.update(&prefix);
+                mac.update(domain);
+                mac.update(prefix);
                 mac.finalize().into_bytes()
             }
             Err(_) => return 0,
@@ -201,6 +218,22 @@ mod tests {
         assert_ne!(keyer.key(a), keyer.key(c));
         let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
         assert_eq!(keyer.key(mapped), keyer.key("192.0.2.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn ipv6_networks_are_keyed_by_their_slash_48_and_ipv4_has_none() {
+        let keyer = ClientKeyer::new(u32::MAX).unwrap();
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:ffff::1".parse().unwrap();
+        let c: IpAddr = "2001:db8:2::1".parse().unwrap();
+        assert_eq!(keyer.network_key(a), keyer.network_key(b));
+        assert_ne!(keyer.network_key(a), keyer.network_key(c));
+        assert_ne!(
+            keyer.network_key(a),
+            Some(keyer.key(a)),
+            "separate key spaces"
+        );
+        assert_eq!(keyer.network_key("192.0.2.1".parse().unwrap()), None);
     }
 
     #[test]

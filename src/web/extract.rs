@@ -41,9 +41,9 @@ pub fn lang_of(query: Option<&str>) -> Lang {
     Lang::from_param(value)
 }
 
-/// The sender's rate-limit key (an HMAC of their address; never the address itself).
+/// The sender's rate-limit keys (HMACs of their address; never the address itself).
 #[derive(Debug, Clone, Copy)]
-pub struct ClientKey(pub u64);
+pub struct ClientKey(pub super::ratelimit::Client);
 
 impl FromRequestParts<super::AppState> for ClientKey {
     type Rejection = AppError;
@@ -55,7 +55,7 @@ impl FromRequestParts<super::AppState> for ClientKey {
         state
             .limits
             .clients
-            .key_of(&parts.extensions, &parts.headers)
+            .client_of(&parts.extensions, &parts.headers)
             .map(ClientKey)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no peer address on the request")))
     }

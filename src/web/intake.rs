@@ -29,7 +29,11 @@ pub struct MessageView {
 
 /// Seals and stores a tip; returns the receipt once the tip is durably on disk.
 /// `client` is the rate-limit key of the sender: a valid tip costs one from their budget.
-pub async fn submit(state: &AppState, client: u64, tip: NewTip) -> Result<Receipt, AppError> {
+pub async fn submit(
+    state: &AppState,
+    client: super::ratelimit::Client,
+    tip: NewTip,
+) -> Result<Receipt, AppError> {
     state.limits.check_tip(client)?;
     let receipt = Receipt::from_digits(random::digits(RECEIPT_DIGITS).map_err(anyhow::Error::new)?)
         .map_err(|_| anyhow::anyhow!("generated receipt malformed"))?;

@@ -27,6 +27,15 @@ use tower_governor::GovernorError;
 use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
 use tower_governor::key_extractor::KeyExtractor;
 
+/// A client as the limiters see it: opaque keys, never an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Client {
+    /// IPv4 address or IPv6 /64.
+    pub subscriber: u64,
+    /// IPv6 /48; `None` for IPv4.
+    pub network: Option<u64>,
+}
+
 /// Keys requests by client per R27 and R18.
 #[derive(Clone, Debug)]
 pub struct ClientKeyExtractor {
@@ -42,11 +51,21 @@ impl ClientKeyExtractor {
         extensions: &axum::http::Extensions,
         headers: &axum::http::HeaderMap,
     ) -> Option<u64> {
+        self.client_of(extensions, headers).map(|c| c.subscriber)
+    }
+
+    /// Both keys of the client: its own, and its IPv6 network's.
+    pub fn client_of(
+        &self,
+        extensions: &axum::http::Extensions,
+        headers: &axum::http::HeaderMap,
+    ) -> Option<Client> {
         let peer = extensions.get::<ConnectInfo<SocketAddr>>()?;
-        Some(
-            self.keyer
-                .key(client_ip(peer.0.ip(), headers, &self.trusted)),
-        )
+        let ip = client_ip(peer.0.ip(), headers, &self.trusted);
+        Some(Client {
+            subscriber: self.keyer.key(ip),
+            network: self.keyer.network_key(ip),
+        })
     }
 }
 
@@ -70,6 +89,8 @@ pub struct RateLimits {
     pub submit: Arc<ClientConfig>,
     /// Tips stored, per client.
     pub tips: governor::DefaultKeyedRateLimiter<u64>,
+    /// Tips stored, per IPv6 /48: `ipv6_network_factor` times the per-client budget.
+    pub network_tips: governor::DefaultKeyedRateLimiter<u64>,
     pub followup: Arc<ClientConfig>,
     pub global_submit: DefaultDirectRateLimiter,
     pub global_followup: DefaultDirectRateLimiter,
@@ -93,11 +114,12 @@ impl RateLimits {
         };
         Ok(RateLimits {
             submit: keyed(limits.form_post_burst, limits.form_post_refill_seconds)?,
-            tips: RateLimiter::keyed(
-                Quota::with_period(Duration::from_secs(limits.submit_refill_seconds.max(1)))
-                    .ok_or_else(|| anyhow::anyhow!("submit_refill_seconds must be at least 1"))?
-                    .allow_burst(NonZeroU32::new(limits.submit_burst).unwrap_or(NonZeroU32::MIN)),
-            ),
+            tips: tip_limiter(limits.submit_burst, limits.submit_refill_seconds, 1)?,
+            network_tips: tip_limiter(
+                limits.submit_burst,
+                limits.submit_refill_seconds,
+                limits.ipv6_network_factor,
+            )?,
             clients: extractor.clone(),
             followup: keyed(limits.followup_burst, limits.followup_refill_seconds)?,
             global_submit: direct(limits.global_submit_per_second, limits.global_submit_burst),
@@ -109,16 +131,18 @@ impl RateLimits {
         })
     }
 
-    /// Draws one tip from this client's budget, then from the global one.
-    pub fn check_tip(&self, client: u64) -> Result<(), AppError> {
-        self.tips
-            .check_key(&client)
-            .map_err(|not_until| AppError::TooManyRequests {
-                retry_after: not_until
-                    .wait_time_from(DefaultClock::default().now())
-                    .as_secs()
-                    .max(1),
-            })?;
+    /// Draws one tip from this client's budget, its IPv6 network's, then the global one.
+    pub fn check_tip(&self, client: Client) -> Result<(), AppError> {
+        let refused = |not_until: governor::NotUntil<_>| AppError::TooManyRequests {
+            retry_after: not_until
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1),
+        };
+        self.tips.check_key(&client.subscriber).map_err(refused)?;
+        if let Some(network) = client.network {
+            self.network_tips.check_key(&network).map_err(refused)?;
+        }
         check_direct(&self.global_submit)
     }
 
@@ -137,14 +161,33 @@ impl RateLimits {
             config.limiter().retain_recent();
             config.limiter().shrink_to_fit();
         }
-        self.tips.retain_recent();
-        self.tips.shrink_to_fit();
+        for limiter in [&self.tips, &self.network_tips] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
     }
 
     /// Keys currently tracked, across the per-client limiters.
     pub fn tracked_keys(&self) -> usize {
-        self.submit.limiter().len() + self.followup.limiter().len() + self.tips.len()
+        self.submit.limiter().len()
+            + self.followup.limiter().len()
+            + self.tips.len()
+            + self.network_tips.len()
     }
+}
+
+/// `factor` times `burst` tips, refilled `factor` times as fast.
+fn tip_limiter(
+    burst: u32,
+    refill_seconds: u64,
+    factor: u32,
+) -> anyhow::Result<governor::DefaultKeyedRateLimiter<u64>> {
+    let factor = factor.max(1);
+    let period = Duration::from_secs(refill_seconds.max(1)) / factor;
+    let quota = Quota::with_period(period)
+        .ok_or_else(|| anyhow::anyhow!("submit_refill_seconds must be at least 1"))?
+        .allow_burst(NonZeroU32::new(burst.saturating_mul(factor)).unwrap_or(NonZeroU32::MIN));
+    Ok(RateLimiter::keyed(quota))
 }
 
 fn direct(per_second: u32, burst: u32) -> DefaultDirectRateLimiter {

@@ -235,3 +235,32 @@ async fn p5_choosing_a_district_and_fixing_mistakes_do_not_use_up_the_tip_budget
     assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS));
     assert_eq!(app.store().counts().await.unwrap().tips, 2);
 }
+
+#[tokio::test]
+async fn p5_many_ipv6_subnets_of_one_network_share_a_wider_budget() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.limits.submit_burst = 2;
+        c.limits.submit_refill_seconds = 60;
+        c.limits.ipv6_network_factor = 2;
+    })
+    .await;
+    let from_v6 = |addr: &str| {
+        let mut req = tip_request();
+        let ip: std::net::Ipv6Addr = addr.parse().unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((ip, 5555))));
+        req
+    };
+    // Four /64s of one /48, one tip each: the network's budget is 2 × 2.
+    for subnet in 1..=4 {
+        let res = app.send(from_v6(&format!("2001:db8:7:{subnet}::1"))).await;
+        assert_eq!(res.status, StatusCode::CREATED, "subnet {subnet}");
+    }
+    let fifth = app.send(from_v6("2001:db8:7:5::1")).await;
+    assert_eq!(fifth.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another network is not affected.
+    assert_eq!(
+        app.send(from_v6("2001:db8:8:1::1")).await.status,
+        StatusCode::CREATED
+    );
+}
