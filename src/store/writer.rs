@@ -43,27 +43,27 @@ impl TipWriter {
 async fn run(store: Store, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     let mut jobs = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut jobs, max_batch).await > 0 {
-        let tips: Vec<SealedTip> = jobs.iter().map(|j| j.tip.clone()).collect();
+        let (tips, waiting): (Vec<SealedTip>, Vec<_>) =
+            jobs.drain(..).map(|job| (job.tip, job.done)).unzip();
         match store.insert_tips(&tips).await {
             Ok(()) => {
-                for job in jobs.drain(..) {
-                    let _ = job.done.send(Ok(()));
+                for done in waiting {
+                    let _ = done.send(Ok(()));
                 }
             }
-            Err(err) if jobs.len() > 1 && !matches!(err, StoreError::Busy) => {
+            Err(err) if tips.len() > 1 && !matches!(err, StoreError::Busy) => {
                 // One bad row must not sink its neighbours: write them one by one, so that
                 // each gets its own answer.
-                tracing::warn!(error = %err, batch = jobs.len(), "batch failed; retrying singly");
-                for job in jobs.drain(..) {
-                    let result = store.insert_tips(std::slice::from_ref(&job.tip)).await;
-                    let _ = job.done.send(result);
+                tracing::warn!(error = %err, batch = tips.len(), "batch failed; retrying singly");
+                for (tip, done) in tips.iter().zip(waiting) {
+                    let _ = done.send(store.insert_tips(std::slice::from_ref(tip)).await);
                 }
             }
             Err(err) => {
                 // Busy (the whole batch is told to retry), or a single tip's own failure.
                 let mut err = Some(err);
-                for job in jobs.drain(..) {
-                    let _ = job.done.send(Err(err.take().unwrap_or(StoreError::Busy)));
+                for done in waiting {
+                    let _ = done.send(Err(err.take().unwrap_or(StoreError::Busy)));
                 }
             }
         }

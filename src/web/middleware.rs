@@ -125,6 +125,9 @@ pub async fn error_bodies(req: Request, next: Next) -> Response {
                 "application/x-www-form-urlencoded"
             },
         },
+        other if other.is_server_error() => {
+            AppError::Internal(anyhow::anyhow!("{other} from a layer below the handlers"))
+        }
         other => AppError::BadRequest {
             code: "bad_request",
             message: other.canonical_reason().unwrap_or("Bad request").into(),
