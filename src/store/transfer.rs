@@ -91,37 +91,70 @@ pub async fn copy(from: &Store, to: &Store) -> Result<CopyReport, StoreError> {
     let regions = parents_first(from.regions().await?);
     report.regions = to.import_regions(&regions).await?;
 
-    let mut after_school = i64::MIN;
-    loop {
-        let page = from.schools_page(after_school, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after_school = last.id;
-        report.schools += to.import_page(Page::Schools(page)).await?;
-    }
+    report.schools = pages(
+        from.clone(),
+        to,
+        i64::MIN,
+        |r: &SchoolRecord| r.id,
+        |s, after| async move { s.schools_page(after, PAGE).await },
+        Page::Schools,
+    )
+    .await?;
     to.after_import().await?;
-
-    let mut after = String::new();
-    loop {
-        let page = from.tips_page(&after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id.clone();
-        report.tips += to.import_page(Page::Tips(page)).await?;
-    }
-    let mut after = String::new();
-    loop {
-        let page = from.messages_page(&after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id.clone();
-        report.messages += to.import_page(Page::Messages(page)).await?;
-    }
-    let mut after = String::new();
-    loop {
-        let page = from.facts_page(&after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.tip_id.clone();
-        report.facts += to.import_page(Page::Facts(page)).await?;
-    }
+    report.tips = pages(
+        from.clone(),
+        to,
+        String::new(),
+        |r: &TipRecord| r.id.clone(),
+        |s, after| async move { s.tips_page(&after, PAGE).await },
+        Page::Tips,
+    )
+    .await?;
+    report.messages = pages(
+        from.clone(),
+        to,
+        String::new(),
+        |r: &MessageRecord| r.id.clone(),
+        |s, after| async move { s.messages_page(&after, PAGE).await },
+        Page::Messages,
+    )
+    .await?;
+    report.facts = pages(
+        from.clone(),
+        to,
+        String::new(),
+        |r: &super::Fact| r.tip_id.clone(),
+        |s, after| async move { s.facts_page(&after, PAGE).await },
+        Page::Facts,
+    )
+    .await?;
     Ok(report)
+}
+
+/// Copies one table page by page in key order: `fetch` reads the page after a key from the
+/// source, `key` names a row's key, `wrap` makes the page importable. Returns rows inserted.
+async fn pages<R, K, F, Fut>(
+    from: Store,
+    to: &Store,
+    start: K,
+    key: impl Fn(&R) -> K,
+    fetch: F,
+    wrap: fn(Vec<R>) -> Page,
+) -> Result<u64, StoreError>
+where
+    F: Fn(Store, K) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<R>, StoreError>>,
+{
+    let mut after = start;
+    let mut inserted = 0;
+    loop {
+        let page = fetch(from.clone(), after).await?;
+        let Some(last) = page.last() else {
+            return Ok(inserted);
+        };
+        after = key(last);
+        inserted += to.import_page(wrap(page)).await?;
+    }
 }
 
 #[cfg(test)]

@@ -130,3 +130,24 @@ async fn a_copy_from_nowhere_or_onto_itself_is_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("same database"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_spanning_several_pages_moves_every_row() {
+    let source = TestApp::spawn(Backend::Sqlite).await;
+    let rows = 2 * tipline::store::transfer::PAGE as usize + 7;
+    for i in 0..rows {
+        source.submit_tip(&format!("tin {i}")).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("sqlite://{}", dir.path().join("copy.db").display());
+    let config = test_config(source.dir.path(), &source.database_url);
+    tipline::commands::copy(&config, &source.database_url, &target, false)
+        .await
+        .unwrap();
+    let copied = tipline::store::Store::connect(&target).await.unwrap();
+    assert_eq!(copied.counts().await.unwrap().tips as usize, rows);
+    assert_eq!(
+        copied.facts().await.unwrap(),
+        source.store().facts().await.unwrap()
+    );
+}
