@@ -46,6 +46,13 @@ pub fn keys_generate(config: &Config) -> anyhow::Result<()> {
 /// `tipline keys check`: loads the keys and, when there is a database, checks that every key
 /// its tips need is present. Creates nothing.
 pub async fn keys_check(config: &Config) -> anyhow::Result<()> {
+    if !Keyring::exists(&config.keys_dir) {
+        bail!(
+            "no keys in {}: run `tipline keys generate` for a new installation, or restore the \
+             folder from its backup (TIPLINE_KEYS_DIR names another place)",
+            config.keys_dir.display()
+        );
+    }
     let keyring = Keyring::load(&config.keys_dir)
         .with_context(|| format!("loading keys from {}", config.keys_dir.display()))?;
     let summary = format!(

@@ -77,3 +77,14 @@ async fn schools_import_refuses_an_empty_file_or_a_school_on_the_province_itself
         .unwrap();
     assert_eq!(app.store().schools().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn keys_check_without_keys_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let err = tipline::commands::keys_check(&test_config(dir.path(), &url))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("tipline keys generate"), "{err:#}");
+    assert!(!dir.path().join("keys").exists(), "creates nothing");
+}
