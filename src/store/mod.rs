@@ -1,18 +1,24 @@
 //! Persistence: one `Store` over SQLite (embedded, default) and PostgreSQL (scale-out).
 //!
-//! The backend is chosen by URL scheme. Each backend has its own static SQL and its own
-//! migrations tree with the same version numbers. Transactions live inside store methods named
-//! for the domain. The store only ever sees sealed bytes for tip content: it cannot leak what it
+//! The backend is chosen by URL scheme. This file keeps the `Store` enum, its error, connecting
+//! and the retry of conflicting transactions; `sqlite.rs` and `postgres.rs` hold each backend's
+//! pools and settings; `db.rs` runs statements on either; and one file per aggregate (`tips`,
+//! `messages`, `directory`, `transfer`, `health`) holds that aggregate's SQL for both dialects
+//! side by side, in plain `impl Store` blocks. Each backend has its own migrations tree with the
+//! same version numbers. Transactions live inside store methods named for the domain. The store only ever sees sealed bytes for tip content: it cannot leak what it
 //! never had.
 
+mod db;
 mod decode;
+mod directory;
+mod health;
+mod messages;
 mod model;
 pub mod postgres;
-mod queries;
 pub mod seed;
 pub mod sqlite;
+mod tips;
 pub mod transfer;
-mod transfer_impl;
 pub mod writer;
 
 pub use model::{
@@ -20,7 +26,6 @@ pub use model::{
 };
 pub use writer::TipWriter;
 
-use crate::domain::{Region, School};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -81,15 +86,6 @@ pub enum Store {
     Postgres(postgres::PgStore),
 }
 
-macro_rules! dispatch {
-    ($self:ident, $s:ident => $call:expr) => {
-        match $self {
-            Store::Sqlite($s) => $call,
-            Store::Postgres($s) => $call,
-        }
-    };
-}
-
 impl Store {
     /// Connects by URL scheme: `sqlite://…` or `postgres://…` (also `postgresql://`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -123,130 +119,25 @@ impl Store {
 
     /// Applies pending migrations. Safe to call from several processes at once.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        dispatch!(self, s => s.migrate().await)
-    }
-
-    /// Writes tips and their fact rows in one durable transaction.
-    pub async fn insert_tips(&self, tips: &[SealedTip]) -> Result<(), StoreError> {
-        dispatch!(self, s => s.insert_tips(tips).await)
-    }
-
-    pub async fn tip_by_lookup_id(
-        &self,
-        lookup_id: &[u8],
-    ) -> Result<Option<StoredTip>, StoreError> {
-        dispatch!(self, s => s.tip_by_lookup_id(lookup_id).await)
-    }
-
-    pub async fn messages_for_tip(&self, tip_id: &str) -> Result<Vec<StoredMessage>, StoreError> {
-        dispatch!(self, s => s.messages_for_tip(tip_id).await)
-    }
-
-    /// Adds a message; `NotFound` when the tip is gone (purged), `LimitReached` when the tip
-    /// already holds `max_messages`.
-    pub async fn insert_message(
-        &self,
-        message: &SealedMessage,
-        max_messages: i64,
-    ) -> Result<(), StoreError> {
-        dispatch!(self, s => s.insert_message(message, max_messages).await)
-    }
-
-    pub async fn regions(&self) -> Result<Vec<Region>, StoreError> {
-        dispatch!(self, s => s.regions().await)
-    }
-
-    /// Active schools only.
-    pub async fn schools(&self) -> Result<Vec<School>, StoreError> {
-        dispatch!(self, s => s.schools().await)
-    }
-
-    /// Loads the shipped regions and sample schools when the database has no regions yet.
-    /// Returns whether it did.
-    pub async fn seed_directory_if_empty(
-        &self,
-        regions: &[Region],
-        schools: &[NewSchool],
-    ) -> Result<bool, StoreError> {
-        dispatch!(self, s => s.seed_directory_if_empty(regions, schools).await)
-    }
-
-    /// Inserts or updates schools by code; with `retire_samples`, hides the sample list.
-    pub async fn import_schools(
-        &self,
-        schools: &[NewSchool],
-        retire_samples: bool,
-    ) -> Result<ImportSummary, StoreError> {
-        dispatch!(self, s => s.import_schools(schools, retire_samples).await)
-    }
-
-    /// The KEK ids that wrap stored data keys: each must be in the keyring.
-    pub async fn kek_ids_in_use(&self) -> Result<Vec<String>, StoreError> {
-        dispatch!(self, s => s.kek_ids_in_use().await)
-    }
-
-    /// Every statistics fact (for copying and checks; reports read aggregates).
-    pub async fn facts(&self) -> Result<Vec<Fact>, StoreError> {
-        dispatch!(self, s => s.facts().await)
-    }
-
-    pub async fn schools_page(
-        &self,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<transfer::SchoolRecord>, StoreError> {
-        dispatch!(self, s => s.schools_page(after, limit).await)
-    }
-
-    pub async fn tips_page(
-        &self,
-        after: &str,
-        limit: i64,
-    ) -> Result<Vec<transfer::TipRecord>, StoreError> {
-        dispatch!(self, s => s.tips_page(after, limit).await)
-    }
-
-    pub async fn messages_page(
-        &self,
-        after: &str,
-        limit: i64,
-    ) -> Result<Vec<transfer::MessageRecord>, StoreError> {
-        dispatch!(self, s => s.messages_page(after, limit).await)
-    }
-
-    pub async fn facts_page(&self, after: &str, limit: i64) -> Result<Vec<Fact>, StoreError> {
-        dispatch!(self, s => s.facts_page(after, limit).await)
-    }
-
-    pub async fn import_regions(&self, regions: &[Region]) -> Result<u64, StoreError> {
-        dispatch!(self, s => s.import_regions(regions).await)
-    }
-
-    pub async fn import_page(&self, page: transfer::Page) -> Result<u64, StoreError> {
-        dispatch!(self, s => s.import_page(page).await)
-    }
-
-    pub async fn after_import(&self) -> Result<(), StoreError> {
-        dispatch!(self, s => s.after_import().await)
-    }
-
-    /// Row counts per table, for health checks, copying and tests.
-    pub async fn counts(&self) -> Result<TableCounts, StoreError> {
-        dispatch!(self, s => s.counts().await)
+        match self {
+            Store::Sqlite(s) => s.migrate().await,
+            Store::Postgres(s) => s.migrate().await,
+        }
     }
 
     /// Durability and safety settings in force (pragmas, `synchronous_commit`), by name.
     pub async fn settings(&self) -> Result<Vec<(String, String)>, StoreError> {
-        dispatch!(self, s => s.settings().await)
-    }
-
-    /// A cheap round trip, for `/healthz`.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        dispatch!(self, s => s.ping().await)
+        match self {
+            Store::Sqlite(s) => s.settings().await,
+            Store::Postgres(s) => s.settings().await,
+        }
     }
 
     pub async fn close(&self) {
-        dispatch!(self, s => s.close().await)
+        match self {
+            Store::Sqlite(s) => s.close().await,
+            Store::Postgres(s) => s.close().await,
+        }
     }
 }
 

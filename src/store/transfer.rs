@@ -4,11 +4,55 @@
 //! Rows travel in pages ordered by primary key. Inserts skip rows that already exist, so an
 //! interrupted copy can be resumed with `--merge`.
 
-use super::{Store, StoreError};
+use super::db::{Sql, Val};
+use super::{Fact, Store, StoreError, decode};
 use crate::domain::Region;
 
 /// Rows per page.
 pub const PAGE: i64 = 500;
+
+const SCHOOLS_PAGE: Sql = Sql::both(
+    "SELECT id, code, name, level, region_id, sample, active \
+     FROM schools WHERE id > $1 ORDER BY id LIMIT $2",
+);
+const TIPS_PAGE: Sql = Sql::both(
+    "SELECT id, lookup_id, kek_id, wrapped_dek, content, category, region_id, school_id, \
+     urgent, involves_staff, channel, status, created_month \
+     FROM tips WHERE id > $1 ORDER BY id LIMIT $2",
+);
+const MESSAGES_PAGE: Sql =
+    Sql::both("SELECT id, tip_id, author, body FROM messages WHERE id > $1 ORDER BY id LIMIT $2");
+const FACTS_PAGE: Sql = Sql::both(
+    "SELECT tip_id, month, region_id, school_id, category, channel, urgent \
+     FROM tip_facts WHERE tip_id > $1 ORDER BY tip_id LIMIT $2",
+);
+const COPY_REGION: Sql = Sql::both(
+    "INSERT INTO regions (id, name, parent_id, border_area) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT DO NOTHING",
+);
+const COPY_SCHOOL: Sql = Sql::both(
+    "INSERT INTO schools (id, code, name, level, region_id, sample, active) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+);
+const COPY_TIP: Sql = Sql::both(
+    "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, category, region_id, \
+     school_id, urgent, involves_staff, channel, status, created_month) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
+);
+const COPY_MESSAGE: Sql = Sql::both(
+    "INSERT INTO messages (id, tip_id, author, body) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT DO NOTHING",
+);
+const COPY_FACT: Sql = Sql::both(
+    "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, channel, urgent) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+);
+/// Rows arrived with explicit ids: move PostgreSQL's id sequence past them. SQLite's rowid ids
+/// continue from the largest one by themselves.
+const AFTER_IMPORT: Sql = Sql::postgres_only(
+    "SELECT setval(pg_get_serial_sequence('schools', 'id'), \
+     GREATEST((SELECT COALESCE(MAX(id), 0) FROM schools), 1))",
+);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchoolRecord {
@@ -62,7 +106,7 @@ pub enum Page {
     Schools(Vec<SchoolRecord>),
     Tips(Vec<TipRecord>),
     Messages(Vec<MessageRecord>),
-    Facts(Vec<super::Fact>),
+    Facts(Vec<Fact>),
 }
 
 /// Regions parents-first, so that foreign keys hold while inserting.
@@ -123,7 +167,7 @@ pub async fn copy(from: &Store, to: &Store) -> Result<CopyReport, StoreError> {
         from.clone(),
         to,
         String::new(),
-        |r: &super::Fact| r.tip_id.clone(),
+        |r: &Fact| r.tip_id.clone(),
         |s, after| async move { s.facts_page(&after, PAGE).await },
         Page::Facts,
     )
@@ -154,6 +198,157 @@ where
         };
         after = key(last);
         inserted += to.import_page(wrap(page)).await?;
+    }
+}
+
+impl Store {
+    pub async fn schools_page(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<SchoolRecord>, StoreError> {
+        let rows = self
+            .fetch_all(SCHOOLS_PAGE, &[Val::Int(after), Val::Int(limit)])
+            .await?;
+        rows.iter().map(decode::school_record).collect()
+    }
+
+    pub async fn tips_page(&self, after: &str, limit: i64) -> Result<Vec<TipRecord>, StoreError> {
+        let rows = self
+            .fetch_all(TIPS_PAGE, &[Val::Text(after), Val::Int(limit)])
+            .await?;
+        rows.iter().map(decode::tip_record).collect()
+    }
+
+    pub async fn messages_page(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        let rows = self
+            .fetch_all(MESSAGES_PAGE, &[Val::Text(after), Val::Int(limit)])
+            .await?;
+        rows.iter().map(decode::message_record).collect()
+    }
+
+    pub async fn facts_page(&self, after: &str, limit: i64) -> Result<Vec<Fact>, StoreError> {
+        let rows = self
+            .fetch_all(FACTS_PAGE, &[Val::Text(after), Val::Int(limit)])
+            .await?;
+        rows.iter().map(decode::fact).collect()
+    }
+
+    /// Inserts regions (parents first) that are not there yet; returns how many.
+    pub async fn import_regions(&self, regions: &[Region]) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut inserted = 0;
+        for r in regions {
+            inserted += tx
+                .execute(
+                    COPY_REGION,
+                    &[
+                        Val::Int(r.id),
+                        Val::Text(&r.name),
+                        Val::OptInt(r.parent_id),
+                        Val::Bool(r.border_area),
+                    ],
+                )
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Inserts one page of rows, skipping those already present; returns how many.
+    pub async fn import_page(&self, page: Page) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut inserted = 0;
+        match page {
+            Page::Schools(rows) => {
+                for s in &rows {
+                    inserted += tx
+                        .execute(
+                            COPY_SCHOOL,
+                            &[
+                                Val::Int(s.id),
+                                Val::Text(&s.code),
+                                Val::Text(&s.name),
+                                Val::Text(&s.level),
+                                Val::Int(s.region_id),
+                                Val::Bool(s.sample),
+                                Val::Bool(s.active),
+                            ],
+                        )
+                        .await?;
+                }
+            }
+            Page::Tips(rows) => {
+                for t in &rows {
+                    inserted += tx
+                        .execute(
+                            COPY_TIP,
+                            &[
+                                Val::Text(&t.id),
+                                Val::Bytes(&t.lookup_id),
+                                Val::Text(&t.kek_id),
+                                Val::Bytes(&t.wrapped_dek),
+                                Val::Bytes(&t.content),
+                                Val::Text(&t.category),
+                                Val::OptInt(t.region_id),
+                                Val::OptInt(t.school_id),
+                                Val::Bool(t.urgent),
+                                Val::Bool(t.involves_staff),
+                                Val::Text(&t.channel),
+                                Val::Text(&t.status),
+                                Val::Text(&t.created_month),
+                            ],
+                        )
+                        .await?;
+                }
+            }
+            Page::Messages(rows) => {
+                for m in &rows {
+                    inserted += tx
+                        .execute(
+                            COPY_MESSAGE,
+                            &[
+                                Val::Text(&m.id),
+                                Val::Text(&m.tip_id),
+                                Val::Text(&m.author),
+                                Val::Bytes(&m.body),
+                            ],
+                        )
+                        .await?;
+                }
+            }
+            Page::Facts(rows) => {
+                for f in &rows {
+                    inserted += tx
+                        .execute(
+                            COPY_FACT,
+                            &[
+                                Val::Text(&f.tip_id),
+                                Val::Text(&f.month),
+                                Val::OptInt(f.region_id),
+                                Val::OptInt(f.school_id),
+                                Val::Text(&f.category),
+                                Val::Text(&f.channel),
+                                Val::Bool(f.urgent),
+                            ],
+                        )
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Backend housekeeping after rows arrived with explicit ids.
+    pub async fn after_import(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.execute(AFTER_IMPORT, &[]).await?;
+        tx.commit().await
     }
 }
 

@@ -1,0 +1,61 @@
+//! Messages between a tipster and staff on one tip, sealed; capped per tip.
+
+use super::db::{Sql, Val};
+use super::model::{SealedMessage, StoredMessage};
+use super::{Store, StoreError, decode, retry};
+
+const SELECT_MESSAGES_FOR_TIP: Sql =
+    Sql::both("SELECT id, author, body FROM messages WHERE tip_id = $1");
+/// Locks the tip row for the rest of the transaction so that concurrent replies count and
+/// insert one after another: on PostgreSQL two transactions would otherwise both count 199 and
+/// both insert past the cap. `NO KEY UPDATE` does not block the messages' foreign-key checks.
+/// SQLite's one writer already serialises them.
+const LOCK_TIP: Sql = Sql::each(
+    "SELECT 1 FROM tips WHERE id = $1",
+    "SELECT 1 FROM tips WHERE id = $1 FOR NO KEY UPDATE",
+);
+const COUNT_MESSAGES_FOR_TIP: Sql = Sql::both("SELECT COUNT(*) FROM messages WHERE tip_id = $1");
+const INSERT_MESSAGE: Sql =
+    Sql::both("INSERT INTO messages (id, tip_id, author, body) VALUES ($1, $2, $3, $4)");
+
+impl Store {
+    /// In no particular order: the time that orders them is sealed inside.
+    pub async fn messages_for_tip(&self, tip_id: &str) -> Result<Vec<StoredMessage>, StoreError> {
+        let rows = self
+            .fetch_all(SELECT_MESSAGES_FOR_TIP, &[Val::Text(tip_id)])
+            .await?;
+        rows.iter().map(decode::message).collect()
+    }
+
+    /// Adds a message; `NotFound` when the tip is gone (purged), `LimitReached` when the tip
+    /// already holds `max_messages`.
+    pub async fn insert_message(
+        &self,
+        message: &SealedMessage,
+        max_messages: i64,
+    ) -> Result<(), StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            let tip = [Val::Text(&message.tip_id)];
+            if tx.fetch_optional(LOCK_TIP, &tip).await?.is_none() {
+                return Err(StoreError::NotFound("tip"));
+            }
+            let count: i64 = tx.fetch_one(COUNT_MESSAGES_FOR_TIP, &tip).await?.at(0)?;
+            if count >= max_messages {
+                return Err(StoreError::LimitReached("messages on this tip"));
+            }
+            tx.execute(
+                INSERT_MESSAGE,
+                &[
+                    Val::Text(&message.id),
+                    Val::Text(&message.tip_id),
+                    Val::Text(message.author.code()),
+                    Val::Bytes(&message.body),
+                ],
+            )
+            .await?;
+            tx.commit().await
+        })
+        .await
+    }
+}

@@ -1,0 +1,91 @@
+//! Tips and their content-free fact rows: the group-commit insert, the receipt lookup, and what
+//! key checks and statistics read. Sealed bytes only: the store never sees tip text.
+
+use super::db::{Sql, Val};
+use super::model::{Fact, SealedTip, StoredTip};
+use super::{Store, StoreError, decode, retry};
+
+const INSERT_TIP: Sql = Sql::both(
+    "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, category, region_id, \
+     school_id, urgent, involves_staff, channel, status, created_month) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12)",
+);
+const INSERT_FACT: Sql = Sql::both(
+    "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, channel, urgent) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+);
+const SELECT_TIP_BY_LOOKUP_ID: Sql =
+    Sql::both("SELECT id, wrapped_dek, content, status, category FROM tips WHERE lookup_id = $1");
+const SELECT_KEK_IDS: Sql = Sql::both("SELECT DISTINCT kek_id FROM tips");
+const SELECT_FACTS: Sql = Sql::both(
+    "SELECT tip_id, month, region_id, school_id, category, channel, urgent \
+     FROM tip_facts ORDER BY month, tip_id",
+);
+
+impl Store {
+    /// Writes tips and their fact rows in one durable transaction.
+    pub async fn insert_tips(&self, tips: &[SealedTip]) -> Result<(), StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            for tip in tips {
+                let month = tip.month.to_string();
+                tx.execute(
+                    INSERT_TIP,
+                    &[
+                        Val::Text(&tip.id),
+                        Val::Bytes(&tip.lookup_id),
+                        Val::Text(&tip.kek_id),
+                        Val::Bytes(&tip.wrapped_dek),
+                        Val::Bytes(&tip.content),
+                        Val::Text(tip.category.code()),
+                        Val::OptInt(tip.region_id),
+                        Val::OptInt(tip.school_id),
+                        Val::Bool(tip.urgent),
+                        Val::Bool(tip.involves_school_staff),
+                        Val::Text(tip.channel.code()),
+                        Val::Text(&month),
+                    ],
+                )
+                .await?;
+                tx.execute(
+                    INSERT_FACT,
+                    &[
+                        Val::Text(&tip.id),
+                        Val::Text(&month),
+                        Val::OptInt(tip.region_id),
+                        Val::OptInt(tip.school_id),
+                        Val::Text(tip.category.code()),
+                        Val::Text(tip.channel.code()),
+                        Val::Bool(tip.urgent),
+                    ],
+                )
+                .await?;
+            }
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// The tip a receipt's lookup HMAC names, if any.
+    pub async fn tip_by_lookup_id(
+        &self,
+        lookup_id: &[u8],
+    ) -> Result<Option<StoredTip>, StoreError> {
+        self.fetch_optional(SELECT_TIP_BY_LOOKUP_ID, &[Val::Bytes(lookup_id)])
+            .await?
+            .map(|row| decode::tip(&row))
+            .transpose()
+    }
+
+    /// The KEK ids that wrap stored data keys: each must be in the keyring.
+    pub async fn kek_ids_in_use(&self) -> Result<Vec<String>, StoreError> {
+        let rows = self.fetch_all(SELECT_KEK_IDS, &[]).await?;
+        rows.iter().map(|row| row.at(0)).collect()
+    }
+
+    /// Every statistics fact (for copying and checks; reports read aggregates).
+    pub async fn facts(&self) -> Result<Vec<Fact>, StoreError> {
+        let rows = self.fetch_all(SELECT_FACTS, &[]).await?;
+        rows.iter().map(decode::fact).collect()
+    }
+}
