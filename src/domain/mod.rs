@@ -25,13 +25,21 @@ macro_rules! code_enum {
     };
 }
 
+pub mod access;
+pub mod audit;
+pub mod code;
+pub mod day;
 pub mod directory;
 pub mod i18n;
 pub mod month;
 pub mod receipt;
+pub mod staff;
 pub mod text;
 pub mod tip;
+pub mod workflow;
 
+pub use code::Code;
+pub use day::Day;
 pub use directory::{Directory, Region, School, SchoolLevel};
 pub use i18n::Lang;
 pub use month::Month;
