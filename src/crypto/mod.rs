@@ -6,7 +6,10 @@
 
 pub mod envelope;
 pub mod keyring;
+pub mod password;
 pub mod random;
+pub mod token;
+pub mod totp;
 
 pub use envelope::{CryptoError, Dek, WrappedDek};
 pub use keyring::{KeyId, Keyring, KeyringError};
