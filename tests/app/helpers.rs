@@ -43,7 +43,10 @@ macro_rules! on_both {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(not(tipline_pg), ignore = "TEST_DATABASE_URL not set: PostgreSQL case not run")]
+            #[cfg_attr(
+                not(tipline_pg),
+                ignore = "TEST_DATABASE_URL not set: PostgreSQL case not run"
+            )]
             async fn on_postgres() {
                 let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
                 run(&app).await;

@@ -16,7 +16,7 @@ fn canary(label: &str) -> String {
 }
 
 #[test]
-fn r1_a_million_receipts_are_unique_25_digit_codes() {
+fn r1_a_million_receipts_are_unique_25_digit_codes_uniform_in_every_position() {
     let mut seen = HashSet::with_capacity(1_000_000);
     let mut per_position = [[0u32; 10]; 25];
     for _ in 0..1_000_000 {
@@ -167,7 +167,7 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
 /// spawns (the group-commit writer) and of SQLite's worker threads, which run in the caller's
 /// span, and none of another test's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_log_capture_holds_the_lines_of_spawned_tasks_and_worker_threads_only() {
+async fn the_log_capture_holds_a_tests_spawned_tasks_and_worker_threads_but_not_other_tests() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (spawned, in_span) = (canary("SPAWNED"), canary("INSPAN"));
     let line = spawned.clone();
