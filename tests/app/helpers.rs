@@ -1,19 +1,21 @@
 //! Test scaffolding: an app per test on a fresh database (SQLite always, PostgreSQL when
-//! `TEST_DATABASE_URL` is set), requests through `oneshot`, and captured logs.
+//! `TEST_DATABASE_URL` is set), requests through `oneshot`, and each test's own logs.
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Request, Response, StatusCode, header};
+use axum::http::{HeaderMap, Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tipline::clock::{Clock, SystemClock};
 use tipline::config::Config;
 use tipline::store::Store;
 use tipline::web::{self, AppState};
 use tower::ServiceExt;
+
+pub use crate::logs::LogCapture;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,9 +24,9 @@ pub enum Backend {
     Postgres,
 }
 
-/// Runs the body once on SQLite and once on PostgreSQL (when `TEST_DATABASE_URL` is set).
-/// Without the variable the PostgreSQL case says it was skipped; with it, an unreachable
-/// server fails the test.
+/// Runs the body once on SQLite and once on PostgreSQL. The PostgreSQL case is compiled as
+/// ignored unless `TEST_DATABASE_URL` was set for the build (see `build.rs`), so `cargo test`
+/// counts it as not run; with the variable set, an unreachable server fails it.
 #[macro_export]
 macro_rules! on_both {
     ($name:ident, |$app:ident| $body:block) => {
@@ -35,16 +37,18 @@ macro_rules! on_both {
             async fn run($app: &$crate::helpers::TestApp) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
+            async fn on_sqlite() {
                 let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
                 run(&app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(app) = $crate::helpers::TestApp::spawn_postgres_or_skip(stringify!($name)).await else {
-                    return;
-                };
+            #[cfg_attr(
+                not(tipline_pg),
+                ignore = "TEST_DATABASE_URL not set: PostgreSQL case not run"
+            )]
+            async fn on_postgres() {
+                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
                 run(&app).await;
                 app.drop_database().await;
             }
@@ -54,58 +58,44 @@ macro_rules! on_both {
 
 pub const PEER: [u8; 4] = [192, 0, 2, 10];
 
-/// Log lines from every test in this binary, for the log-privacy checks.
-pub fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter("trace")
-            .with_ansi(false)
-            .with_writer(move || LogWriter(writer.clone()))
-            .finish();
-        let _ = tracing::subscriber::set_global_default(subscriber);
-        buffer
-    })
-    .clone()
+/// The URL of a SQLite database file.
+pub fn sqlite_url(file: &Path) -> String {
+    format!("sqlite://{}", file.display())
 }
 
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut logs) = self.0.lock() {
-            logs.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// The versions of the migrations shipped for `dialect` (`sqlite` or `postgres`): the `*.sql`
+/// files only, sorted.
+pub fn shipped_migrations(dialect: &str) -> Vec<i64> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dialect);
+    let mut versions: Vec<i64> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".sql"))
+        .map(|name| {
+            let number = name.split('_').next().unwrap();
+            number
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}: no version number"))
+        })
+        .collect();
+    versions.sort();
+    versions
 }
 
-pub fn logs_text() -> String {
-    let logs = captured_logs();
-    let guard = logs.lock().unwrap();
-    String::from_utf8_lossy(&guard).into_owned()
-}
-
-/// Says that a PostgreSQL case did not run. Written to the process's stderr directly, past the
-/// test harness's capture, so that `cargo test` shows it even when the test passes.
-pub fn say_skipped(test: &str) {
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "{test}: PostgreSQL case skipped (TEST_DATABASE_URL not set)"
-    );
+/// The `TEST_DATABASE_URL` the PostgreSQL cases run against. They are ignored when it was not
+/// set for the build, so missing here means it was dropped between build and run: a failure.
+fn admin_postgres_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .expect("TEST_DATABASE_URL is not set, though the PostgreSQL cases were built to run")
 }
 
 /// A fresh PostgreSQL database for one test, created from `TEST_DATABASE_URL`.
-pub async fn fresh_postgres_url() -> Option<String> {
-    let admin = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())?;
+pub async fn fresh_postgres_url() -> String {
+    let admin = admin_postgres_url();
     let name = format!(
         "tipline_test_{}",
         tipline::crypto::random::id_hex().unwrap()
@@ -126,7 +116,7 @@ pub async fn fresh_postgres_url() -> Option<String> {
         None => (admin.clone(), String::new()),
     };
     let prefix = base.rsplit_once('/').map(|(p, _)| p).unwrap_or(&base);
-    Some(format!("{prefix}/{name}{query}"))
+    format!("{prefix}/{name}{query}")
 }
 
 /// Drops a database made by `fresh_postgres_url`.
@@ -137,7 +127,7 @@ pub async fn drop_postgres_database(url: &str) {
         name.starts_with("tipline_test_"),
         "only test databases are dropped"
     );
-    let admin = std::env::var("TEST_DATABASE_URL").unwrap();
+    let admin = admin_postgres_url();
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
         .await
         .unwrap();
@@ -156,6 +146,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub database_url: String,
     pub peer: SocketAddr,
+    /// This test's log lines (all of its runtime's, the app's spawned tasks included).
+    pub logs: Arc<LogCapture>,
 }
 
 pub fn test_config(dir: &std::path::Path, database_url: &str) -> Config {
@@ -180,17 +172,6 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
-    pub async fn spawn_postgres_or_skip(test: &str) -> Option<TestApp> {
-        if std::env::var("TEST_DATABASE_URL")
-            .map(|u| u.is_empty())
-            .unwrap_or(true)
-        {
-            say_skipped(test);
-            return None;
-        }
-        Some(Self::spawn(Backend::Postgres).await)
-    }
-
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
         Self::spawn_full(backend, tweak, Arc::new(SystemClock)).await
     }
@@ -200,11 +181,10 @@ impl TestApp {
         tweak: impl FnOnce(&mut Config),
         clock: Arc<dyn Clock>,
     ) -> TestApp {
-        captured_logs();
         let dir = tempfile::tempdir().unwrap();
         let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}", dir.path().join("tipline.db").display()),
-            Backend::Postgres => fresh_postgres_url().await.expect("TEST_DATABASE_URL"),
+            Backend::Sqlite => sqlite_url(&dir.path().join("tipline.db")),
+            Backend::Postgres => fresh_postgres_url().await,
         };
         let mut config = test_config(dir.path(), &database_url);
         tweak(&mut config);
@@ -229,6 +209,7 @@ impl TestApp {
             },
             database_url,
             peer: SocketAddr::from((PEER, 40000)),
+            logs: LogCapture::of_this_test(),
         }
     }
 
@@ -319,7 +300,7 @@ impl TestApp {
 
 pub struct TestResponse {
     pub status: StatusCode,
-    pub headers: axum::http::HeaderMap,
+    pub headers: HeaderMap,
     pub text: String,
 }
 
@@ -327,10 +308,14 @@ impl TestResponse {
     pub async fn read(response: Response<Body>) -> Self {
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.unwrap().to_bytes();
+        Self::new(parts.status, parts.headers, &bytes)
+    }
+
+    pub fn new(status: StatusCode, headers: HeaderMap, body: &[u8]) -> Self {
         TestResponse {
-            status: parts.status,
-            headers: parts.headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+            status,
+            headers,
+            text: String::from_utf8_lossy(body).into_owned(),
         }
     }
 

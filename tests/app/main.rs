@@ -4,12 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod logs;
 
 mod api;
 mod copy;
 mod durability;
 mod pages;
-mod scale;
 mod security;
 mod socket;
 mod startup;

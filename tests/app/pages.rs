@@ -263,16 +263,24 @@ async fn public_pages_set_no_cookies_load_nothing_third_party_and_stay_small() {
     assert!(weight < 50 * 1024, "tip form with CSS is {weight} bytes");
     let receipt = app.submit_tip("x").await;
     let pages = [
-        form,
-        app.get("/followup").await,
-        app.get("/?lang=en").await,
-        app.get("/safety").await,
-        app.get("/safety?lang=en").await,
-        app.post_form("/followup", &[("receipt", &receipt)]).await,
-        app.post_form("/tip", &[("step", "send")]).await,
-        app.get("/nope").await,
+        (StatusCode::OK, form),
+        (StatusCode::OK, app.get("/followup").await),
+        (StatusCode::OK, app.get("/?lang=en").await),
+        (StatusCode::OK, app.get("/safety").await),
+        (StatusCode::OK, app.get("/safety?lang=en").await),
+        (
+            StatusCode::OK,
+            app.post_form("/followup", &[("receipt", &receipt)]).await,
+        ),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            app.post_form("/tip", &[("step", "send")]).await,
+        ),
+        (StatusCode::NOT_FOUND, app.get("/nope").await),
     ];
-    for page in &pages {
+    for (status, page) in &pages {
+        // Each page is the one meant (an error page instead would pass the checks below too).
+        assert_eq!(page.status, *status, "{}", page.text);
         assert!(
             page.header("set-cookie").is_none(),
             "R10: no cookie on public pages"

@@ -26,7 +26,7 @@ async fn r14_an_installation_whose_keys_went_missing_is_refused_without_new_keys
 #[tokio::test]
 async fn a_fresh_installation_gets_keys_and_a_seeded_database() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("data/tipline.db").display());
+    let url = sqlite_url(&dir.path().join("data/tipline.db"));
     let config = test_config(dir.path(), &url);
     let (_keyring, store) = tipline::startup::prepare(&config).await.unwrap();
     assert!(tipline::crypto::Keyring::exists(&config.keys_dir));
@@ -36,7 +36,7 @@ async fn a_fresh_installation_gets_keys_and_a_seeded_database() {
 #[tokio::test]
 async fn keys_check_reads_but_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("data/tipline.db").display());
+    let url = sqlite_url(&dir.path().join("data/tipline.db"));
     let config = test_config(dir.path(), &url);
     tipline::crypto::Keyring::generate(&config.keys_dir).unwrap();
     tipline::commands::keys_check(&config).await.unwrap();
@@ -81,7 +81,7 @@ async fn schools_import_refuses_an_empty_file_or_a_school_on_the_province_itself
 #[tokio::test]
 async fn keys_check_without_keys_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let url = sqlite_url(&dir.path().join("t.db"));
     let err = tipline::commands::keys_check(&test_config(dir.path(), &url))
         .await
         .unwrap_err();

@@ -1,5 +1,6 @@
 //! The store contract, written once, run on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
 
+use crate::helpers::shipped_migrations;
 use tipline::domain::{Author, Category, Channel, Month, SchoolLevel, Status};
 use tipline::store::{NewSchool, SealedMessage, SealedTip, Store, StoreError};
 
@@ -35,18 +36,8 @@ fn school(code: &str, region_id: i64) -> NewSchool {
 
 #[test]
 fn both_migration_trees_have_the_same_versions() {
-    let versions = |dir: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".sql"))
-            .map(|n| n.split('_').next().unwrap().to_owned())
-            .collect();
-        v.sort();
-        v
-    };
-    let sqlite = versions(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"));
-    let postgres = versions(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"));
+    let sqlite = shipped_migrations("sqlite");
+    let postgres = shipped_migrations("postgres");
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, postgres);
 }

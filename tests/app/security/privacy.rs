@@ -16,12 +16,16 @@ fn canary(label: &str) -> String {
 }
 
 #[test]
-fn r1_a_million_receipts_are_unique_25_digit_codes() {
+fn r1_a_million_receipts_are_unique_25_digit_codes_uniform_in_every_position() {
     let mut seen = HashSet::with_capacity(1_000_000);
+    let mut per_position = [[0u32; 10]; 25];
     for _ in 0..1_000_000 {
         let receipt = Receipt::from_digits(random::digits(RECEIPT_DIGITS).unwrap()).unwrap();
         let digits = receipt.digits();
         assert_eq!(digits.len(), 25);
+        for (position, digit) in digits.bytes().enumerate() {
+            per_position[position][usize::from(digit - b'0')] += 1;
+        }
         assert!(digits.bytes().all(|b| b.is_ascii_digit()));
         assert_eq!(receipt.grouped().len(), 29);
         assert!(
@@ -29,8 +33,24 @@ fn r1_a_million_receipts_are_unique_25_digit_codes() {
             "duplicate receipt"
         );
     }
-    // 25 decimal digits carry log2(10^25) ≈ 83 bits (≥ 80 required).
-    assert!(25.0 * 10f64.log2() >= 80.0);
+    // Each of the 25 positions is uniform over 0-9 (expected 100 000 per digit, σ ≈ 300), so
+    // a receipt carries 25·log2(10) ≈ 83 bits (≥ 80 required). A fixed or biased position (a
+    // check digit, a modulo bias) would fail here.
+    let mut entropy_bits = 0.0;
+    for (position, counts) in per_position.iter().enumerate() {
+        for (digit, &n) in counts.iter().enumerate() {
+            assert!(
+                (98_000..=102_000).contains(&n),
+                "digit {digit} appears {n} times at position {position}: {counts:?}"
+            );
+            let p = n as f64 / 1_000_000.0;
+            entropy_bits -= p * p.log2();
+        }
+    }
+    assert!(
+        entropy_bits >= 80.0,
+        "receipts carry {entropy_bits:.1} bits"
+    );
 }
 
 #[tokio::test]
@@ -64,11 +84,30 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains(&body) && page.text.contains(&reply));
-    // A wrong receipt and a page with the code on it, for good measure.
-    app.post_json("/api/v1/followup", json!({ "receipt": receipt }))
+    // A near miss (the last digit changed) is refused...
+    let last = receipt.chars().last().unwrap().to_digit(10).unwrap();
+    let wrong = format!("{}{}", &receipt[..receipt.len() - 1], (last + 1) % 10);
+    let refused = app
+        .post_json("/api/v1/followup", json!({ "receipt": wrong }))
         .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.text);
+    // ...and the form flow answers with a page that shows a new code.
+    let form_body = canary("FORMBODY");
+    let page = app
+        .post_form(
+            "/tip?lang=en",
+            &[
+                ("category", "other"),
+                ("body", &form_body),
+                ("step", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let form_receipt = receipt_from_page(&page.text);
 
     let ungrouped = receipt.replace(' ', "");
+    let form_ungrouped = form_receipt.replace(' ', "");
     let secrets = [
         body.as_str(),
         location.as_str(),
@@ -76,10 +115,14 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
         receipt.as_str(),
         ungrouped.as_str(),
         &receipt[..11],
+        wrong.as_str(),
+        form_body.as_str(),
+        form_receipt.as_str(),
+        form_ungrouped.as_str(),
     ];
 
     // Logs: the request lines are there (so capture works), the secrets and client data are not.
-    let logs = logs_text();
+    let logs = app.logs.text();
     assert!(logs.contains("route=/api/v1/tips"), "log capture works");
     // No timestamped INFO line per submission: such lines would date each tip.
     let submissions: Vec<&str> = logs
@@ -118,6 +161,41 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
             "R2: {secret} found in the database file"
         );
     }
+}
+
+/// The R18 check above reads one test's capture: it must hold the lines of the tasks the app
+/// spawns (the group-commit writer) and of SQLite's worker threads, which run in the caller's
+/// span, and none of another test's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_capture_holds_a_tests_spawned_tasks_and_worker_threads_but_not_other_tests() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (spawned, in_span) = (canary("SPAWNED"), canary("INSPAN"));
+    let line = spawned.clone();
+    tokio::spawn(async move { tracing::trace!(line, "from a spawned task") })
+        .await
+        .unwrap();
+    let span = tracing::info_span!("request");
+    let line = in_span.clone();
+    std::thread::spawn(move || span.in_scope(|| tracing::trace!(line, "from a worker thread")))
+        .join()
+        .unwrap();
+    let elsewhere = canary("ELSEWHERE");
+    let line = elsewhere.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let _other_test = LogCapture::of_this_test();
+            tracing::trace!(line, "from another test");
+        });
+    })
+    .join()
+    .unwrap();
+    let logs = app.logs.text();
+    assert!(logs.contains(&spawned), "{logs}");
+    assert!(logs.contains(&in_span), "{logs}");
+    assert!(!logs.contains(&elsewhere), "another test's line: {logs}");
 }
 
 crate::on_both!(

@@ -1,6 +1,9 @@
 //! The real binary: refusing bad keys (R14) and surviving kill -9 (R29).
 
 use super::client::*;
+use super::heavy_socket_test;
+use crate::helpers::{drop_postgres_database, fresh_postgres_url, shipped_migrations, sqlite_url};
+use axum::http::StatusCode;
 use serde_json::json;
 use sqlx::Connection;
 use std::collections::HashSet;
@@ -101,7 +104,7 @@ fn run_to_end(mut command: Command, log: &Path, args: &[&str]) -> (ExitStatus, S
 fn r14_the_binary_refuses_a_world_readable_key_and_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("t.db");
-    let db_url = format!("sqlite://{}", db_path.display());
+    let db_url = sqlite_url(&db_path);
     let log = dir.path().join("out.log");
     // A fresh log for each run.
     let command = || {
@@ -207,7 +210,7 @@ impl Server {
                 }
                 if let Ok(Ok(res)) =
                     tokio::time::timeout(Duration::from_secs(5), get(addr, "/healthz")).await
-                    && res.status == 200
+                    && res.status == StatusCode::OK
                 {
                     return Server { guard, addr };
                 }
@@ -245,16 +248,15 @@ async fn load_then_kill(mut server: Server, round: usize, delay: Duration) -> Ve
                 }
                 let body = tip(&format!("vòng {round}, người gửi {client}, tin {i}"));
                 match post_json(addr, "/api/v1/tips", &body).await {
-                    Ok(res) if res.status == 201 => {
+                    Ok(res) if res.status == StatusCode::CREATED => {
                         let receipt = res.json()["receipt"].as_str().unwrap().to_owned();
                         receipts.lock().unwrap().push(receipt);
                         stats.created += 1;
                     }
-                    Ok(res) if res.status == 503 => stats.busy += 1,
+                    Ok(res) if res.status == StatusCode::SERVICE_UNAVAILABLE => stats.busy += 1,
                     Ok(res) => panic!(
                         "unexpected {} during the crash harness: {}",
-                        res.status,
-                        res.text()
+                        res.status, res.text
                     ),
                     // Cut off by the kill: not acknowledged, so nothing was promised.
                     Err(_) => {
@@ -294,8 +296,8 @@ async fn assert_all_open(addr: SocketAddr, receipts: &[String], when: &str) {
                 let res = post_json(addr, "/api/v1/followup", &json!({ "receipt": receipt }))
                     .await
                     .unwrap();
-                if res.status != 200 {
-                    missing.push(format!("{receipt}: {} {}", res.status, res.text()));
+                if res.status != StatusCode::OK {
+                    missing.push(format!("{receipt}: {} {}", res.status, res.text));
                 }
             }
             missing
@@ -319,10 +321,11 @@ async fn assert_all_open(addr: SocketAddr, receipts: &[String], when: &str) {
 /// one data directory, then SQLite's integrity check on the database left by the last kill.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r29_acknowledged_tips_survive_kill_9() {
+    let _alone = heavy_socket_test().await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tipline.toml"), UNLIMITED_TOML).unwrap();
     let db_path: PathBuf = dir.path().join("tipline.db");
-    let db_url = format!("sqlite://{}", db_path.display());
+    let db_url = sqlite_url(&db_path);
     let started = Instant::now();
 
     let mut acknowledged: Vec<String> = Vec::new();
@@ -379,14 +382,20 @@ async fn r29_acknowledged_tips_survive_kill_9() {
 // Scale-out: two `tipline serve` processes on one PostgreSQL.
 // ---------------------------------------------------------------------------------------------
 
-/// Two real processes started at the same moment on one fresh PostgreSQL database: migrations
-/// are applied once (no race), and a tip sent through one is followed up through the other.
+/// Two real `tipline serve` processes, each with its own pool, directory cache, limiters and
+/// writer, started at the same moment on one fresh PostgreSQL database: every shipped
+/// migration is applied exactly once (no race), the directory is seeded once, a tip sent
+/// through one is followed up through the other, and concurrent submissions through both lose
+/// nothing. (It replaces an in-process variant that built two `Application`s: real processes
+/// check the same things and the binary's own startup besides.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_serve_processes_on_one_postgres_share_tips_and_migrate_once() {
-    let Some(url) = crate::helpers::fresh_postgres_url().await else {
-        crate::helpers::say_skipped("two_serve_processes_on_one_postgres");
-        return;
-    };
+#[cfg_attr(
+    not(tipline_pg),
+    ignore = "TEST_DATABASE_URL not set: PostgreSQL case not run"
+)]
+async fn two_serve_processes_on_one_postgres_migrate_once_and_share_every_tip() {
+    let _alone = heavy_socket_test().await;
+    let url = fresh_postgres_url().await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tipline.toml"), UNLIMITED_TOML).unwrap();
     let log = dir.path().join("keys.log");
@@ -405,39 +414,67 @@ async fn two_serve_processes_on_one_postgres_share_tips_and_migrate_once() {
     let sent = post_json(a.addr, "/api/v1/tips", &tip("gửi qua tiến trình A"))
         .await
         .unwrap();
-    assert_eq!(sent.status, 201, "{}", sent.text());
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text);
     let receipt = sent.json()["receipt"].as_str().unwrap().to_owned();
     let reply = json!({ "receipt": receipt, "body": "trả lời qua tiến trình B" });
     let replied = post_json(b.addr, "/api/v1/followup/messages", &reply)
         .await
         .unwrap();
-    assert_eq!(replied.status, 201, "{}", replied.text());
+    assert_eq!(replied.status, StatusCode::CREATED, "{}", replied.text);
     let seen = post_json(a.addr, "/api/v1/followup", &json!({ "receipt": receipt }))
         .await
         .unwrap();
-    assert_eq!(seen.status, 200);
+    assert_eq!(seen.status, StatusCode::OK);
     assert_eq!(
         seen.json()["messages"][0]["body"],
         "trả lời qua tiến trình B"
     );
 
+    // Concurrent submissions through both lose nothing: every 201 is a row, and only 201 or
+    // 503 come back.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let addr = if i % 2 == 0 { a.addr } else { b.addr };
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"category": "other", "body": format!("tin {i}")});
+            post_json(addr, "/api/v1/tips", &body).await.unwrap().status
+        }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        let status = task.await.unwrap();
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::SERVICE_UNAVAILABLE,
+            "{status}"
+        );
+        created += i64::from(status == StatusCode::CREATED);
+    }
+
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
         .await
         .unwrap();
-    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
-        .unwrap()
-        .count();
-    assert_eq!(applied as usize, shipped, "each migration applied once");
-    let regions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM regions")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(regions, 13, "seeded once");
-    drop(conn);
+    let count = async |conn: &mut sqlx::PgConnection, sql: &'static str| -> i64 {
+        sqlx::query_scalar(sql).fetch_one(conn).await.unwrap()
+    };
+    assert_eq!(
+        count(&mut conn, "SELECT COUNT(*) FROM tips").await,
+        created + 1,
+        "every acknowledged tip is stored, and nothing else"
+    );
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        applied,
+        shipped_migrations("postgres"),
+        "each migration applied exactly once"
+    );
+    let regions = count(&mut conn, "SELECT COUNT(*) FROM regions").await;
+    assert_eq!(regions, 13, "regions seeded once");
+    assert_eq!(count(&mut conn, "SELECT COUNT(*) FROM schools").await, 26);
+    conn.close().await.unwrap();
     drop((a, b));
-    crate::helpers::drop_postgres_database(&url).await;
+    drop_postgres_database(&url).await;
 }

@@ -1,6 +1,9 @@
-//! A minimal HTTP/1.1 client on raw TCP, and the application in this process on a real socket.
+//! A minimal HTTP/1.1 client on raw TCP (answers are the same `TestResponse` as `oneshot`'s),
+//! and the application in this process on a real socket.
 
-use crate::helpers::test_config;
+pub use crate::helpers::TestResponse;
+use crate::helpers::{sqlite_url, test_config};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -18,32 +21,6 @@ pub const REQUEST_BOUND: Duration = Duration::from_secs(30);
 // A tiny HTTP/1.1 client.
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug)]
-pub struct RawResponse {
-    pub status: u16,
-    /// Names lowercased.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl RawResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
-
 pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -54,7 +31,7 @@ pub fn invalid(message: impl Into<String>) -> std::io::Error {
 
 /// Parses one complete response. Interim `1xx` responses are skipped; a body shorter than its
 /// `Content-Length` (a connection cut mid-response) is an error, never a response.
-pub fn parse_response(mut raw: &[u8]) -> std::io::Result<RawResponse> {
+pub fn parse_response(mut raw: &[u8]) -> std::io::Result<TestResponse> {
     loop {
         let end = find(raw, b"\r\n\r\n").ok_or_else(|| invalid("no end of headers"))?;
         let head = std::str::from_utf8(&raw[..end]).map_err(|_| invalid("head is not UTF-8"))?;
@@ -64,30 +41,29 @@ pub fn parse_response(mut raw: &[u8]) -> std::io::Result<RawResponse> {
         if !parts.next().unwrap_or_default().starts_with("HTTP/1.") {
             return Err(invalid(format!("bad status line {status_line:?}")));
         }
-        let status: u16 = parts
+        let status = parts
             .next()
-            .and_then(|s| s.parse().ok())
+            .and_then(|s| StatusCode::from_bytes(s.as_bytes()).ok())
             .ok_or_else(|| invalid(format!("bad status line {status_line:?}")))?;
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|line| line.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
+        let mut headers = HeaderMap::new();
+        for (name, value) in lines.filter_map(|line| line.split_once(':')) {
+            let name = HeaderName::from_bytes(name.trim().as_bytes())
+                .map_err(|_| invalid(format!("bad header name {name:?}")))?;
+            let value = HeaderValue::from_bytes(value.trim().as_bytes())
+                .map_err(|_| invalid(format!("bad header value {value:?}")))?;
+            headers.append(name, value);
+        }
         let rest = &raw[end + 4..];
-        if (100..200).contains(&status) {
+        if status.is_informational() {
             raw = rest;
             continue;
         }
-        let mut response = RawResponse {
-            status,
-            headers,
-            body: Vec::new(),
-        };
-        if response
-            .header("transfer-encoding")
+        let header = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let body = if header(header::TRANSFER_ENCODING)
             .is_some_and(|te| te.eq_ignore_ascii_case("chunked"))
         {
-            response.body = dechunk(rest)?;
-        } else if let Some(length) = response.header("content-length") {
+            dechunk(rest)?
+        } else if let Some(length) = header(header::CONTENT_LENGTH) {
             let length: usize = length.parse().map_err(|_| invalid("bad content-length"))?;
             if rest.len() < length {
                 return Err(invalid(format!(
@@ -95,11 +71,11 @@ pub fn parse_response(mut raw: &[u8]) -> std::io::Result<RawResponse> {
                     rest.len()
                 )));
             }
-            response.body = rest[..length].to_vec();
+            rest[..length].to_vec()
         } else {
-            response.body = rest.to_vec();
-        }
-        return Ok(response);
+            rest.to_vec()
+        };
+        return Ok(TestResponse::new(status, headers, &body));
     }
 }
 
@@ -138,7 +114,7 @@ pub fn request_bytes(method: &str, path: &str, body: Option<&Value>) -> Vec<u8> 
 }
 
 /// Writes one request on an open connection and reads the response to EOF.
-pub async fn exchange(mut stream: TcpStream, request: &[u8]) -> std::io::Result<RawResponse> {
+pub async fn exchange(mut stream: TcpStream, request: &[u8]) -> std::io::Result<TestResponse> {
     let work = async {
         stream.write_all(request).await?;
         let mut raw = Vec::new();
@@ -155,18 +131,22 @@ pub async fn send(
     method: &str,
     path: &str,
     body: Option<&Value>,
-) -> std::io::Result<RawResponse> {
+) -> std::io::Result<TestResponse> {
     let stream = tokio::time::timeout(REQUEST_BOUND, TcpStream::connect(addr))
         .await
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect hung"))??;
     exchange(stream, &request_bytes(method, path, body)).await
 }
 
-pub async fn get(addr: SocketAddr, path: &str) -> std::io::Result<RawResponse> {
+pub async fn get(addr: SocketAddr, path: &str) -> std::io::Result<TestResponse> {
     send(addr, "GET", path, None).await
 }
 
-pub async fn post_json(addr: SocketAddr, path: &str, body: &Value) -> std::io::Result<RawResponse> {
+pub async fn post_json(
+    addr: SocketAddr,
+    path: &str,
+    body: &Value,
+) -> std::io::Result<TestResponse> {
     send(addr, "POST", path, Some(body)).await
 }
 
@@ -186,10 +166,6 @@ pub fn random_u64() -> u64 {
 // The application in this process, on a real socket.
 // ---------------------------------------------------------------------------------------------
 
-pub fn sqlite_url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("tipline.db").display())
-}
-
 pub struct InProcess {
     pub addr: SocketAddr,
     pub stop: Option<oneshot::Sender<()>>,
@@ -200,7 +176,7 @@ impl InProcess {
     /// Builds the application on `dir` (keys and SQLite database there) exactly as `serve`
     /// does, and serves it on 127.0.0.1 with an ephemeral port.
     pub async fn start(dir: &Path, tweak: impl FnOnce(&mut Config)) -> InProcess {
-        let mut config = test_config(dir, &sqlite_url(dir));
+        let mut config = test_config(dir, &sqlite_url(&dir.join("tipline.db")));
         tweak(&mut config);
         let app = Application::build(config)
             .await

@@ -1,10 +1,10 @@
 //! Graceful shutdown and concurrent submitters over real connections (R30).
 
 use super::client::*;
+use super::heavy_socket_test;
+use axum::http::StatusCode;
 use serde_json::json;
-
 use std::collections::HashSet;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,6 +16,8 @@ use tokio::sync::oneshot;
 /// listener is closed meanwhile, and the server stops as soon as that request is done.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_lets_an_in_flight_request_finish() {
+    // Timed (it must stop well inside the grace period): alone, like the heavy ones.
+    let _alone = heavy_socket_test().await;
     let dir = tempfile::tempdir().unwrap();
     let server = InProcess::start(dir.path(), |_| {}).await;
     let addr = server.addr;
@@ -79,7 +81,7 @@ async fn graceful_shutdown_lets_an_in_flight_request_finish() {
         .expect("the server closes the connection after the response")
         .unwrap();
     let response = parse_response(&raw).unwrap();
-    assert_eq!(response.status, 201, "{}", response.text());
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
     assert_eq!(response.header("connection"), Some("close"));
     let receipt = response.json()["receipt"].as_str().unwrap().to_owned();
 
@@ -101,7 +103,7 @@ async fn graceful_shutdown_lets_an_in_flight_request_finish() {
     )
     .await
     .unwrap();
-    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     server.stop().await;
 }
 
@@ -111,6 +113,7 @@ async fn graceful_shutdown_lets_an_in_flight_request_finish() {
 
 crate::on_both!(r30_two_hundred_concurrent_submitters_lose_nothing, |app| {
     const SUBMITTERS: usize = 200;
+    let _alone = heavy_socket_test().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -146,8 +149,10 @@ crate::on_both!(r30_two_hundred_concurrent_submitters_lose_nothing, |app| {
     for task in tasks {
         let response = task.await.unwrap().expect("every submitter gets an answer");
         match response.status {
-            201 => receipts.push(response.json()["receipt"].as_str().unwrap().to_owned()),
-            503 => {
+            StatusCode::CREATED => {
+                receipts.push(response.json()["receipt"].as_str().unwrap().to_owned())
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
                 assert!(
                     response.header("retry-after").is_some(),
                     "R30: 503 without Retry-After"
@@ -156,7 +161,7 @@ crate::on_both!(r30_two_hundred_concurrent_submitters_lose_nothing, |app| {
             }
             other => panic!(
                 "R30: a submitter got {other} (only 201 or 503 + Retry-After are allowed): {}",
-                response.text()
+                response.text
             ),
         }
     }
@@ -174,7 +179,12 @@ crate::on_both!(r30_two_hundred_concurrent_submitters_lose_nothing, |app| {
         let res = app
             .post_json("/api/v1/followup", json!({ "receipt": receipt }))
             .await;
-        assert_eq!(res.status, 200, "acknowledged tip opens: {}", res.text);
+        assert_eq!(
+            res.status,
+            StatusCode::OK,
+            "acknowledged tip opens: {}",
+            res.text
+        );
     }
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(30), server)

@@ -1,6 +1,8 @@
 //! R23: slowloris clients and the connection cap.
 
 use super::client::*;
+use super::heavy_socket_test;
+use axum::http::StatusCode;
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -93,6 +95,7 @@ impl SlowSocket {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r23_five_hundred_slow_sockets_do_not_block_a_new_request() {
     const SLOW: usize = 500;
+    let _alone = heavy_socket_test().await;
     // Three seconds rather than one: the first half of the test has to finish inside it (it
     // needs ~100 ms), and the second half waits for it.
     let header_timeout = Duration::from_secs(3);
@@ -116,8 +119,8 @@ async fn r23_five_hundred_slow_sockets_do_not_block_a_new_request() {
         .expect("R23: /healthz answers within 10 s while 500 sockets stall")
         .unwrap();
     let answered_in = asked.elapsed();
-    assert_eq!(health.status, 200, "{}", health.text());
-    assert_eq!(health.text(), "ok");
+    assert_eq!(health.status, StatusCode::OK, "{}", health.text);
+    assert_eq!(health.text, "ok");
 
     // ...and it was answered while every stalled socket was still held open by the server, so
     // the answer did not have to wait for the header timeout to clear them away.
@@ -180,7 +183,7 @@ async fn r23_five_hundred_slow_sockets_do_not_block_a_new_request() {
 
     // The server is unharmed.
     let health = get(addr, "/healthz").await.unwrap();
-    assert_eq!(health.status, 200);
+    assert_eq!(health.status, StatusCode::OK);
     eprintln!(
         "r23: /healthz answered in {answered_in:?} with {SLOW} slow sockets; all closed {:?} after the first connected",
         first_connect.elapsed()
@@ -194,6 +197,7 @@ async fn r23_five_hundred_slow_sockets_do_not_block_a_new_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r23_slow_sockets_filling_the_connection_cap_are_evicted_by_the_header_timeout() {
     const CAP: usize = 20;
+    let _alone = heavy_socket_test().await;
     let header_timeout = Duration::from_secs(1);
     let dir = tempfile::tempdir().unwrap();
     let server = InProcess::start(dir.path(), |c| {
@@ -211,7 +215,7 @@ async fn r23_slow_sockets_filling_the_connection_cap_are_evicted_by_the_header_t
         .await
         .expect("R23: a request gets in once the header timeout frees a slot")
         .unwrap();
-    assert_eq!(health.status, 200, "{}", health.text());
+    assert_eq!(health.status, StatusCode::OK, "{}", health.text);
     // It cannot have been served before a slot was freed, and no slot frees before the
     // header timeout: proof that the cap was in force.
     assert!(
@@ -229,7 +233,3 @@ async fn r23_slow_sockets_filling_the_connection_cap_are_evicted_by_the_header_t
     }
     server.stop().await;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Graceful shutdown.
-// ---------------------------------------------------------------------------------------------
