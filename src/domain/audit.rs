@@ -45,6 +45,8 @@ pub enum AuditAction {
 /// An event before it is chained.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAuditEvent {
+    /// UTC, RFC 3339 to the second, from the injected clock.
+    pub at: String,
     /// The staff member's username (for a failed login: the name tried, when it exists).
     pub actor: String,
     pub action: AuditAction,

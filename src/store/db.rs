@@ -48,10 +48,15 @@ impl Sql {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Val<'a> {
     Text(&'a str),
+    OptText(Option<&'a str>),
     Bytes(&'a [u8]),
     Int(i64),
     OptInt(Option<i64>),
     Bool(bool),
+    OptBool(Option<bool>),
+    /// A list of ids, for `IN` filters: a PostgreSQL array (`= ANY($n)`), or JSON text on SQLite
+    /// (`IN (SELECT value FROM json_each($n))`). Either way one parameter, never spliced SQL.
+    Ints(&'a [i64]),
 }
 
 fn query_sqlite<'a>(
@@ -66,9 +71,18 @@ fn query_sqlite<'a>(
             Val::Int(v) => query.bind(v),
             Val::OptInt(v) => query.bind(v),
             Val::Bool(v) => query.bind(v),
+            Val::OptText(v) => query.bind(v),
+            Val::OptBool(v) => query.bind(v),
+            Val::Ints(v) => query.bind(ints_json(v)),
         };
     }
     query
+}
+
+/// `[1,2,3]`: how SQLite's `json_each` receives a list.
+fn ints_json(ids: &[i64]) -> String {
+    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("[{}]", items.join(","))
 }
 
 fn query_postgres<'a>(
@@ -83,6 +97,9 @@ fn query_postgres<'a>(
             Val::Int(v) => query.bind(v),
             Val::OptInt(v) => query.bind(v),
             Val::Bool(v) => query.bind(v),
+            Val::OptText(v) => query.bind(v),
+            Val::OptBool(v) => query.bind(v),
+            Val::Ints(v) => query.bind(v),
         };
     }
     query

@@ -8,6 +8,7 @@
 //! same version numbers. Transactions live inside store methods named for the domain. The store only ever sees sealed bytes for tip content: it cannot leak what it
 //! never had.
 
+mod audit;
 mod db;
 mod decode;
 mod directory;
@@ -16,14 +17,19 @@ mod messages;
 mod model;
 pub mod postgres;
 pub mod seed;
+mod sessions;
 pub mod sqlite;
+mod staff;
 mod tips;
 pub mod transfer;
+pub mod triage;
 pub mod writer;
 
 pub use model::{
     Fact, ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
 };
+pub use sessions::SessionRecord;
+pub use staff::{NewStaffRow, StaffRecord};
 pub use writer::TipWriter;
 
 use std::time::Duration;
@@ -38,6 +44,12 @@ pub enum StoreError {
     Conflict,
     #[error("not found: {0}")]
     NotFound(&'static str),
+    /// A unique value is taken (e.g. a username).
+    #[error("already exists: {0}")]
+    Duplicate(&'static str),
+    /// The row changed since it was read (a compare-and-set found another state).
+    #[error("changed by someone else: {0}")]
+    Stale(&'static str),
     /// A per-record cap was reached (e.g. messages on one tip).
     #[error("limit reached: {0}")]
     LimitReached(&'static str),
@@ -72,6 +84,20 @@ impl From<sqlx::Error> for StoreError {
             // PostgreSQL: serialization failure, deadlock.
             Some("40001" | "40P01") => StoreError::Conflict,
             _ => StoreError::Database(err),
+        }
+    }
+}
+
+impl StoreError {
+    /// Turns a unique-constraint violation into `Duplicate`; other errors pass through.
+    pub(crate) fn unique_as_duplicate(self) -> Self {
+        match &self {
+            StoreError::Database(sqlx::Error::Database(db))
+                if matches!(db.code().as_deref(), Some("2067" | "1555" | "23505")) =>
+            {
+                StoreError::Duplicate("username")
+            }
+            _ => self,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Rows as the store reads and writes them: sealed bytes and content-free metadata only.
 
-use crate::domain::{Author, Category, Channel, Month, SchoolLevel, Status};
+use crate::domain::{Author, Category, Channel, Day, Month, SchoolLevel, Status};
 
 /// A tip ready to store: content sealed, receipt reduced to its lookup HMAC.
 #[derive(Debug, Clone)]
@@ -17,8 +17,10 @@ pub struct SealedTip {
     pub urgent: bool,
     pub involves_school_staff: bool,
     pub channel: Channel,
-    /// The only clear-text time: a month (SECURITY.md P1).
+    /// Clear-text times: the month (for facts) and the local day (for the law's deadlines),
+    /// never finer (SECURITY.md P1).
     pub month: Month,
+    pub received: Day,
 }
 
 #[derive(Debug, Clone)]

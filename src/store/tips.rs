@@ -4,11 +4,12 @@
 use super::db::{Sql, Val};
 use super::model::{Fact, SealedTip, StoredTip};
 use super::{Store, StoreError, decode, retry};
+use crate::domain::{Status, workflow};
 
 const INSERT_TIP: Sql = Sql::both(
     "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, category, region_id, \
-     school_id, urgent, involves_staff, channel, status, created_month) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12)",
+     school_id, urgent, involves_staff, channel, status, created_month, received_day, due_day) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $14)",
 );
 const INSERT_FACT: Sql = Sql::both(
     "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, channel, urgent) \
@@ -29,6 +30,10 @@ impl Store {
             let mut tx = self.begin().await?;
             for tip in tips {
                 let month = tip.month.to_string();
+                let received = tip.received.to_string();
+                let due = workflow::deadline(tip.received, Status::New, 0)
+                    .map(|(_, day)| day.to_string())
+                    .unwrap_or_default();
                 tx.execute(
                     INSERT_TIP,
                     &[
@@ -44,6 +49,8 @@ impl Store {
                         Val::Bool(tip.involves_school_staff),
                         Val::Text(tip.channel.code()),
                         Val::Text(&month),
+                        Val::Text(&received),
+                        Val::Text(&due),
                     ],
                 )
                 .await?;

@@ -61,6 +61,7 @@ pub async fn submit(
         involves_school_staff: tip.involves_school_staff,
         channel: tip.channel,
         month: crate::domain::Month::of(now, state.config.utc_offset()),
+        received: crate::domain::Day::of(now, state.config.utc_offset()),
         id,
     };
     state.writer.write(sealed).await?;

@@ -1,7 +1,7 @@
 //! The store contract, written once, run on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
 
 use crate::helpers::shipped_migrations;
-use tipline::domain::{Author, Category, Channel, Month, SchoolLevel, Status};
+use tipline::domain::{Author, Category, Channel, Day, Month, SchoolLevel, Status};
 use tipline::store::{NewSchool, SealedMessage, SealedTip, Store, StoreError};
 
 fn sealed_tip(n: u8) -> SealedTip {
@@ -21,6 +21,7 @@ fn sealed_tip(n: u8) -> SealedTip {
             year: 2026,
             month: 11,
         },
+        received: Day::from_ymd(2026, 11, 3).unwrap(),
     }
 }
 

@@ -1,0 +1,295 @@
+//! Staff accounts and their scopes. Secrets arrive hashed (passwords) or sealed (TOTP): the
+//! store never sees either in clear. Every change appends its audit event in the same
+//! transaction, and changes that must end sessions (disable, new 2FA, new password) end them
+//! there too.
+
+use super::audit::append;
+use super::db::{DbRow, Sql, Tx, Val};
+use super::{Store, StoreError, retry};
+use crate::domain::Code;
+use crate::domain::audit::NewAuditEvent;
+use crate::domain::staff::{Role, Scope, Staff};
+
+const INSERT_STAFF: Sql = Sql::both(
+    "INSERT INTO staff (username, role, password_hash, totp_kek_id, totp_wrapped_dek, \
+     totp_secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+);
+const SELECT_STAFF_BY_NAME: Sql = Sql::both(
+    "SELECT id, username, role, password_hash, totp_wrapped_dek, totp_secret, totp_last_step, \
+     disabled FROM staff WHERE username = $1",
+);
+const SELECT_STAFF_BY_ID: Sql = Sql::both(
+    "SELECT id, username, role, password_hash, totp_wrapped_dek, totp_secret, totp_last_step, \
+     disabled FROM staff WHERE id = $1",
+);
+const SELECT_ALL_STAFF: Sql = Sql::both(
+    "SELECT id, username, role, password_hash, totp_wrapped_dek, totp_secret, totp_last_step, \
+     disabled FROM staff ORDER BY username",
+);
+const SELECT_SCOPE: Sql =
+    Sql::both("SELECT kind, ref_id FROM staff_scope WHERE staff_id = $1 ORDER BY kind, ref_id");
+const INSERT_SCOPE: Sql =
+    Sql::both("INSERT INTO staff_scope (staff_id, kind, ref_id) VALUES ($1, $2, $3)");
+const DELETE_SCOPE: Sql = Sql::both("DELETE FROM staff_scope WHERE staff_id = $1");
+/// Compare-and-set: only a later time step than the last accepted one (SECURITY.md R7).
+const ACCEPT_STEP: Sql =
+    Sql::both("UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2");
+const SET_DISABLED: Sql = Sql::both("UPDATE staff SET disabled = $2 WHERE id = $1");
+const SET_TOTP: Sql = Sql::both(
+    "UPDATE staff SET totp_kek_id = $2, totp_wrapped_dek = $3, totp_secret = $4, \
+     totp_last_step = 0 WHERE id = $1",
+);
+const SET_PASSWORD: Sql = Sql::both("UPDATE staff SET password_hash = $2 WHERE id = $1");
+const END_SESSIONS: Sql = Sql::both("DELETE FROM sessions WHERE staff_id = $1");
+const COUNT_ADMINS: Sql =
+    Sql::both("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND NOT disabled");
+
+/// A new account as the store writes it.
+pub struct NewStaffRow<'a> {
+    pub username: &'a str,
+    pub role: Role,
+    pub scope: &'a Scope,
+    pub password_hash: &'a str,
+    pub totp_kek_id: &'a str,
+    pub totp_wrapped_dek: &'a [u8],
+    pub totp_secret: &'a [u8],
+}
+
+/// An account with its stored secrets, for login and session checks.
+#[derive(Clone)]
+pub struct StaffRecord {
+    pub staff: Staff,
+    pub password_hash: String,
+    pub totp_wrapped_dek: Vec<u8>,
+    pub totp_secret: Vec<u8>,
+    pub totp_last_step: i64,
+}
+
+impl std::fmt::Debug for StaffRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffRecord")
+            .field("staff", &self.staff)
+            .finish_non_exhaustive()
+    }
+}
+
+fn decode(row: &DbRow, scope: Scope) -> Result<StaffRecord, StoreError> {
+    let role: String = row.get("role")?;
+    Ok(StaffRecord {
+        staff: Staff {
+            id: row.get("id")?,
+            username: row.get("username")?,
+            role: Role::from_code(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+            scope,
+            disabled: row.get("disabled")?,
+        },
+        password_hash: row.get("password_hash")?,
+        totp_wrapped_dek: row.get("totp_wrapped_dek")?,
+        totp_secret: row.get("totp_secret")?,
+        totp_last_step: row.get("totp_last_step")?,
+    })
+}
+
+async fn write_scope(tx: &mut Tx, staff_id: i64, scope: &Scope) -> Result<(), StoreError> {
+    tx.execute(DELETE_SCOPE, &[Val::Int(staff_id)]).await?;
+    let kinds = [("region", &scope.regions), ("school", &scope.schools)];
+    for (kind, ids) in kinds {
+        for &id in ids {
+            tx.execute(
+                INSERT_SCOPE,
+                &[Val::Int(staff_id), Val::Text(kind), Val::Int(id)],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    async fn scope_of(&self, staff_id: i64) -> Result<Scope, StoreError> {
+        let mut scope = Scope::default();
+        for row in self.fetch_all(SELECT_SCOPE, &[Val::Int(staff_id)]).await? {
+            let kind: String = row.get("kind")?;
+            let id: i64 = row.get("ref_id")?;
+            match kind.as_str() {
+                "region" => scope.regions.push(id),
+                _ => scope.schools.push(id),
+            }
+        }
+        Ok(scope)
+    }
+
+    async fn with_scope(&self, row: Option<DbRow>) -> Result<Option<StaffRecord>, StoreError> {
+        match row {
+            Some(row) => {
+                let scope = self.scope_of(row.get("id")?).await?;
+                decode(&row, scope).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Creates an account; `Duplicate` when the username is taken.
+    pub async fn insert_staff(
+        &self,
+        new: &NewStaffRow<'_>,
+        audit: &NewAuditEvent,
+    ) -> Result<i64, StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            let row = tx
+                .fetch_one(
+                    INSERT_STAFF,
+                    &[
+                        Val::Text(new.username),
+                        Val::Text(new.role.code()),
+                        Val::Text(new.password_hash),
+                        Val::Text(new.totp_kek_id),
+                        Val::Bytes(new.totp_wrapped_dek),
+                        Val::Bytes(new.totp_secret),
+                    ],
+                )
+                .await
+                .map_err(StoreError::unique_as_duplicate)?;
+            let id: i64 = row.get("id")?;
+            write_scope(&mut tx, id, new.scope).await?;
+            append(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+        .await
+    }
+
+    pub async fn staff_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<StaffRecord>, StoreError> {
+        let row = self
+            .fetch_optional(SELECT_STAFF_BY_NAME, &[Val::Text(username)])
+            .await?;
+        self.with_scope(row).await
+    }
+
+    pub async fn staff_by_id(&self, id: i64) -> Result<Option<StaffRecord>, StoreError> {
+        let row = self
+            .fetch_optional(SELECT_STAFF_BY_ID, &[Val::Int(id)])
+            .await?;
+        self.with_scope(row).await
+    }
+
+    /// Every account, by username.
+    pub async fn all_staff(&self) -> Result<Vec<Staff>, StoreError> {
+        let mut out = Vec::new();
+        for row in self.fetch_all(SELECT_ALL_STAFF, &[]).await? {
+            let scope = self.scope_of(row.get("id")?).await?;
+            out.push(decode(&row, scope)?.staff);
+        }
+        Ok(out)
+    }
+
+    /// How many enabled admins exist (the last one cannot be disabled).
+    pub async fn active_admins(&self) -> Result<i64, StoreError> {
+        self.fetch_one(COUNT_ADMINS, &[]).await?.at(0)
+    }
+
+    /// Accepts a TOTP time step once: true when `step` is later than every step accepted
+    /// before. Two logins racing with the same code cannot both win.
+    pub async fn accept_totp_step(&self, staff_id: i64, step: i64) -> Result<bool, StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            let changed = tx
+                .execute(ACCEPT_STEP, &[Val::Int(staff_id), Val::Int(step)])
+                .await?;
+            tx.commit().await?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// Disables or enables an account; disabling ends its sessions.
+    pub async fn set_staff_disabled(
+        &self,
+        staff_id: i64,
+        disabled: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            tx.execute(SET_DISABLED, &[Val::Int(staff_id), Val::Bool(disabled)])
+                .await?;
+            if disabled {
+                tx.execute(END_SESSIONS, &[Val::Int(staff_id)]).await?;
+            }
+            append(&mut tx, audit).await?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// Replaces an account's TOTP secret and ends its sessions.
+    pub async fn reset_staff_totp(
+        &self,
+        staff_id: i64,
+        kek_id: &str,
+        wrapped_dek: &[u8],
+        sealed: &[u8],
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            tx.execute(
+                SET_TOTP,
+                &[
+                    Val::Int(staff_id),
+                    Val::Text(kek_id),
+                    Val::Bytes(wrapped_dek),
+                    Val::Bytes(sealed),
+                ],
+            )
+            .await?;
+            tx.execute(END_SESSIONS, &[Val::Int(staff_id)]).await?;
+            append(&mut tx, audit).await?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// Replaces an account's password hash and ends its sessions (R9).
+    pub async fn set_staff_password(
+        &self,
+        staff_id: i64,
+        password_hash: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            tx.execute(
+                SET_PASSWORD,
+                &[Val::Int(staff_id), Val::Text(password_hash)],
+            )
+            .await?;
+            tx.execute(END_SESSIONS, &[Val::Int(staff_id)]).await?;
+            append(&mut tx, audit).await?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// Replaces an account's scope; its sessions end so the new scope applies at once.
+    pub async fn set_staff_scope(
+        &self,
+        staff_id: i64,
+        scope: &Scope,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            write_scope(&mut tx, staff_id, scope).await?;
+            tx.execute(END_SESSIONS, &[Val::Int(staff_id)]).await?;
+            append(&mut tx, audit).await?;
+            tx.commit().await
+        })
+        .await
+    }
+}
