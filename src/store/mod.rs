@@ -9,7 +9,6 @@ mod decode;
 mod model;
 pub mod postgres;
 mod queries;
-pub mod seed;
 pub mod sqlite;
 pub mod transfer;
 mod transfer_impl;
