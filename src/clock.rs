@@ -1,4 +1,12 @@
-//! Time as a parameter, so that tests can move it (expiry, retention, rate limits).
+//! Time as a parameter, so that tests can move it: the month in fact rows, the time sealed in
+//! tips and messages, and later expiry, retention and TOTP.
+//!
+//! Rate limits do not follow this clock. They run on governor's monotonic clock, because
+//! tower_governor fixes the clock type of its limiters and a limit must not jump when the wall
+//! clock is set; tests of limits use small budgets instead of moving time.
+//!
+//! This is the one place that reads the wall clock: clippy's `disallowed-methods` refuses
+//! `SystemTime::now` and `OffsetDateTime::now_utc` everywhere else.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -13,6 +21,7 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // The one sanctioned read of the wall clock.
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
     }

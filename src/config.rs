@@ -2,7 +2,11 @@
 //!
 //! Nothing secret lives here (keys live in `keys/`); the database URL may hold a password, so
 //! `Debug` redacts it.
+//!
+//! Owns what each setting means, its default and its checks. It imports nothing of ours but
+//! `domain`: every layer may read the configuration, and it must not reach into any of them.
 
+use crate::domain::IpBlock;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -113,10 +117,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("bind", &self.bind)
-            .field(
-                "database_url",
-                &crate::store::redact_url(&self.database_url),
-            )
+            .field("database_url", &redact_url(&self.database_url))
             .field("keys_dir", &self.keys_dir)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("tls", &self.tls)
@@ -181,7 +182,7 @@ impl Config {
 
     pub fn validate(&self) -> anyhow::Result<()> {
         for proxy in &self.trusted_proxies {
-            if crate::web::client_ip::IpBlock::parse(proxy).is_none() {
+            if IpBlock::parse(proxy).is_none() {
                 bail!("trusted_proxies: {proxy:?} is not an IP address or CIDR block");
             }
         }
@@ -207,11 +208,26 @@ impl Config {
         time::UtcOffset::from_hms(self.utc_offset_hours, 0, 0).unwrap_or(time::UtcOffset::UTC)
     }
 
-    pub fn trusted_proxy_blocks(&self) -> Vec<crate::web::client_ip::IpBlock> {
+    pub fn trusted_proxy_blocks(&self) -> Vec<IpBlock> {
         self.trusted_proxies
             .iter()
-            .filter_map(|p| crate::web::client_ip::IpBlock::parse(p))
+            .filter_map(|p| IpBlock::parse(p))
             .collect()
+    }
+}
+
+/// The URL with any password replaced by `***`, for logs and `Debug`. (`store::redact_url`
+/// does the same for the store's own messages; config must not import the store.)
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at))
+            if at > scheme_end && url[scheme_end + 3..at].contains(':') =>
+        {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
     }
 }
 

@@ -1,6 +1,14 @@
 //! tipline: an anonymous tip line and case intake for school drug prevention.
 //!
-//! The map of the codebase (dependencies point down: `web → domain, store, crypto`):
+//! The module map. Dependencies point down only:
+//!
+//! ```text
+//! main → lib::run → commands, startup → server, web → service → store → domain
+//!                                         web, service, commands → crypto (beside; imports nothing of ours)
+//!                                         web, service → i18n → domain;  import → store
+//!                                         everyone → config, clock → domain
+//! ```
+//! `domain` and `crypto` import nothing of ours; `config` imports only `domain`.
 
 #![forbid(unsafe_code)]
 
@@ -8,25 +16,29 @@
 pub mod cli;
 /// Time as a parameter, for tests that move it.
 pub mod clock;
-/// What each CLI command does.
+/// What each CLI command does, one file per command family.
 pub mod commands;
 /// Defaults → `tipline.toml` → `TIPLINE_*` environment.
 pub mod config;
-/// Key files and envelope encryption: the only code that touches key bytes.
+/// Key files, envelope encryption and in-memory secrets: the only code that touches key bytes.
 pub mod crypto;
-/// Validated domain types: tips, receipts, regions, schools. No I/O.
+/// Validated domain types: tips, receipts, regions, schools, languages. No I/O.
 pub mod domain;
-/// The one application error and its JSON and HTML forms.
-pub mod error;
-/// Startup order and the HTTP accept loop.
+/// The text catalogue: every word a person reads, one file per language.
+pub mod i18n;
+/// Reading school lists and the shipped regions from CSV.
+pub mod import;
+/// The accept loop: connection cap, header timeout, graceful shutdown, signals.
+pub mod server;
+/// Use cases (intake, follow-up) and the vault that seals what they store.
+pub mod service;
+/// The build order: keys, database, state, router, bind.
 pub mod startup;
 /// SQLite and PostgreSQL behind one `Store`; sealed bytes only.
 pub mod store;
 /// Logging setup that never records tipster data.
 pub mod telemetry;
-/// What sealed tip content and messages hold, and how they are sealed and opened.
-pub mod vault;
-/// Router, middleware, pages and the JSON API.
+/// HTTP: routers per audience, middleware, limits, the HTTP error.
 pub mod web;
 
 use cli::{Cli, Command, KeysCommand, SchoolsCommand};
@@ -38,7 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = startup::Application::build(config).await?;
-            app.run_until_stopped(commands::shutdown_signal()).await
+            app.run_until_stopped(server::shutdown_signal()).await
         }
         Command::Migrate => commands::migrate(&config).await,
         Command::Keys(KeysCommand::Generate) => commands::keys_generate(&config),

@@ -1,31 +1,22 @@
-//! Startup and serving: config → keyring (fail fast) → database connect + migrate + seed →
-//! router → bind → serve until the shutdown future resolves.
+//! The build order: config → keyring (fail fast) → database connect + migrate + seed → state
+//! and router → bind → serve until the shutdown future resolves.
 //!
-//! Serving uses hyper directly rather than `axum::serve`, because axum's server has no header
-//! read timeout and no connection cap (slowloris, SECURITY.md R23).
+//! Owns the order and the startup errors that name the setting or file to fix. It must not hold
+//! request handling or the accept loop (`server`), nor any use case.
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::Keyring;
-use crate::store::{Store, seed};
+use crate::import;
+use crate::server;
+use crate::store::Store;
 use crate::web::{self, AppState};
 use anyhow::{Context, bail};
-use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
-use tower::ServiceExt;
-
-/// How long in-flight requests get to finish after a shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Keys and database together, in the order that cannot lose data: with keys present they
 /// load first (fail fast on bad permissions); without them the database is checked first, so
@@ -96,8 +87,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
 /// Connects, migrates, seeds the directory and checks that every key the data needs is here.
 pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<Store> {
     let store = connect(config).await?;
-    let regions = seed::shipped_regions().context("reading the shipped regions")?;
-    let schools = seed::sample_schools().context("reading the shipped sample schools")?;
+    let regions = import::schools::shipped_regions().context("reading the shipped regions")?;
+    let schools =
+        import::schools::sample_schools().context("reading the shipped sample schools")?;
     if store.seed_directory_if_empty(&regions, &schools).await? {
         tracing::info!(
             regions = regions.len(),
@@ -141,7 +133,7 @@ impl Application {
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let (keyring, store) = prepare(&config).await?;
-        let listener = bind(config.bind, config.limits.listen_backlog)
+        let listener = server::bind(config.bind, config.limits.listen_backlog)
             .with_context(|| format!("binding {} (TIPLINE_BIND)", config.bind))?;
         let state = AppState::new(config, store, keyring, clock).await?;
         Ok(Application { listener, state })
@@ -158,7 +150,7 @@ impl Application {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let state = self.state;
-        web::ratelimit::spawn_maintenance(state.limits.clone());
+        web::limits::spawn_maintenance(state.limits.clone());
         spawn_directory_refresh(state.clone());
         let limits = state.config.limits.clone();
         let router = web::router(state.clone());
@@ -167,7 +159,7 @@ impl Application {
             database = state.store.backend(),
             "tipline is serving"
         );
-        serve(
+        server::serve(
             self.listener,
             router,
             limits.max_connections,
@@ -178,20 +170,6 @@ impl Application {
         state.store.close().await;
         Ok(())
     }
-}
-
-/// Binds with a listen queue deeper than tokio's default 128: when every connection slot is
-/// taken, new connections wait in this queue instead of being dropped (and retried by the
-/// client's TCP stack a second or more later).
-fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()?
-    } else {
-        tokio::net::TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(backlog.max(1))
 }
 
 /// Picks up schools imported by the CLI (or another process) without a restart.
@@ -206,63 +184,4 @@ fn spawn_directory_refresh(state: AppState) {
             }
         }
     });
-}
-
-/// The accept loop: a connection cap, a header read timeout, `ConnectInfo` for the rate
-/// limiter, and graceful shutdown.
-pub async fn serve(
-    listener: TcpListener,
-    router: axum::Router,
-    max_connections: usize,
-    header_read_timeout: Duration,
-    shutdown: impl Future<Output = ()>,
-) {
-    let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
-    tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            permit = slots.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %err, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
-        // The peer address goes into the request for the rate limiter only; it is never logged.
-        let service = router
-            .clone()
-            .map_request(move |mut req: axum::http::Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
-                req
-            });
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(header_read_timeout)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(permit);
-        });
-    }
-    drop(listener);
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
-            tracing::warn!("connections still open after the shutdown grace period");
-        }
-    }
 }

@@ -186,7 +186,13 @@ impl Keyring {
         Ok(id)
     }
 
-    pub fn primary(&self) -> (&KeyId, &[u8]) {
+    /// The id of the key that wraps new data keys.
+    pub fn primary_id(&self) -> &KeyId {
+        &self.primary
+    }
+
+    /// The primary KEK's id and bytes, for wrapping inside `crypto` only.
+    pub(super) fn primary(&self) -> (&KeyId, &[u8]) {
         let key = self
             .keks
             .get(&self.primary)
@@ -195,7 +201,8 @@ impl Keyring {
         (&self.primary, key)
     }
 
-    pub fn kek(&self, id: &KeyId) -> Option<&[u8]> {
+    /// A KEK's bytes, for unwrapping inside `crypto` only.
+    pub(super) fn kek(&self, id: &KeyId) -> Option<&[u8]> {
         self.keks.get(id).map(|k| &k.expose_secret()[..])
     }
 

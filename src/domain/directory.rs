@@ -6,19 +6,49 @@
 use serde::Serialize;
 use std::collections::HashMap;
 
-code_enum!(
-    /// School levels of the Vietnamese system, including ethnic boarding schools.
-    SchoolLevel {
-        Preschool = "preschool",
-        Primary = "primary",
-        LowerSecondary = "lower_secondary",
-        UpperSecondary = "upper_secondary",
-        MultiLevel = "multi_level",
-        ContinuingEducation = "continuing_education",
-        Vocational = "vocational",
-        EthnicBoarding = "ethnic_boarding",
+/// School levels of the Vietnamese system, including ethnic boarding schools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SchoolLevel {
+    Preschool,
+    Primary,
+    LowerSecondary,
+    UpperSecondary,
+    MultiLevel,
+    ContinuingEducation,
+    Vocational,
+    EthnicBoarding,
+}
+
+impl SchoolLevel {
+    pub const ALL: &'static [SchoolLevel] = &[
+        SchoolLevel::Preschool,
+        SchoolLevel::Primary,
+        SchoolLevel::LowerSecondary,
+        SchoolLevel::UpperSecondary,
+        SchoolLevel::MultiLevel,
+        SchoolLevel::ContinuingEducation,
+        SchoolLevel::Vocational,
+        SchoolLevel::EthnicBoarding,
+    ];
+
+    /// The stable code used in the API, the database and reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            SchoolLevel::Preschool => "preschool",
+            SchoolLevel::Primary => "primary",
+            SchoolLevel::LowerSecondary => "lower_secondary",
+            SchoolLevel::UpperSecondary => "upper_secondary",
+            SchoolLevel::MultiLevel => "multi_level",
+            SchoolLevel::ContinuingEducation => "continuing_education",
+            SchoolLevel::Vocational => "vocational",
+            SchoolLevel::EthnicBoarding => "ethnic_boarding",
+        }
     }
-);
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.code() == code)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Region {

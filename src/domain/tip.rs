@@ -1,9 +1,16 @@
 //! Tips and tipster messages: categories, statuses, and parsing of raw input into `NewTip`.
+//!
+//! Owns the rules a tip must pass and the stable codes of its enums. It holds no words for
+//! people (those are in `i18n`) and must not do I/O; `Debug` on anything holding tip text
+//! prints `[redacted]`.
 
 use super::directory::Directory;
-use super::i18n::Lang;
 use super::text::{TextError, clean_optional, clean_required};
 use serde::Deserialize;
+use std::fmt;
+
+/// What `Debug` prints instead of text a tipster typed.
+pub const REDACTED: &str = "[redacted]";
 
 /// Longest tip text, in characters (about two pages).
 pub const MAX_BODY_CHARS: usize = 5_000;
@@ -12,100 +19,142 @@ pub const MAX_LOCATION_CHARS: usize = 300;
 /// Longest follow-up message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 3_000;
 
-code_enum!(
-    /// What a tip is about, from the categories of the provincial plan.
-    Category {
-        SellingNearSchool = "selling_near_school",
-        DrugUse = "drug_use",
-        LuringStudents = "luring_students",
-        Trafficking = "trafficking",
-        DrugPlantCultivation = "drug_plant_cultivation",
-        VenueNearSchool = "venue_near_school",
-        SyntheticDrugs = "synthetic_drugs",
-        Other = "other",
-    }
-);
+/// What a tip is about, from the categories of the provincial plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    SellingNearSchool,
+    DrugUse,
+    LuringStudents,
+    Trafficking,
+    DrugPlantCultivation,
+    VenueNearSchool,
+    SyntheticDrugs,
+    Other,
+}
 
 impl Category {
-    pub fn name(self, lang: Lang) -> &'static str {
-        use Category::*;
+    pub const ALL: &'static [Category] = &[
+        Category::SellingNearSchool,
+        Category::DrugUse,
+        Category::LuringStudents,
+        Category::Trafficking,
+        Category::DrugPlantCultivation,
+        Category::VenueNearSchool,
+        Category::SyntheticDrugs,
+        Category::Other,
+    ];
+
+    /// The stable code used in the API, the database and reports.
+    pub fn code(self) -> &'static str {
         match self {
-            SellingNearSchool => {
-                lang.pick("Bán ma túy gần trường học", "Drug selling near a school")
-            }
-            DrugUse => lang.pick(
-                "Học sinh, giáo viên hoặc nhân viên sử dụng ma túy",
-                "A student, teacher or staff member using drugs",
-            ),
-            LuringStudents => lang.pick(
-                "Lôi kéo, mua chuộc học sinh mua bán, sử dụng ma túy",
-                "Luring or recruiting students to buy, carry or use drugs",
-            ),
-            Trafficking => lang.pick(
-                "Vận chuyển ma túy, kể cả qua biên giới",
-                "Drug trafficking, including across the border",
-            ),
-            DrugPlantCultivation => lang.pick(
-                "Trồng cây có chứa chất ma túy (thuốc phiện, cần sa)",
-                "Growing drug plants (opium poppy, cannabis)",
-            ),
-            VenueNearSchool => lang.pick(
-                "Quán bar, karaoke, quán internet gần trường có ma túy",
-                "Bar, karaoke or internet café near a school used for drugs",
-            ),
-            SyntheticDrugs => lang.pick(
-                "Ma túy tổng hợp mới (ma túy đá, bóng cười, cỏ Mỹ)",
-                "New synthetic drugs (meth, laughing gas, synthetic cannabis)",
-            ),
-            Other => lang.pick("Việc khác", "Something else"),
+            Category::SellingNearSchool => "selling_near_school",
+            Category::DrugUse => "drug_use",
+            Category::LuringStudents => "luring_students",
+            Category::Trafficking => "trafficking",
+            Category::DrugPlantCultivation => "drug_plant_cultivation",
+            Category::VenueNearSchool => "venue_near_school",
+            Category::SyntheticDrugs => "synthetic_drugs",
+            Category::Other => "other",
         }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.code() == code)
     }
 }
 
-code_enum!(
-    /// Where a tip is in its life. Closing records an outcome (staff side).
-    Status {
-        New = "new",
-        InReview = "in_review",
-        Escalated = "escalated",
-        Assigned = "assigned",
-        Closed = "closed",
-    }
-);
+/// Where a tip is in its life. Closing records an outcome (staff side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    New,
+    InReview,
+    Escalated,
+    Assigned,
+    Closed,
+}
 
 impl Status {
-    /// What the tipster sees: reassuring, and never who is working on it.
-    pub fn name(self, lang: Lang) -> &'static str {
-        use Status::*;
+    pub const ALL: &'static [Status] = &[
+        Status::New,
+        Status::InReview,
+        Status::Escalated,
+        Status::Assigned,
+        Status::Closed,
+    ];
+
+    /// The stable code used in the API, the database and reports.
+    pub fn code(self) -> &'static str {
         match self {
-            New => lang.pick("Đã nhận, chờ xem xét", "Received, waiting to be read"),
-            InReview => lang.pick("Đang xem xét", "Being reviewed"),
-            Escalated | Assigned => lang.pick("Đang được xử lý", "Being acted on"),
-            Closed => lang.pick("Đã kết thúc", "Closed"),
+            Status::New => "new",
+            Status::InReview => "in_review",
+            Status::Escalated => "escalated",
+            Status::Assigned => "assigned",
+            Status::Closed => "closed",
         }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.code() == code)
     }
 }
 
-code_enum!(
-    /// How a tip reached us. Staff enter non-web tips on a caller's behalf.
-    Channel {
-        Web = "web",
-        Hotline = "hotline",
-        TipBox = "tip_box",
-        SmsRelay = "sms_relay",
-    }
-);
+/// How a tip reached us. Staff enter non-web tips on a caller's behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Web,
+    Hotline,
+    TipBox,
+    SmsRelay,
+}
 
-code_enum!(
-    /// Who wrote a message on a tip.
-    Author {
-        Tipster = "tipster",
-        Staff = "staff",
+impl Channel {
+    pub const ALL: &'static [Channel] = &[
+        Channel::Web,
+        Channel::Hotline,
+        Channel::TipBox,
+        Channel::SmsRelay,
+    ];
+
+    /// The stable code used in the API, the database and reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Hotline => "hotline",
+            Channel::TipBox => "tip_box",
+            Channel::SmsRelay => "sms_relay",
+        }
     }
-);
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.code() == code)
+    }
+}
+
+/// Who wrote a message on a tip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Author {
+    Tipster,
+    Staff,
+}
+
+impl Author {
+    pub const ALL: &'static [Author] = &[Author::Tipster, Author::Staff];
+
+    /// The stable code used in the API, the database and reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            Author::Tipster => "tipster",
+            Author::Staff => "staff",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.code() == code)
+    }
+}
 
 /// Raw tip input from the HTML form or the JSON API, before any checking.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TipForm {
     pub category: String,
@@ -142,33 +191,28 @@ impl TipFormError {
             LocationTooLong => "location_hint",
         }
     }
+}
 
-    pub fn message(self, lang: Lang) -> &'static str {
-        use TipFormError::*;
-        match self {
-            CategoryMissing => lang.pick("Hãy chọn loại sự việc.", "Choose what the tip is about."),
-            CategoryUnknown => lang.pick("Loại sự việc không hợp lệ.", "Unknown category."),
-            SchoolUnknown => lang.pick("Không tìm thấy trường này.", "Unknown school."),
-            RegionUnknown => lang.pick("Không tìm thấy huyện này.", "Unknown district."),
-            SchoolNotInRegion => lang.pick(
-                "Trường đã chọn không thuộc địa bàn đã chọn.",
-                "The school is not in the chosen district.",
-            ),
-            BodyEmpty => lang.pick("Hãy viết điều bạn thấy.", "Write what you saw."),
-            BodyTooLong => lang.pick(
-                "Nội dung quá dài (tối đa 5000 ký tự).",
-                "The text is too long (5000 characters at most).",
-            ),
-            LocationTooLong => lang.pick(
-                "Gợi ý địa điểm quá dài (tối đa 300 ký tự).",
-                "The location hint is too long (300 characters at most).",
-            ),
-        }
+/// Tip text never reaches a log through `Debug`: only the checked metadata shows.
+impl fmt::Debug for TipForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TipForm")
+            .field("category", &self.category)
+            .field("school_id", &self.school_id)
+            .field("region_id", &self.region_id)
+            .field("body", &REDACTED)
+            .field(
+                "location_hint",
+                &self.location_hint.as_ref().map(|_| REDACTED),
+            )
+            .field("urgent", &self.urgent)
+            .field("involves_school_staff", &self.involves_school_staff)
+            .finish()
     }
 }
 
 /// A checked tip, ready to be sealed and stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewTip {
     pub category: Category,
     pub school_id: Option<i64>,
@@ -179,6 +223,24 @@ pub struct NewTip {
     pub urgent: bool,
     pub involves_school_staff: bool,
     pub channel: Channel,
+}
+
+impl fmt::Debug for NewTip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewTip")
+            .field("category", &self.category)
+            .field("school_id", &self.school_id)
+            .field("region_id", &self.region_id)
+            .field("body", &REDACTED)
+            .field(
+                "location_hint",
+                &self.location_hint.as_ref().map(|_| REDACTED),
+            )
+            .field("urgent", &self.urgent)
+            .field("involves_school_staff", &self.involves_school_staff)
+            .field("channel", &self.channel)
+            .finish()
+    }
 }
 
 impl NewTip {
@@ -260,10 +322,19 @@ impl NewTip {
 }
 
 /// A checked follow-up message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewMessage {
     pub author: Author,
     pub body: String,
+}
+
+impl fmt::Debug for NewMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewMessage")
+            .field("author", &self.author)
+            .field("body", &REDACTED)
+            .finish()
+    }
 }
 
 impl NewMessage {
@@ -272,5 +343,35 @@ impl NewMessage {
             author,
             body: clean_required(raw, MAX_MESSAGE_CHARS)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_what_a_tipster_typed() {
+        let form = TipForm {
+            category: "other".into(),
+            body: "canary-body".into(),
+            location_hint: Some("canary-place".into()),
+            ..TipForm::default()
+        };
+        let tip = NewTip::parse(form, Channel::Web, &Directory::default()).unwrap();
+        let message = NewMessage::parse(Author::Tipster, "canary-message").unwrap();
+        let form = TipForm {
+            body: "canary-body".into(),
+            location_hint: Some("canary-place".into()),
+            ..TipForm::default()
+        };
+        for printed in [
+            format!("{form:?}"),
+            format!("{tip:?}"),
+            format!("{message:?}"),
+        ] {
+            assert!(!printed.contains("canary"), "{printed}");
+            assert!(printed.contains(REDACTED), "{printed}");
+        }
     }
 }

@@ -16,7 +16,6 @@ mod health;
 mod messages;
 mod model;
 pub mod postgres;
-pub mod seed;
 mod sessions;
 pub mod sqlite;
 mod staff;

@@ -13,7 +13,7 @@ use super::{Store, StoreError, retry};
 use crate::domain::access::Visibility;
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::workflow::Timeliness;
-use crate::domain::{Category, Channel, Code, Status};
+use crate::domain::{Category, Channel, Status};
 
 /// The jurisdiction filter shared by the queue and the overdue count ($1–$5), as a string
 /// literal for `concat!` (a `const` cannot be concatenated at compile time).

@@ -4,9 +4,16 @@
 //! 422 shape). `HtmlForm` does the same for form posts, rendered as a page in the visitor's
 //! language, and is stricter than axum's `Form`: invalid UTF-8 is refused instead of being
 //! silently replaced, and a form may hold only so many fields (SECURITY.md R23).
+//!
+//! Shared by every audience. It must not hold handler logic; its words come from `i18n`. The
+//! messages about malformed bodies are English on pages too, as they always were: they are for
+//! whoever wrote the client, and a browser does not send malformed forms.
 
+use super::error::AppError;
+use super::limits::Client;
+use super::state::AppState;
 use crate::domain::Lang;
-use crate::error::AppError;
+use crate::i18n::{Texts, fill};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
@@ -43,14 +50,14 @@ pub fn lang_of(query: Option<&str>) -> Lang {
 
 /// The sender's rate-limit keys (HMACs of their address; never the address itself).
 #[derive(Debug, Clone, Copy)]
-pub struct ClientKey(pub super::ratelimit::Client);
+pub struct ClientKey(pub Client);
 
-impl FromRequestParts<super::AppState> for ClientKey {
+impl FromRequestParts<AppState> for ClientKey {
     type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &super::AppState,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         state
             .limits
@@ -75,6 +82,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// The words for malformed requests: English, like the rest of the API.
+fn english() -> &'static Texts {
+    Texts::of(Lang::En)
+}
+
 fn json_rejection(rejection: JsonRejection) -> AppError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType {
@@ -82,17 +94,17 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
         },
         JsonRejection::JsonDataError(err) => AppError::Invalid {
             code: "invalid_json_fields",
-            message: format!("The JSON has the wrong shape: {}", err.body_text()),
+            message: fill(english().error_json_shape, "detail", &err.body_text()),
             fields: Vec::new(),
         },
         JsonRejection::JsonSyntaxError(_) => AppError::BadRequest {
             code: "malformed_json",
-            message: "The body is not valid JSON (or not valid UTF-8).".into(),
+            message: english().error_json_malformed.into(),
         },
         JsonRejection::BytesRejection(bytes) => bytes_rejection(&bytes),
         _ => AppError::BadRequest {
             code: "bad_request",
-            message: "The request body could not be read.".into(),
+            message: english().error_body_unreadable.into(),
         },
     }
 }
@@ -103,7 +115,7 @@ fn bytes_rejection(rejection: &BytesRejection) -> AppError {
     } else {
         AppError::BadRequest {
             code: "bad_request",
-            message: "The request body could not be read.".into(),
+            message: english().error_body_unreadable.into(),
         }
     }
 }
@@ -155,9 +167,9 @@ pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 .decode_utf8()
                 .is_err()
             {
-                return Err(malformed("The form holds text that is not valid UTF-8."));
+                return Err(malformed(english().error_form_not_utf8));
             }
         }
     }
-    serde_urlencoded::from_bytes(bytes).map_err(|_| malformed("The form could not be read."))
+    serde_urlencoded::from_bytes(bytes).map_err(|_| malformed(english().error_form_unreadable))
 }

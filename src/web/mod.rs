@@ -1,17 +1,20 @@
-//! HTTP: the router, its layers, and the handlers for pages and the API.
+//! HTTP: one router per audience, merged here, under the layers every response passes.
 //!
-//! `router(state)` is the seam tests drive with `oneshot`; `startup` serves it on a socket.
+//! `router(state)` is the seam tests drive with `oneshot`; `server` serves it on a socket.
+//! Audiences: `public` (tipster pages), `api` (JSON); staff pages will get `staff/` with their
+//! own layout, layers and limits. Shared: `state`, `error`, `extract`, `layout`, `tipster` (the
+//! tipster's use cases behind their rate limits), `middleware/` and `limits/`.
+//! The web layer calls `service` for use cases; it must not seal, open or store tips itself.
 
 pub mod api;
-pub mod client_ip;
+pub mod error;
 pub mod extract;
-pub mod intake;
+pub mod layout;
+pub mod limits;
 pub mod middleware;
-pub mod pages;
 pub mod public;
-pub mod ratelimit;
 pub mod state;
-pub mod texts;
+pub mod tipster;
 
 pub use state::AppState;
 
@@ -19,66 +22,43 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use ratelimit::{html_rejection, json_rejection};
+use axum::routing::get;
 use std::time::Duration;
-use tower_governor::GovernorLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-/// Largest JSON or form body (SECURITY.md R23).
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The backstop for every body: the largest any route group allows (SECURITY.md R23). Each
+/// group sets its own, smaller or equal, limit; uploads will raise their group's and this.
+pub const MAX_BODY_BYTES: usize = max(public::MAX_FORM_BYTES, api::MAX_JSON_BYTES);
 
 const STYLE_CSS: &str = include_str!("../../static/style.css");
-const OPENAPI_JSON: &str = include_str!("../../static/openapi.json");
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
+
+/// Bounds the bodies that the extractors of one route group read (`DefaultBodyLimit`; the
+/// innermost one wins, so a group's own limit overrides the global one).
+///
+/// The group does not get a `RequestBodyLimitLayer` of its own: two of them nested make axum
+/// report a body over the limit as unreadable (400) instead of too large (413). The one
+/// `RequestBodyLimitLayer` is the global backstop in `router`, at the largest group limit.
+pub fn with_body_limit(group: Router<AppState>, bytes: usize) -> Router<AppState> {
+    group.layer(DefaultBodyLimit::max(bytes))
+}
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let limits = state.limits.clone();
-    let html_submit = GovernorLayer::new(limits.submit.clone()).error_handler(html_rejection);
-    let json_submit = GovernorLayer::new(limits.submit.clone()).error_handler(json_rejection);
-    let html_followup = GovernorLayer::new(limits.followup.clone()).error_handler(html_rejection);
-    let json_followup = GovernorLayer::new(limits.followup.clone()).error_handler(json_rejection);
-
-    // The GETs on POST-only page addresses are what a browser asks for when someone reloads
-    // or revisits a result page: send them to the form rather than to a 405.
-    let submit_pages = Router::new()
-        .route("/tip", post(public::submit))
-        .route_layer(html_submit)
-        .route("/tip", get(public::to_form));
-    let followup_pages = Router::new()
-        .route("/receipt/confirm", post(public::confirm))
-        .route("/followup", post(public::followup_open))
-        .route("/followup/reply", post(public::followup_reply))
-        .route_layer(html_followup)
-        .route("/receipt/confirm", get(public::to_followup))
-        .route("/followup/reply", get(public::to_followup))
-        .route("/followup", get(public::followup_form));
-    let submit_api = Router::new()
-        .route("/api/v1/tips", post(api::submit_tip))
-        .route_layer(json_submit);
-    let followup_api = Router::new()
-        .route("/api/v1/followup", post(api::followup))
-        .route("/api/v1/followup/messages", post(api::reply))
-        .route_layer(json_followup);
-
-    Router::new()
-        .route("/", get(public::form))
-        .route("/safety", get(public::safety))
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(style))
-        .route("/api/v1/categories", get(api::categories))
-        .route("/api/v1/regions", get(api::regions))
-        .route("/api/v1/schools", get(api::schools))
-        .route("/api/v1/openapi.json", get(openapi))
-        .merge(submit_pages)
-        .merge(followup_pages)
-        .merge(submit_api)
-        .merge(followup_api)
-        .fallback(middleware::fallback)
-        // Innermost first. The body limit layer is the backstop for anything that reads a body
-        // without going through an extractor; DefaultBodyLimit bounds the extractors.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(public::router(&state))
+        .merge(api::router(&state))
+        .fallback(middleware::fallback);
+    // Innermost first. The body limit layer is the backstop for anything that reads a body
+    // without going through an extractor (and for routes outside any group); the groups'
+    // DefaultBodyLimit bounds their extractors.
+    app.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -99,16 +79,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed");
-            crate::error::AppError::Unavailable {
+            error::AppError::Unavailable {
                 retry_after: crate::store::StoreError::RETRY_AFTER.as_secs(),
             }
             .into_response()
         }
     }
-}
-
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
 }
 
 async fn style() -> Response {

@@ -1,10 +1,17 @@
 //! What every handler shares: configuration, store, keys, limits, the directory and the clock.
+//!
+//! Owns building that state (and starting the group-commit writer) and handing each use case
+//! exactly the parts it needs. Handlers must not reach past it into the store or the keys to
+//! do a use case's work themselves.
 
-use super::ratelimit::RateLimits;
+use super::limits::RateLimits;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::domain::Directory;
+use crate::service::followup::Followup;
+use crate::service::intake::Intake;
+use crate::service::vault::Vault;
 use crate::store::{Store, StoreError, TipWriter};
 use std::ops::Deref;
 use std::sync::{Arc, RwLock};
@@ -58,6 +65,27 @@ impl AppState {
         }));
         state.reload_directory().await?;
         Ok(state)
+    }
+
+    /// What taking in a tip needs.
+    pub fn intake(&self) -> Intake<'_> {
+        Intake {
+            vault: Vault::new(&self.keyring),
+            writer: &self.writer,
+            clock: self.clock.as_ref(),
+            utc_offset: self.config.utc_offset(),
+        }
+    }
+
+    /// What following up on a tip needs.
+    pub fn followup(&self) -> Followup<'_> {
+        Followup {
+            store: &self.store,
+            vault: Vault::new(&self.keyring),
+            clock: self.clock.as_ref(),
+            utc_offset: self.config.utc_offset(),
+            max_messages_per_tip: self.config.limits.max_messages_per_tip,
+        }
     }
 
     /// The current regions and schools.

@@ -21,7 +21,7 @@ async fn copy_to(target_url: String) {
         receipts.push(receipt);
     }
     let csv = "code,name,level,region_id\nREAL-1,Trường THCS Thật,lower_secondary,125\n";
-    let schools = tipline::store::seed::parse_schools(csv.as_bytes(), false, |_| true).unwrap();
+    let schools = tipline::import::schools::parse_schools(csv.as_bytes(), false, |_| true).unwrap();
     source.store().import_schools(&schools, true).await.unwrap();
 
     let config = test_config(source.dir.path(), &source.database_url);
@@ -61,7 +61,7 @@ async fn copy_to(target_url: String) {
     );
     // New schools and tips still get fresh ids after rows arrived with explicit ones.
     let more = "code,name,level,region_id\nREAL-2,Trường TH Mới,primary,125\n";
-    let more = tipline::store::seed::parse_schools(more.as_bytes(), false, |_| true).unwrap();
+    let more = tipline::import::schools::parse_schools(more.as_bytes(), false, |_| true).unwrap();
     target.store().import_schools(&more, false).await.unwrap();
     target.submit_tip("sau khi chuyển").await;
 

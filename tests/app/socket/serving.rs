@@ -117,7 +117,7 @@ crate::on_both!(r30_two_hundred_concurrent_submitters_lose_nothing, |app| {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(tipline::startup::serve(
+    let server = tokio::spawn(tipline::server::serve(
         listener,
         app.router.clone(),
         4 * SUBMITTERS,

@@ -8,14 +8,25 @@
 //! a valid tip. Many phones share one carrier IP (CGNAT), so these are bursts, not trickles;
 //! what protects the service as a whole is the global budget. All answer 429 + `Retry-After`.
 //! Remember tower_governor's `per_second(n)` means one token every *n* seconds.
+//!
+//! Time: the limiters run on governor's monotonic clock (quanta), not on `crate::clock`.
+//! tower_governor fixes its limiter's clock type, and a limit should not jump when the wall
+//! clock is set; so tests that move the injected clock do not refill buckets (see clock.rs).
+//!
+//! This module owns who is counted and how much they may do. It must not see or log a client's
+//! address beyond `client_ip`, and it must not decide what a refused request looks like beyond
+//! handing an `AppError` to the error layer.
 
-use super::client_ip::{ClientKeyer, IpBlock, client_ip};
+pub mod client_ip;
+
+use super::error::AppError;
 use crate::config::Limits;
-use crate::error::AppError;
+use crate::domain::IpBlock;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, Response};
 use axum::response::IntoResponse;
+use client_ip::{ClientKeyer, client_ip};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};

@@ -3,9 +3,13 @@
 //! `seed/regions.csv` holds Sơn La and its 12 district-level units; `seed/schools-sample.csv` is
 //! a SAMPLE list so that the form works out of the box — operators replace it with
 //! `tipline schools import FILE.csv`.
+//!
+//! Owns reading and checking the CSV (header, lengths, levels, duplicate codes, region ids),
+//! reporting problems by line. It must not write to the database: callers hand the checked
+//! rows to `Store::import_schools` or `Store::seed_directory_if_empty`.
 
-use super::NewSchool;
 use crate::domain::{Region, SchoolLevel};
+use crate::store::NewSchool;
 use serde::Deserialize;
 
 const REGIONS_CSV: &str = include_str!("../../seed/regions.csv");

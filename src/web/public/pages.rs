@@ -1,49 +1,22 @@
-//! Page structs for the askama templates (`templates/`). Escaping is on for every `.html`
-//! template and no template uses `|safe` (SECURITY.md R24); there are no inline scripts or
-//! styles, so the CSP can forbid both.
+//! Page structs for the tipster's askama templates (`templates/public/`). Escaping is on for
+//! every `.html` template and no template uses `|safe` (SECURITY.md R24); there are no inline
+//! scripts or styles, so the CSP can forbid both.
+//!
+//! Each page carries the public layout (`templates/public/base.html`: quick exit, navigation)
+//! and what it shows. Pages hold data only: no handler logic, no words (those are in `i18n`).
+//! `Debug` on anything holding what a tipster typed prints `[redacted]`.
 
-use super::texts::Texts;
+use crate::domain::tip::REDACTED;
 use crate::domain::{Category, Lang, Region, School};
-use crate::error::FieldError;
+use crate::i18n::Texts;
+use crate::web::error::FieldError;
+use crate::web::layout::PublicLayout;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-
-/// Where the quick-exit link leads: an ordinary site that raises no eyebrows on a shared phone.
-pub const QUICK_EXIT_URL: &str = "https://www.google.com.vn/";
-
-/// What every page shares: texts, the quick-exit link, navigation.
-pub struct Chrome {
-    pub t: &'static Texts,
-    pub exit_url: &'static str,
-    /// Navigation is hidden on the receipt page: leaving it before saving the code loses it.
-    pub nav: bool,
-    /// The same page in the other language, where a GET can show it.
-    pub switch_href: Option<String>,
-}
-
-impl Chrome {
-    pub fn new(lang: Lang, switch_path: Option<&str>) -> Self {
-        let t = Texts::of(lang);
-        Chrome {
-            t,
-            exit_url: QUICK_EXIT_URL,
-            nav: true,
-            switch_href: switch_path.map(|p| format!("{p}?lang={}", t.other_lang_code)),
-        }
-    }
-
-    pub fn without_nav(lang: Lang) -> Self {
-        Chrome {
-            nav: false,
-            ..Chrome::new(lang, None)
-        }
-    }
-}
+use std::fmt;
 
 /// What the tipster typed, echoed back when the form is shown again.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct FormValues {
     pub category: String,
     pub region_id: Option<i64>,
@@ -52,6 +25,20 @@ pub struct FormValues {
     pub location_hint: String,
     pub urgent: bool,
     pub involves_school_staff: bool,
+}
+
+impl fmt::Debug for FormValues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FormValues")
+            .field("category", &self.category)
+            .field("region_id", &self.region_id)
+            .field("school_id", &self.school_id)
+            .field("body", &REDACTED)
+            .field("location_hint", &REDACTED)
+            .field("urgent", &self.urgent)
+            .field("involves_school_staff", &self.involves_school_staff)
+            .finish()
+    }
 }
 
 impl FormValues {
@@ -74,7 +61,7 @@ pub struct CategoryChoice {
 #[derive(Template, WebTemplate)]
 #[template(path = "public/form.html")]
 pub struct FormPage<'a> {
-    pub c: Chrome,
+    pub layout: PublicLayout,
     /// A problem with the whole form (rate limit, busy), shown above it.
     pub alert: Option<String>,
     pub errors: Vec<FieldError>,
@@ -89,11 +76,12 @@ pub struct FormPage<'a> {
 
 impl FormPage<'_> {
     pub fn category_choices(lang: Lang, selected: &str) -> Vec<CategoryChoice> {
+        let t = Texts::of(lang);
         Category::ALL
             .iter()
-            .map(|c| CategoryChoice {
+            .map(|&c| CategoryChoice {
                 code: c.code(),
-                name: c.name(lang),
+                name: t.category(c),
                 checked: c.code() == selected,
             })
             .collect()
@@ -103,7 +91,7 @@ impl FormPage<'_> {
 #[derive(Template, WebTemplate)]
 #[template(path = "public/receipt.html")]
 pub struct ReceiptPage {
-    pub c: Chrome,
+    pub layout: PublicLayout,
     pub groups: Vec<String>,
     pub grouped: String,
     pub urgent: bool,
@@ -114,19 +102,19 @@ pub struct ReceiptPage {
 #[derive(Template, WebTemplate)]
 #[template(path = "public/safety.html")]
 pub struct SafetyPage {
-    pub c: Chrome,
+    pub layout: PublicLayout,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "public/confirmed.html")]
 pub struct ConfirmedPage {
-    pub c: Chrome,
+    pub layout: PublicLayout,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "public/followup.html")]
 pub struct FollowupPage {
-    pub c: Chrome,
+    pub layout: PublicLayout,
     pub error: Option<String>,
 }
 
@@ -139,7 +127,7 @@ pub struct MessageLine {
 #[derive(Template, WebTemplate)]
 #[template(path = "public/status.html")]
 pub struct StatusPage {
-    pub c: Chrome,
+    pub layout: PublicLayout,
     pub receipt: String,
     pub status: &'static str,
     pub category: &'static str,
@@ -148,30 +136,4 @@ pub struct StatusPage {
     pub messages: Vec<MessageLine>,
     pub errors: Vec<FieldError>,
     pub sent: bool,
-}
-
-#[derive(Template)]
-#[template(path = "errors/error.html")]
-pub struct ErrorPage {
-    pub c: Chrome,
-    pub status: StatusCode,
-    pub message: String,
-    /// The English text too, where the page's language is not known (rate-limit layer).
-    pub english: Option<String>,
-}
-
-impl ErrorPage {
-    pub fn new(lang: Lang, status: StatusCode, message: String) -> Self {
-        ErrorPage {
-            c: Chrome::new(lang, None),
-            status,
-            message,
-            english: None,
-        }
-    }
-
-    pub fn respond(self) -> Response {
-        let status = self.status;
-        (status, WebTemplate(self)).into_response()
-    }
 }

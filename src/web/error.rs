@@ -1,11 +1,21 @@
-//! The one application error and how it reaches a client.
+//! The HTTP error and how it reaches a client.
 //!
 //! JSON clients get `{"error":{"code","message"}}`; HTML clients get a page in their language.
 //! Internal causes never reach the client (SECURITY.md R26): the response shows a request id,
 //! and the cause chain is logged inside the request span — which carries no client data.
+//!
+//! Owns the mapping from use-case outcomes (`ServiceError`) to statuses, codes and words from
+//! the catalogue. It must not hold words of its own (they live in `i18n`) nor know which handler
+//! failed.
 
+use super::layout::PublicLayout;
+use super::middleware::request_id::current_request_id;
 use crate::domain::Lang;
+use crate::i18n::{Texts, fill};
+use crate::service::ServiceError;
 use crate::store::StoreError;
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -48,30 +58,29 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<StoreError> for AppError {
-    fn from(err: StoreError) -> Self {
+impl AppError {
+    /// A use case's outcome as the client should see it, in `lang`.
+    pub fn from_service(err: ServiceError, lang: Lang) -> Self {
+        let t = Texts::of(lang);
         match err {
-            StoreError::Busy | StoreError::Conflict => AppError::Unavailable {
+            ServiceError::ReceiptNotFound => AppError::NotFound {
+                code: "receipt_not_found",
+                message: t.error_receipt_not_found.into(),
+            },
+            ServiceError::TooManyMessages => AppError::Invalid {
+                code: "too_many_messages",
+                message: t.error_too_many_messages.into(),
+                fields: Vec::new(),
+            },
+            ServiceError::Busy => AppError::Unavailable {
                 retry_after: StoreError::RETRY_AFTER.as_secs(),
             },
-            other => AppError::Internal(anyhow::Error::new(other)),
+            internal @ (ServiceError::Store(_) | ServiceError::Vault(_)) => {
+                AppError::Internal(anyhow::Error::new(internal))
+            }
         }
     }
-}
 
-impl From<crate::crypto::CryptoError> for AppError {
-    fn from(err: crate::crypto::CryptoError) -> Self {
-        AppError::Internal(anyhow::Error::new(err))
-    }
-}
-
-impl From<crate::vault::VaultError> for AppError {
-    fn from(err: crate::vault::VaultError) -> Self {
-        AppError::Internal(anyhow::Error::new(err))
-    }
-}
-
-impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -104,35 +113,26 @@ impl AppError {
 
     /// A message for a person, in `lang`. Internal errors show only the request id.
     pub fn message(&self, lang: Lang) -> String {
+        let t = Texts::of(lang);
         match self {
             AppError::Invalid { message, .. }
             | AppError::BadRequest { message, .. }
             | AppError::NotFound { message, .. } => message.clone(),
-            AppError::TooLarge => lang
-                .pick("Nội dung gửi lên quá lớn.", "What was sent is too large.")
-                .into(),
-            AppError::UnsupportedMediaType { expected } => match lang {
-                Lang::Vi => format!("Định dạng không được hỗ trợ; cần {expected}."),
-                Lang::En => format!("Unsupported content type; send {expected}."),
-            },
-            AppError::TooManyRequests { retry_after } => match lang {
-                Lang::Vi => format!("Quá nhiều yêu cầu. Hãy thử lại sau {retry_after} giây."),
-                Lang::En => format!("Too many requests. Try again in {retry_after} seconds."),
-            },
-            AppError::Unavailable { retry_after } => match lang {
-                Lang::Vi => format!("Hệ thống đang bận. Hãy thử lại sau {retry_after} giây."),
-                Lang::En => format!("The service is busy. Try again in {retry_after} seconds."),
-            },
-            AppError::Timeout => lang
-                .pick("Yêu cầu quá thời gian.", "The request took too long.")
-                .into(),
-            AppError::MethodNotAllowed => lang
-                .pick("Phương thức không được phép.", "Method not allowed.")
-                .into(),
-            AppError::Internal(_) => match lang {
-                Lang::Vi => format!("Đã có lỗi. Mã yêu cầu: {}", current_request_id()),
-                Lang::En => format!("Something went wrong. Request id: {}", current_request_id()),
-            },
+            AppError::TooLarge => t.error_too_large.into(),
+            AppError::UnsupportedMediaType { expected } => {
+                fill(t.error_unsupported_media_type, "expected", expected)
+            }
+            AppError::TooManyRequests { retry_after } => fill(
+                t.error_too_many_requests,
+                "seconds",
+                &retry_after.to_string(),
+            ),
+            AppError::Unavailable { retry_after } => {
+                fill(t.error_busy, "seconds", &retry_after.to_string())
+            }
+            AppError::Timeout => t.error_timeout.into(),
+            AppError::MethodNotAllowed => t.error_method_not_allowed.into(),
+            AppError::Internal(_) => fill(t.error_internal, "request_id", &current_request_id()),
         }
     }
 
@@ -155,7 +155,7 @@ impl AppError {
     /// The HTML response: an error page in `lang`.
     pub fn into_html(self, lang: Lang) -> Response {
         self.log();
-        let page = crate::web::pages::ErrorPage::new(lang, self.status(), self.message(lang));
+        let page = ErrorPage::new(lang, self.status(), self.message(lang));
         self.decorate(page.respond())
     }
 
@@ -163,8 +163,7 @@ impl AppError {
     /// visitor's language.
     pub fn into_bilingual_html(self) -> Response {
         self.log();
-        let mut page =
-            crate::web::pages::ErrorPage::new(Lang::Vi, self.status(), self.message(Lang::Vi));
+        let mut page = ErrorPage::new(Lang::Vi, self.status(), self.message(Lang::Vi));
         page.english = Some(self.message(Lang::En));
         self.decorate(page.respond())
     }
@@ -214,14 +213,30 @@ impl IntoResponse for AppError {
     }
 }
 
-tokio::task_local! {
-    /// The id of the request being served, for error pages and logs.
-    pub static REQUEST_ID: String;
+/// The error page. Errors are shown in the public layout: every page that can fail today is a
+/// tipster's page. Staff pages will render their errors in their own layout.
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+pub struct ErrorPage {
+    pub layout: PublicLayout,
+    pub status: StatusCode,
+    pub message: String,
+    /// The English text too, where the page's language is not known (rate-limit layer).
+    pub english: Option<String>,
 }
 
-/// The current request's id, or "-" outside a request.
-pub fn current_request_id() -> String {
-    REQUEST_ID
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| "-".into())
+impl ErrorPage {
+    pub fn new(lang: Lang, status: StatusCode, message: String) -> Self {
+        ErrorPage {
+            layout: PublicLayout::new(lang, None),
+            status,
+            message,
+            english: None,
+        }
+    }
+
+    pub fn respond(self) -> Response {
+        let status = self.status;
+        (status, WebTemplate(self)).into_response()
+    }
 }

@@ -1,12 +1,16 @@
 //! How tip content and messages are sealed: which fields, under which names, in what shape.
 //!
-//! `crypto` knows how to seal bytes; this module knows what the bytes are. It is the one place
-//! that turns a tip's plaintext into stored ciphertext and back, for the web handlers and for
-//! checks such as `tipline copy` opening a sample.
+//! `crypto` knows how to seal bytes; this module knows what the bytes are. It is the one door
+//! from the use cases to `crypto`: a tip's plaintext becomes stored ciphertext and back here,
+//! receipts and record ids are drawn here, and receipts become lookup ids here — for the
+//! services and for checks such as `tipline copy` opening a sample. Other service modules must
+//! not import `crypto` themselves. Nothing here stores, logs or prints plaintext.
 
-use crate::crypto::{CryptoError, Dek, Keyring, WrappedDek};
-use crate::domain::Author;
+use crate::crypto::{CryptoError, Dek, Keyring, WrappedDek, random};
+use crate::domain::receipt::RECEIPT_DIGITS;
+use crate::domain::{Author, Receipt};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 use zeroize::Zeroizing;
 
 const TIPS: &str = "tips";
@@ -22,11 +26,24 @@ pub struct TipContent {
     pub received_at: i64,
 }
 
+/// Never print tip text by accident (logs, panics).
+impl fmt::Debug for TipContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TipContent([redacted])")
+    }
+}
+
 /// What is sealed in `messages.body`.
 #[derive(Serialize, Deserialize)]
 pub struct MessageContent {
     pub body: String,
     pub at: i64,
+}
+
+impl fmt::Debug for MessageContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MessageContent([redacted])")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,17 +52,48 @@ pub enum VaultError {
     Crypto(#[from] CryptoError),
     #[error("sealed content is not in the expected shape")]
     Shape(#[from] serde_json::Error),
+    #[error(transparent)]
+    Random(#[from] random::RandomError),
+    #[error("a generated receipt was malformed")]
+    Receipt,
 }
 
-/// A fresh data key for a new tip, wrapped for storage.
-pub fn new_tip_key(keyring: &Keyring, tip_id: &str) -> Result<(Dek, WrappedDek), VaultError> {
-    let dek = Dek::generate()?;
-    let wrapped = keyring.wrap(&dek, tip_id)?;
-    Ok((dek, wrapped))
+/// The keys, seen from the use cases: operations on tips and receipts, never key bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Vault<'a> {
+    keyring: &'a Keyring,
 }
 
-pub fn open_tip_key(keyring: &Keyring, tip_id: &str, wrapped: &[u8]) -> Result<Dek, VaultError> {
-    Ok(keyring.unwrap(wrapped, tip_id)?)
+impl<'a> Vault<'a> {
+    pub fn new(keyring: &'a Keyring) -> Self {
+        Vault { keyring }
+    }
+
+    /// A fresh receipt: 25 digits, each uniform, from the OS CSPRNG (SECURITY.md R1).
+    pub fn new_receipt(&self) -> Result<Receipt, VaultError> {
+        Receipt::from_digits(random::digits(RECEIPT_DIGITS)?).map_err(|_| VaultError::Receipt)
+    }
+
+    /// A random record id that reveals neither order nor count.
+    pub fn new_record_id(&self) -> Result<String, VaultError> {
+        Ok(random::id_hex()?)
+    }
+
+    /// The only form in which a receipt is stored: its HMAC under the receipt pepper (R2).
+    pub fn lookup_id(&self, receipt: &Receipt) -> [u8; 32] {
+        self.keyring.receipt_lookup_id(receipt.digits())
+    }
+
+    /// A fresh data key for a new tip, wrapped for storage.
+    pub fn new_tip_key(&self, tip_id: &str) -> Result<(Dek, WrappedDek), VaultError> {
+        let dek = Dek::generate()?;
+        let wrapped = self.keyring.wrap(&dek, tip_id)?;
+        Ok((dek, wrapped))
+    }
+
+    pub fn open_tip_key(&self, tip_id: &str, wrapped: &[u8]) -> Result<Dek, VaultError> {
+        Ok(self.keyring.unwrap(wrapped, tip_id)?)
+    }
 }
 
 pub fn seal_tip(dek: &Dek, tip_id: &str, content: &TipContent) -> Result<Vec<u8>, VaultError> {

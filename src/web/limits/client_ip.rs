@@ -4,58 +4,15 @@
 //! the rightmost hop that is not itself a trusted proxy is the client: everything left of it was
 //! written by the client and can be forged. The address is then reduced to an IPv4 /32 or IPv6
 //! /64 (a phone on IPv6 gets a whole /64) and never leaves this module in clear: the rate-limit
-//! key is an HMAC under an in-memory secret that rotates, so even a memory dump links no IP.
+//! key is an HMAC under an in-memory secret that rotates (`crypto::RotatingHasher`, which holds
+//! the secret), so even a memory dump links no IP. This module must not log or store addresses.
 
+use crate::crypto::RotatingHasher;
+use crate::crypto::random::RandomError;
+use crate::domain::IpBlock;
+use crate::domain::net::canonical;
 use axum::http::HeaderMap;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::RwLock;
-
-/// An IP address or CIDR block, for the trusted proxy list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpBlock {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl IpBlock {
-    pub fn parse(s: &str) -> Option<Self> {
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
-            None => (s.parse::<IpAddr>().ok()?, None),
-        };
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(max);
-        (prefix <= max).then_some(IpBlock { addr, prefix })
-    }
-
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-/// IPv4-mapped IPv6 addresses count as IPv4.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
-    }
-}
 
 /// The client's address per R27: the peer, unless the peer is a trusted proxy.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpBlock]) -> IpAddr {
@@ -119,27 +76,23 @@ fn subscriber_prefix(ip: IpAddr) -> [u8; 16] {
 /// Turns client addresses into opaque rate-limit keys.
 #[derive(Debug)]
 pub struct ClientKeyer {
-    secret: RwLock<[u8; 32]>,
+    hasher: RotatingHasher,
     buckets: u64,
 }
 
 impl ClientKeyer {
     /// `buckets` bounds how many distinct keys a limiter can ever hold (R28): two clients
     /// sharing a bucket share a limit, which at 65,536 buckets is rare and costs only a wait.
-    pub fn new(buckets: u32) -> Result<Self, crate::crypto::random::RandomError> {
+    pub fn new(buckets: u32) -> Result<Self, RandomError> {
         Ok(ClientKeyer {
-            secret: RwLock::new(crate::crypto::random::bytes::<32>()?),
+            hasher: RotatingHasher::new()?,
             buckets: u64::from(buckets.max(1)),
         })
     }
 
     /// Replaces the secret, so keys from before cannot be linked to keys after.
-    pub fn rotate(&self) -> Result<(), crate::crypto::random::RandomError> {
-        let fresh = crate::crypto::random::bytes::<32>()?;
-        if let Ok(mut secret) = self.secret.write() {
-            *secret = fresh;
-        }
-        Ok(())
+    pub fn rotate(&self) -> Result<(), RandomError> {
+        self.hasher.rotate()
     }
 
     pub fn key(&self, ip: IpAddr) -> u64 {
@@ -160,21 +113,7 @@ impl ClientKeyer {
     }
 
     fn keyed(&self, domain: &[u8], prefix: &[u8; 16]) -> u64 {
-        let secret = match self.secret.read() {
-            Ok(s) => *s,
-            Err(poisoned) => *poisoned.into_inner(),
-        };
-        let digest = match <Hmac<Sha256> as KeyInit>::new_from_slice(&secret) {
-            Ok(mut mac) => {
-                mac.update(domain);
-                mac.update(prefix);
-                mac.finalize().into_bytes()
-            }
-            Err(_) => return 0,
-        };
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        u64::from_be_bytes(first) % self.buckets
+        self.hasher.hash_u64(domain, prefix) % self.buckets
     }
 }
 
@@ -254,18 +193,5 @@ mod tests {
         let v6 = client_ip(proxy, &xff("[2001:db8::1]:443"), &trusted);
         assert_eq!(v6, "2001:db8::1".parse::<IpAddr>().unwrap());
         assert_eq!(client_ip(proxy, &xff("not-an-ip"), &trusted), proxy);
-    }
-
-    #[test]
-    fn cidr_blocks_match() {
-        let block = IpBlock::parse("192.168.0.0/16").unwrap();
-        assert!(block.contains("192.168.44.1".parse().unwrap()));
-        assert!(!block.contains("192.169.0.1".parse().unwrap()));
-        assert!(
-            IpBlock::parse("::/0")
-                .unwrap()
-                .contains("2001:db8::1".parse().unwrap())
-        );
-        assert!(IpBlock::parse("1.2.3.4/33").is_none());
     }
 }

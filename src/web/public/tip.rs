@@ -1,26 +1,30 @@
-//! The tipster's HTML pages. They work with JavaScript off, set no cookies, and keep every
-//! step a plain GET or POST form: pick a district (a POST back to the same form, so the text
-//! already typed never lands in a URL), send, save the receipt, come back with it.
+//! The tip form and its receipt: `GET /`, `POST /tip` (district step or send),
+//! `POST /receipt/confirm`, and the safety page.
+//!
+//! They work with JavaScript off, set no cookies, and keep every step a plain GET or POST form:
+//! pick a district (a POST back to the same form, so the text already typed never lands in a
+//! URL), send, save the receipt. Handlers turn requests into calls of `web::tipster` and results
+//! into pages; they must not seal, store or check limits themselves.
 
-use super::extract::{ClientKey, HtmlForm, PageLang};
-use super::intake;
-use super::pages::{
-    Chrome, ConfirmedPage, FollowupPage, FormPage, FormValues, MessageLine, ReceiptPage,
-    SafetyPage, StatusPage,
-};
-use super::state::AppState;
-use crate::domain::{Author, Channel, Directory, Lang, NewMessage, NewTip, TipForm};
-use crate::error::{AppError, FieldError};
+use super::PageResult;
+use super::pages::{ConfirmedPage, FormPage, FormValues, ReceiptPage, SafetyPage};
+use crate::domain::tip::REDACTED;
+use crate::domain::{Channel, Directory, Lang, NewTip, TipForm};
+use crate::i18n::Texts;
+use crate::web::error::{AppError, FieldError};
+use crate::web::extract::{ClientKey, HtmlForm, PageLang};
+use crate::web::layout::PublicLayout;
+use crate::web::state::AppState;
+use crate::web::tipster;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use std::fmt;
 use subtle::ConstantTimeEq;
 
-type PageResult = Result<Response, Response>;
-
 /// The tip form as the browser posts it: every field a string, unknown fields ignored.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct TipFormHtml {
     step: String,
@@ -31,6 +35,22 @@ pub struct TipFormHtml {
     location_hint: String,
     urgent: String,
     involves_school_staff: String,
+}
+
+/// What the tipster typed never reaches a log through `Debug`.
+impl fmt::Debug for TipFormHtml {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TipFormHtml")
+            .field("step", &self.step)
+            .field("category", &self.category)
+            .field("region_id", &self.region_id)
+            .field("school_id", &self.school_id)
+            .field("body", &REDACTED)
+            .field("location_hint", &REDACTED)
+            .field("urgent", &self.urgent)
+            .field("involves_school_staff", &self.involves_school_staff)
+            .finish()
+    }
 }
 
 /// An id field: empty means none; anything unparsable becomes an id that matches nothing, so
@@ -71,7 +91,7 @@ fn form_page(
     let schools = district.map(|r| dir.schools_within(r)).unwrap_or_default();
     let fresh = form.body.is_empty() && form.location_hint.is_empty();
     FormPage {
-        c: Chrome::new(lang, fresh.then_some("/")),
+        layout: PublicLayout::new(lang, fresh.then_some("/")),
         alert: None,
         errors,
         sample: schools.iter().any(|s| s.sample),
@@ -113,11 +133,12 @@ pub async fn submit(
     let tip = match NewTip::parse(form, Channel::Web, &dir) {
         Ok(tip) => tip,
         Err(errors) => {
+            let t = Texts::of(lang);
             let errors = errors
                 .iter()
-                .map(|e| FieldError {
+                .map(|&e| FieldError {
                     field: e.field(),
-                    message: e.message(lang),
+                    message: t.tip_form_error(e),
                 })
                 .collect();
             let page = form_page(lang, &dir, values, errors);
@@ -125,7 +146,7 @@ pub async fn submit(
         }
     };
     let urgent = tip.urgent;
-    let receipt = match intake::submit(&state, client, tip).await {
+    let receipt = match tipster::submit(&state, client, tip, lang).await {
         Ok(receipt) => receipt,
         // Too many tips, or the database is busy: show the form again with everything the
         // tipster typed, so that trying again later loses nothing.
@@ -137,7 +158,7 @@ pub async fn submit(
         Err(err) => return Err(err.into_html(lang)),
     };
     Ok(ReceiptPage {
-        c: Chrome::without_nav(lang),
+        layout: PublicLayout::without_nav(lang),
         groups: receipt.groups().iter().map(|g| g.to_string()).collect(),
         grouped: receipt.grouped(),
         urgent,
@@ -146,13 +167,20 @@ pub async fn submit(
     .into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct ConfirmForm {
     receipt: String,
     saved: String,
     last_digits: String,
     urgent: String,
+}
+
+/// A receipt never reaches a log through `Debug`.
+impl fmt::Debug for ConfirmForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ConfirmForm([redacted])")
+    }
 }
 
 /// `POST /receipt/confirm`: the tipster proves they kept the code (SECURITY.md R4).
@@ -162,9 +190,11 @@ pub async fn confirm(
     HtmlForm(form): HtmlForm<ConfirmForm>,
 ) -> PageResult {
     let html = |e: AppError| e.into_html(lang);
-    let receipt = intake::parse_receipt(&form.receipt, lang).map_err(html)?;
+    let receipt = tipster::parse_receipt(&form.receipt, lang).map_err(html)?;
     // Only a real tip's receipt is confirmed or shown again.
-    intake::exists(&state, &receipt, lang).await.map_err(html)?;
+    tipster::exists(&state, &receipt, lang)
+        .await
+        .map_err(html)?;
     let typed: String = form
         .last_digits
         .chars()
@@ -175,15 +205,15 @@ pub async fn confirm(
         .ct_eq(receipt.last_group().as_bytes())
         .into();
     let saved = ticked(&form.saved);
-    let t = super::texts::Texts::of(lang);
+    let t = Texts::of(lang);
     if digits_match && saved {
         return Ok(ConfirmedPage {
-            c: Chrome::new(lang, None),
+            layout: PublicLayout::new(lang, None),
         }
         .into_response());
     }
     let page = ReceiptPage {
-        c: Chrome::without_nav(lang),
+        layout: PublicLayout::without_nav(lang),
         groups: receipt.groups().iter().map(|g| g.to_string()).collect(),
         grouped: receipt.grouped(),
         urgent: ticked(&form.urgent),
@@ -199,7 +229,7 @@ pub async fn confirm(
 /// `GET /safety`: what we keep, who reads a tip, and how to stay safe, in plain words.
 pub async fn safety(PageLang(lang): PageLang) -> Response {
     SafetyPage {
-        c: Chrome::new(lang, Some("/safety")),
+        layout: PublicLayout::new(lang, Some("/safety")),
     }
     .into_response()
 }
@@ -207,116 +237,4 @@ pub async fn safety(PageLang(lang): PageLang) -> Response {
 /// `GET /tip`: a reload of a result page; back to the form.
 pub async fn to_form(PageLang(lang): PageLang) -> Response {
     Redirect::to(&format!("/?lang={}", lang.code())).into_response()
-}
-
-/// `GET /receipt/confirm`, `GET /followup/reply`: back to the follow-up form.
-pub async fn to_followup(PageLang(lang): PageLang) -> Response {
-    Redirect::to(&format!("/followup?lang={}", lang.code())).into_response()
-}
-
-/// `GET /followup`: ask for the receipt.
-pub async fn followup_form(PageLang(lang): PageLang) -> Response {
-    FollowupPage {
-        c: Chrome::new(lang, Some("/followup")),
-        error: None,
-    }
-    .into_response()
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ReceiptForm {
-    receipt: String,
-}
-
-/// `POST /followup`: show the tip's status and messages.
-pub async fn followup_open(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    HtmlForm(form): HtmlForm<ReceiptForm>,
-) -> PageResult {
-    status_page(&state, lang, &form.receipt, Vec::new(), false).await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ReplyForm {
-    receipt: String,
-    body: String,
-}
-
-/// `POST /followup/reply`: the tipster writes back.
-pub async fn followup_reply(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    HtmlForm(form): HtmlForm<ReplyForm>,
-) -> PageResult {
-    let message = match NewMessage::parse(Author::Tipster, &form.body) {
-        Ok(message) => message,
-        Err(err) => {
-            let error = FieldError {
-                field: "body",
-                message: super::api::message_error_text(err, lang),
-            };
-            let mut page = status_page(&state, lang, &form.receipt, vec![error], false).await?;
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(page);
-        }
-    };
-    let receipt = match intake::parse_receipt(&form.receipt, lang) {
-        Ok(r) => r,
-        Err(e) => return Err(followup_error(lang, e)),
-    };
-    intake::reply(&state, &receipt, message, lang)
-        .await
-        .map_err(|e| followup_error(lang, e))?;
-    status_page(&state, lang, &form.receipt, Vec::new(), true).await
-}
-
-async fn status_page(
-    state: &AppState,
-    lang: Lang,
-    typed_receipt: &str,
-    errors: Vec<FieldError>,
-    sent: bool,
-) -> PageResult {
-    let receipt =
-        intake::parse_receipt(typed_receipt, lang).map_err(|e| followup_error(lang, e))?;
-    let view = intake::follow_up(state, &receipt, lang)
-        .await
-        .map_err(|e| followup_error(lang, e))?;
-    Ok(StatusPage {
-        c: Chrome::new(lang, None),
-        receipt: receipt.grouped(),
-        status: view.status.name(lang),
-        category: view.category.name(lang),
-        body: view.body,
-        location_hint: view.location_hint,
-        messages: view
-            .messages
-            .into_iter()
-            .map(|m| MessageLine {
-                from: m.author.code(),
-                date: m.date,
-                body: m.body,
-            })
-            .collect(),
-        errors,
-        sent,
-    }
-    .into_response())
-}
-
-/// Unknown receipts go back to the receipt form with the message; other errors get the page.
-fn followup_error(lang: Lang, err: AppError) -> Response {
-    match err {
-        AppError::NotFound { message, .. } => {
-            let page = FollowupPage {
-                c: Chrome::new(lang, Some("/followup")),
-                error: Some(message),
-            };
-            (StatusCode::NOT_FOUND, page).into_response()
-        }
-        other => other.into_html(lang),
-    }
 }

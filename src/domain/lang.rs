@@ -1,4 +1,5 @@
 //! The languages the service speaks. Vietnamese is the default; English is offered beside it.
+//! The words themselves live in `crate::i18n`, one file per language.
 //!
 //! The language travels in the URL (`?lang=en`) and in hidden form fields, never in a cookie:
 //! public pages set no cookies at all (SECURITY.md R10).
@@ -15,6 +16,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language, for the catalogue's completeness test and language lists.
+    pub const ALL: &'static [Lang] = &[Lang::Vi, Lang::En];
+
     /// Anything but `en` means Vietnamese: an odd value must not break the page.
     pub fn from_param(param: Option<&str>) -> Self {
         match param {
@@ -27,14 +31,6 @@ impl Lang {
         match self {
             Lang::Vi => "vi",
             Lang::En => "en",
-        }
-    }
-
-    /// Picks the text for this language.
-    pub fn pick(self, vi: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Lang::Vi => vi,
-            Lang::En => en,
         }
     }
 }

@@ -1,0 +1,60 @@
+//! `tipline keys …`: create a keys directory, or check that keys load and cover the database.
+//!
+//! Owns the messages that tell an operator what to do about keys. It must not read or print key
+//! bytes: it goes through `Keyring`, which shows ids only.
+
+use crate::config::Config;
+use crate::crypto::Keyring;
+use crate::startup;
+use anyhow::{Context, bail};
+
+/// `tipline keys generate`
+pub fn keys_generate(config: &Config) -> anyhow::Result<()> {
+    let dir = &config.keys_dir;
+    let has_keys = std::fs::read_dir(dir)
+        .map(|mut d| d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".key"))))
+        .unwrap_or(false);
+    if has_keys {
+        bail!(
+            "{} already holds keys; refusing to overwrite them",
+            dir.display()
+        );
+    }
+    let id =
+        Keyring::generate(dir).with_context(|| format!("creating keys in {}", dir.display()))?;
+    println!(
+        "created keys in {} (primary key {id}). Back them up separately from the database.",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// `tipline keys check`: loads the keys and, when there is a database, checks that every key
+/// its tips need is present. Creates nothing.
+pub async fn keys_check(config: &Config) -> anyhow::Result<()> {
+    if !Keyring::exists(&config.keys_dir) {
+        bail!(
+            "no keys in {}: run `tipline keys generate` for a new installation, or restore the \
+             folder from its backup (TIPLINE_KEYS_DIR names another place)",
+            config.keys_dir.display()
+        );
+    }
+    let keyring = Keyring::load(&config.keys_dir)
+        .with_context(|| format!("loading keys from {}", config.keys_dir.display()))?;
+    let summary = format!(
+        "keys ok: {} key-encryption key(s), primary {}",
+        keyring.kek_ids().count(),
+        keyring.primary_id()
+    );
+    if let Some(file) = crate::store::sqlite_file(&config.database_url)
+        && !file.exists()
+    {
+        println!("{summary}; no database at {} yet", file.display());
+        return Ok(());
+    }
+    let store = startup::connect(config).await?;
+    startup::check_keys(&store, &keyring, config).await?;
+    println!("{summary}; every key the database uses is present");
+    store.close().await;
+    Ok(())
+}

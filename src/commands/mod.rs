@@ -1,0 +1,15 @@
+//! The CLI commands other than `serve`, one file per command family. Each prints a short
+//! summary a person can act on, and fails with what to do next.
+//!
+//! Commands sit on top: they may use startup, service, store, import and crypto. Nothing below
+//! may import from here.
+
+pub mod copy;
+pub mod keys;
+pub mod migrate;
+pub mod schools;
+
+pub use copy::copy;
+pub use keys::{keys_check, keys_generate};
+pub use migrate::migrate;
+pub use schools::schools_import;

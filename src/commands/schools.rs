@@ -1,0 +1,37 @@
+//! `tipline schools import FILE`: replace the sample school list with a real one.
+//!
+//! Owns the order of an import (read, check against the region tree, store, report). The CSV
+//! rules live in `import::schools`; this file must not duplicate them.
+
+use crate::config::Config;
+use crate::startup;
+use anyhow::Context;
+use std::path::Path;
+
+/// `tipline schools import FILE`
+pub async fn schools_import(
+    config: &Config,
+    file: &Path,
+    keep_samples: bool,
+) -> anyhow::Result<()> {
+    let (_keyring, store) = startup::prepare(config).await?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    // Schools belong to a district (or a commune below one), which the form offers; a school
+    // placed on the province itself could never be picked.
+    let directory = crate::domain::Directory::new(store.regions().await?, Vec::new());
+    let districts: Vec<i64> = directory.districts().iter().map(|r| r.id).collect();
+    let schools = crate::import::schools::parse_schools(&bytes, false, |id| {
+        districts.iter().any(|&d| directory.is_within(id, d))
+    })
+    .with_context(|| format!("in {}", file.display()))?;
+    let summary = store.import_schools(&schools, !keep_samples).await?;
+    println!(
+        "imported {}: {} new, {} updated, {} sample schools hidden",
+        file.display(),
+        summary.inserted,
+        summary.updated,
+        summary.samples_retired
+    );
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! The text catalogue: every word a person reads, one file per language.
+//!
+//! `Texts` names every key; `vi.rs` and `en.rs` give the words. A translator adding Thái or
+//! H'Mông copies `en.rs`, translates the strings and adds one line to `Texts::of` (and a
+//! variant to `domain::Lang`). The catalogue is plain Rust rather than TOML or Fluent files
+//! loaded at run time, on purpose: a missing key is a compile error, not a blank on a page in
+//! front of a frightened student; there is nothing to parse at startup and so nothing that can
+//! fail or panic there; and the syntax a translator touches is only `key: "words",`. The unit
+//! test below checks what the compiler cannot: no text is empty and every language fills in
+//! the same `{placeholders}`.
+//!
+//! This module owns words only. It must not decide what to show (handlers do) and imports
+//! nothing of ours but `domain`, so every layer may use it.
+
+mod en;
+mod vi;
+
+use crate::domain::text::TextError;
+use crate::domain::{Category, Lang, Status, TipFormError};
+use serde::Serialize;
+
+/// Every text of the service in one language.
+#[derive(Serialize)]
+pub struct Texts {
+    pub lang: &'static str,
+    pub site_title: &'static str,
+    pub quick_exit: &'static str,
+    pub other_lang_label: &'static str,
+    pub other_lang_code: &'static str,
+    pub nav_send: &'static str,
+    pub nav_followup: &'static str,
+    pub footer: &'static str,
+    pub emergency_title: &'static str,
+    pub emergency_police: &'static str,
+    pub emergency_ambulance: &'static str,
+    pub emergency_child: &'static str,
+    pub form_title: &'static str,
+    pub form_intro: &'static str,
+    pub form_safety: &'static str,
+    pub where_title: &'static str,
+    pub district_label: &'static str,
+    pub district_any: &'static str,
+    pub district_choose: &'static str,
+    pub district_chosen: &'static str,
+    pub district_change: &'static str,
+    pub school_label: &'static str,
+    pub school_none: &'static str,
+    pub sample_notice: &'static str,
+    pub category_label: &'static str,
+    pub body_label: &'static str,
+    pub body_hint: &'static str,
+    pub location_label: &'static str,
+    pub location_hint: &'static str,
+    pub urgent_label: &'static str,
+    pub staff_label: &'static str,
+    pub staff_hint: &'static str,
+    pub submit: &'static str,
+    pub errors_title: &'static str,
+    pub receipt_title: &'static str,
+    pub receipt_code_title: &'static str,
+    pub receipt_instructions: &'static str,
+    pub receipt_warning: &'static str,
+    pub receipt_confirm_check: &'static str,
+    pub receipt_confirm_digits: &'static str,
+    pub receipt_confirm_button: &'static str,
+    pub receipt_confirm_mismatch: &'static str,
+    pub receipt_confirm_unticked: &'static str,
+    pub confirmed_title: &'static str,
+    pub confirmed_body: &'static str,
+    pub confirmed_close: &'static str,
+    pub followup_title: &'static str,
+    pub followup_intro: &'static str,
+    pub receipt_label: &'static str,
+    pub followup_button: &'static str,
+    pub status_title: &'static str,
+    pub status_label: &'static str,
+    pub category_shown: &'static str,
+    pub your_tip: &'static str,
+    pub location_shown: &'static str,
+    pub no_schools: &'static str,
+    pub messages_title: &'static str,
+    pub no_messages: &'static str,
+    pub from_you: &'static str,
+    pub from_staff: &'static str,
+    pub reply_label: &'static str,
+    pub reply_button: &'static str,
+    pub reply_sent: &'static str,
+    pub nav_safety: &'static str,
+    pub safety_title: &'static str,
+    /// Sections of the safety page: a heading and its paragraphs.
+    pub safety: &'static [(&'static str, &'static [&'static str])],
+    pub error_title: &'static str,
+    pub back_home: &'static str,
+    // Categories of tips (the provincial plan's list).
+    pub category_selling_near_school: &'static str,
+    pub category_drug_use: &'static str,
+    pub category_luring_students: &'static str,
+    pub category_trafficking: &'static str,
+    pub category_drug_plant_cultivation: &'static str,
+    pub category_venue_near_school: &'static str,
+    pub category_synthetic_drugs: &'static str,
+    pub category_other: &'static str,
+    // Where a tip is, as its tipster sees it: reassuring, and never who is working on it.
+    pub status_new: &'static str,
+    pub status_in_review: &'static str,
+    pub status_acted_on: &'static str,
+    pub status_closed: &'static str,
+    // What is wrong with a field of the tip form.
+    pub error_category_missing: &'static str,
+    pub error_category_unknown: &'static str,
+    pub error_school_unknown: &'static str,
+    pub error_region_unknown: &'static str,
+    pub error_school_not_in_region: &'static str,
+    pub error_body_empty: &'static str,
+    pub error_body_too_long: &'static str,
+    pub error_location_too_long: &'static str,
+    // Follow-up: messages and receipts.
+    pub error_message_empty: &'static str,
+    pub error_message_too_long: &'static str,
+    pub error_receipt_not_found: &'static str,
+    pub error_too_many_messages: &'static str,
+    // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.
+    pub error_too_large: &'static str,
+    pub error_unsupported_media_type: &'static str,
+    pub error_too_many_requests: &'static str,
+    pub error_busy: &'static str,
+    pub error_timeout: &'static str,
+    pub error_method_not_allowed: &'static str,
+    pub error_internal: &'static str,
+    pub error_page_not_found: &'static str,
+    // Malformed requests. The API answers in English, and so do these on pages for now.
+    pub error_json_shape: &'static str,
+    pub error_json_malformed: &'static str,
+    pub error_body_unreadable: &'static str,
+    pub error_form_not_utf8: &'static str,
+    pub error_form_unreadable: &'static str,
+    pub error_region_id_not_number: &'static str,
+}
+
+impl Texts {
+    pub fn of(lang: Lang) -> &'static Texts {
+        match lang {
+            Lang::Vi => &vi::VI,
+            Lang::En => &en::EN,
+        }
+    }
+
+    /// The name of a category, as the form and the API list it.
+    pub fn category(&self, category: Category) -> &'static str {
+        match category {
+            Category::SellingNearSchool => self.category_selling_near_school,
+            Category::DrugUse => self.category_drug_use,
+            Category::LuringStudents => self.category_luring_students,
+            Category::Trafficking => self.category_trafficking,
+            Category::DrugPlantCultivation => self.category_drug_plant_cultivation,
+            Category::VenueNearSchool => self.category_venue_near_school,
+            Category::SyntheticDrugs => self.category_synthetic_drugs,
+            Category::Other => self.category_other,
+        }
+    }
+
+    /// A status as the tipster sees it: escalated and assigned look the same from outside.
+    pub fn status(&self, status: Status) -> &'static str {
+        match status {
+            Status::New => self.status_new,
+            Status::InReview => self.status_in_review,
+            Status::Escalated | Status::Assigned => self.status_acted_on,
+            Status::Closed => self.status_closed,
+        }
+    }
+
+    /// What is wrong with a field of the tip form.
+    pub fn tip_form_error(&self, error: TipFormError) -> &'static str {
+        match error {
+            TipFormError::CategoryMissing => self.error_category_missing,
+            TipFormError::CategoryUnknown => self.error_category_unknown,
+            TipFormError::SchoolUnknown => self.error_school_unknown,
+            TipFormError::RegionUnknown => self.error_region_unknown,
+            TipFormError::SchoolNotInRegion => self.error_school_not_in_region,
+            TipFormError::BodyEmpty => self.error_body_empty,
+            TipFormError::BodyTooLong => self.error_body_too_long,
+            TipFormError::LocationTooLong => self.error_location_too_long,
+        }
+    }
+
+    /// Why a follow-up message cannot be sent.
+    pub fn message_error(&self, error: TextError) -> &'static str {
+        match error {
+            TextError::Empty => self.error_message_empty,
+            TextError::TooLong { .. } => self.error_message_too_long,
+        }
+    }
+}
+
+/// Fills `{name}` in `text` with `value`.
+pub fn fill(text: &str, name: &str, value: &str) -> String {
+    text.replace(&format!("{{{name}}}"), value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+
+    /// Every string in a language's catalogue, by key path.
+    fn strings(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    strings(&format!("{prefix}[{i}]"), item, out);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    strings(&format!("{prefix}.{key}"), item, out);
+                }
+            }
+            other => out.push((prefix.to_owned(), other.to_string())),
+        }
+    }
+
+    fn placeholders(text: &str) -> BTreeSet<String> {
+        text.split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+            .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .collect()
+    }
+
+    #[test]
+    fn every_key_exists_in_every_language_and_none_is_empty() {
+        let catalogue = |lang| serde_json::to_value(Texts::of(lang)).unwrap();
+        let reference = catalogue(Lang::Vi);
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert!(keys(&reference).len() > 100, "the catalogue lost its keys");
+        for &lang in Lang::ALL {
+            let texts = catalogue(lang);
+            assert_eq!(keys(&texts), keys(&reference), "{lang:?} has other keys");
+            let mut all = Vec::new();
+            strings("", &texts, &mut all);
+            for (key, text) in &all {
+                assert!(!text.trim().is_empty(), "{lang:?}: {key} is empty");
+            }
+            for key in keys(&texts) {
+                let (ours, theirs) = (&texts[&key], &reference[&key]);
+                if let (Some(ours), Some(theirs)) = (ours.as_str(), theirs.as_str()) {
+                    assert_eq!(
+                        placeholders(ours),
+                        placeholders(theirs),
+                        "{lang:?}: {key} fills in other words than Vietnamese"
+                    );
+                }
+            }
+            assert_eq!(Texts::of(lang).lang, lang.code());
+        }
+    }
+
+    #[test]
+    fn fill_replaces_the_named_placeholder() {
+        let text = fill(Texts::of(Lang::En).error_busy, "seconds", "2");
+        assert_eq!(text, "The service is busy. Try again in 2 seconds.");
+    }
+}

@@ -1,0 +1,80 @@
+//! The tipster's use cases as both the pages and the API call them: the rate limits first, then
+//! the service, and its outcome as an `AppError` in the caller's language.
+//!
+//! Owns the order of limit checks around each use case (a valid tip is charged to its sender; a
+//! reply draws on the write budget only after its receipt opened a tip). It must not seal,
+//! store or render anything itself: that is `service` and the handlers.
+
+use super::error::AppError;
+use super::limits::Client;
+use super::state::AppState;
+use crate::domain::{Lang, NewMessage, NewTip, Receipt};
+use crate::service::followup::{FoundTip, TipView};
+
+/// Seals and stores a tip; returns the receipt once the tip is durably on disk.
+/// `client` is the rate-limit key of the sender: a valid tip costs one from their budget.
+pub async fn submit(
+    state: &AppState,
+    client: Client,
+    tip: NewTip,
+    lang: Lang,
+) -> Result<Receipt, AppError> {
+    state.limits.check_tip(client)?;
+    state
+        .intake()
+        .submit(tip)
+        .await
+        .map_err(|e| AppError::from_service(e, lang))
+}
+
+/// Parses a typed receipt; a malformed one is "not found" like any unknown one, so that the
+/// answer never tells an attacker more than a wrong guess would.
+pub fn parse_receipt(input: &str, lang: Lang) -> Result<Receipt, AppError> {
+    Receipt::parse(input)
+        .map_err(|_| AppError::from_service(crate::service::ServiceError::ReceiptNotFound, lang))
+}
+
+/// The tip a receipt opens, after the global follow-up budget.
+async fn find(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<FoundTip, AppError> {
+    state.limits.check_global_followup()?;
+    state
+        .followup()
+        .find(receipt)
+        .await
+        .map_err(|e| AppError::from_service(e, lang))
+}
+
+/// Whether the receipt opens a tip (for the receipt confirmation step).
+pub async fn exists(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<(), AppError> {
+    find(state, receipt, lang).await.map(|_| ())
+}
+
+/// Opens a tip and its messages for the holder of its receipt.
+pub async fn follow_up(
+    state: &AppState,
+    receipt: &Receipt,
+    lang: Lang,
+) -> Result<TipView, AppError> {
+    let tip = find(state, receipt, lang).await?;
+    state
+        .followup()
+        .view(tip)
+        .await
+        .map_err(|e| AppError::from_service(e, lang))
+}
+
+/// Adds a tipster's message to the tip the receipt opens.
+pub async fn reply(
+    state: &AppState,
+    receipt: &Receipt,
+    message: NewMessage,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let tip = find(state, receipt, lang).await?;
+    state.limits.check_global_submit()?;
+    state
+        .followup()
+        .reply(tip, message)
+        .await
+        .map_err(|e| AppError::from_service(e, lang))
+}
