@@ -28,6 +28,37 @@ pub struct Config {
     /// Hours east of UTC for months in facts (Việt Nam: 7).
     pub utc_offset_hours: i8,
     pub limits: Limits,
+    pub staff: StaffSettings,
+}
+
+/// Staff sign-in and sessions (SECURITY.md R5–R10).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaffSettings {
+    /// Minutes without a request after which a session ends.
+    pub session_idle_minutes: u64,
+    /// Hours after sign-in after which a session ends whatever happens.
+    pub session_absolute_hours: u64,
+    /// Sign-in attempts per account per minute; other accounts are not affected.
+    pub login_attempts_per_minute: u32,
+    /// Password hashes computed at once (each takes ~19 MiB and ~30 ms).
+    pub password_hash_concurrency: usize,
+    /// Sends the session cookie without `Secure` and without the `__Host-` prefix, for
+    /// plain-HTTP development on another machine only. Browsers treat `localhost` as secure,
+    /// so local development needs no change.
+    pub insecure_cookies: bool,
+}
+
+impl Default for StaffSettings {
+    fn default() -> Self {
+        StaffSettings {
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            login_attempts_per_minute: 5,
+            password_hash_concurrency: 2,
+            insecure_cookies: false,
+        }
+    }
 }
 
 /// Rate and size limits. Defaults suit a province; see README for the reasoning.
@@ -109,6 +140,7 @@ impl Default for Config {
             tls: false,
             utc_offset_hours: 7,
             limits: Limits::default(),
+            staff: StaffSettings::default(),
         }
     }
 }
@@ -122,6 +154,7 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("tls", &self.tls)
             .field("limits", &self.limits)
+            .field("staff", &self.staff)
             .finish_non_exhaustive()
     }
 }
@@ -188,6 +221,14 @@ impl Config {
         }
         if !(-12..=14).contains(&self.utc_offset_hours) {
             bail!("utc_offset_hours must be between -12 and 14");
+        }
+        let s = &self.staff;
+        if s.session_idle_minutes == 0
+            || s.session_absolute_hours == 0
+            || s.login_attempts_per_minute == 0
+            || s.password_hash_concurrency == 0
+        {
+            bail!("staff: session times, login attempts and hash concurrency must be above 0");
         }
         let l = &self.limits;
         if l.submit_burst == 0

@@ -126,6 +126,10 @@ pub static EN: Texts = Texts {
     status_in_review: "Being reviewed",
     status_acted_on: "Being acted on",
     status_closed: "Closed",
+    result_label: "Result",
+    result_acted_on: "Your tip was checked and the authorities acted on it. Thank you.",
+    result_not_confirmed: "The authorities checked your tip but could not confirm it. Thank you.",
+    result_passed_to_other_agency: "Your tip was passed to another competent agency. Thank you.",
     // What is wrong with a field of the tip form.
     error_category_missing: "Choose what the tip is about.",
     error_category_unknown: "Unknown category.",
@@ -149,6 +153,11 @@ pub static EN: Texts = Texts {
     error_method_not_allowed: "Method not allowed.",
     error_internal: "Something went wrong. Request id: {request_id}",
     error_page_not_found: "This page does not exist.",
+    error_bad_credentials: "The username, password or code is not right.",
+    error_unauthenticated: "Your session has ended or you are not signed in. Please sign in again.",
+    error_forbidden: "Your role may not do this.",
+    error_conflict: "This cannot be done in the tip's current state ({code}). Please reload the page.",
+    error_invalid_field: "Something is not valid ({code}).",
     // Malformed requests. The API answers in English, and so do these on pages for now.
     error_json_shape: "The JSON has the wrong shape: {detail}",
     error_json_malformed: "The body is not valid JSON (or not valid UTF-8).",

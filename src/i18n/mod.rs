@@ -16,6 +16,7 @@ mod en;
 mod vi;
 
 use crate::domain::text::TextError;
+use crate::domain::workflow::TipsterResult;
 use crate::domain::{Category, Lang, Status, TipFormError};
 use serde::Serialize;
 
@@ -105,6 +106,11 @@ pub struct Texts {
     pub status_in_review: &'static str,
     pub status_acted_on: &'static str,
     pub status_closed: &'static str,
+    // After closing: the short result staff chose for the tipster.
+    pub result_label: &'static str,
+    pub result_acted_on: &'static str,
+    pub result_not_confirmed: &'static str,
+    pub result_passed_to_other_agency: &'static str,
     // What is wrong with a field of the tip form.
     pub error_category_missing: &'static str,
     pub error_category_unknown: &'static str,
@@ -128,6 +134,12 @@ pub struct Texts {
     pub error_method_not_allowed: &'static str,
     pub error_internal: &'static str,
     pub error_page_not_found: &'static str,
+    // Staff sign-in and permissions. `{code}` names the rule or field.
+    pub error_bad_credentials: &'static str,
+    pub error_unauthenticated: &'static str,
+    pub error_forbidden: &'static str,
+    pub error_conflict: &'static str,
+    pub error_invalid_field: &'static str,
     // Malformed requests. The API answers in English, and so do these on pages for now.
     pub error_json_shape: &'static str,
     pub error_json_malformed: &'static str,
@@ -166,6 +178,15 @@ impl Texts {
             Status::InReview => self.status_in_review,
             Status::Escalated | Status::Assigned => self.status_acted_on,
             Status::Closed => self.status_closed,
+        }
+    }
+
+    /// The result a tipster sees once their tip is closed.
+    pub fn tipster_result(&self, result: TipsterResult) -> &'static str {
+        match result {
+            TipsterResult::ActedOn => self.result_acted_on,
+            TipsterResult::NotConfirmed => self.result_not_confirmed,
+            TipsterResult::PassedToOtherAgency => self.result_passed_to_other_agency,
         }
     }
 

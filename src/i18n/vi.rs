@@ -128,6 +128,10 @@ pub static VI: Texts = Texts {
     status_in_review: "Đang xem xét",
     status_acted_on: "Đang được xử lý",
     status_closed: "Đã kết thúc",
+    result_label: "Kết quả",
+    result_acted_on: "Tin báo đã được xác minh và cơ quan chức năng đã xử lý. Cảm ơn bạn.",
+    result_not_confirmed: "Cơ quan chức năng đã kiểm tra nhưng chưa xác nhận được nội dung tin báo. Cảm ơn bạn.",
+    result_passed_to_other_agency: "Tin báo đã được chuyển cho cơ quan có thẩm quyền khác xử lý. Cảm ơn bạn.",
     // What is wrong with a field of the tip form.
     error_category_missing: "Hãy chọn loại sự việc.",
     error_category_unknown: "Loại sự việc không hợp lệ.",
@@ -151,6 +155,11 @@ pub static VI: Texts = Texts {
     error_method_not_allowed: "Phương thức không được phép.",
     error_internal: "Đã có lỗi. Mã yêu cầu: {request_id}",
     error_page_not_found: "Không tìm thấy trang này.",
+    error_bad_credentials: "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng.",
+    error_unauthenticated: "Phiên làm việc đã hết hạn hoặc chưa đăng nhập. Hãy đăng nhập lại.",
+    error_forbidden: "Vai trò của bạn không được làm việc này.",
+    error_conflict: "Không thực hiện được trong trạng thái hiện tại của tin ({code}). Hãy tải lại trang.",
+    error_invalid_field: "Thông tin chưa hợp lệ ({code}).",
     // Malformed requests. The API answers in English, and so do these on pages for now.
     error_json_shape: "JSON không đúng cấu trúc: {detail}",
     error_json_malformed: "Nội dung không phải JSON hợp lệ (hoặc không phải UTF-8 hợp lệ).",

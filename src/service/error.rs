@@ -19,6 +19,30 @@ pub enum ServiceError {
     /// The database or the write queue is busy: try again after `StoreError::RETRY_AFTER`.
     #[error("busy")]
     Busy,
+    /// Wrong username, password or code, or a disabled account: one answer for all, so that
+    /// it does not say which (SECURITY.md R5).
+    #[error("the username, password or code is not right")]
+    BadCredentials,
+    /// Too many login attempts on one account; try again after `retry_after` seconds (R8).
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after: u64 },
+    /// No session, or it expired or was revoked (R9).
+    #[error("not signed in")]
+    Unauthenticated,
+    /// The role may never do this (R12).
+    #[error("not allowed for this role")]
+    Forbidden,
+    /// No such record, or not in the caller's jurisdiction: the same answer, so that ids in
+    /// other jurisdictions cannot be probed (R12).
+    #[error("not found")]
+    NotFound,
+    /// The request does not fit the record's state (a third extension, a closed tip, someone
+    /// else changed it first).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// Well-formed but invalid input; the code names the field or rule.
+    #[error("invalid: {0}")]
+    Invalid(&'static str),
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]
@@ -29,6 +53,7 @@ impl From<StoreError> for ServiceError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Busy | StoreError::Conflict => ServiceError::Busy,
+            StoreError::Stale(_) => ServiceError::Conflict("changed_meanwhile"),
             other => ServiceError::Store(other),
         }
     }

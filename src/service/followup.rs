@@ -8,7 +8,8 @@
 use super::error::ServiceError;
 use super::vault::{self, MessageContent, MessageSlot, Vault};
 use crate::clock::Clock;
-use crate::domain::{Author, Category, NewMessage, Receipt, Status};
+use crate::domain::workflow::TipsterResult;
+use crate::domain::{Author, Category, Code, NewMessage, Receipt, Status};
 use crate::store::{SealedMessage, Store, StoreError, StoredTip};
 use std::fmt;
 use time::{OffsetDateTime, UtcOffset};
@@ -41,6 +42,8 @@ pub struct TipView {
     pub body: String,
     pub location_hint: Option<String>,
     pub messages: Vec<MessageView>,
+    /// Once closed: the short result staff chose for the tipster, never the internal outcome.
+    pub result: Option<TipsterResult>,
 }
 
 impl fmt::Debug for TipView {
@@ -95,6 +98,10 @@ impl Followup<'_> {
             category: tip.category,
             body: content.body,
             location_hint: content.location_hint,
+            result: tip
+                .tipster_result
+                .as_deref()
+                .and_then(<TipsterResult as Code>::from_code),
             messages: messages
                 .into_iter()
                 .map(|(at, _, author, body)| MessageView {

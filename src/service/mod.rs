@@ -5,9 +5,46 @@
 //! `vault` only. Nothing here knows HTTP, pages, languages or rate limits: the web layer checks
 //! limits before calling in and turns `ServiceError` into a status and words.
 
+pub mod accounts;
+pub mod auth;
 pub mod error;
 pub mod followup;
 pub mod intake;
+pub mod triage;
 pub mod vault;
 
 pub use error::ServiceError;
+
+use crate::clock::Clock;
+use crate::domain::audit::{AuditAction, NewAuditEvent};
+
+/// UTC to the second, RFC 3339: when a staff action happened, for the audit trail.
+pub(crate) fn audit_time(clock: &dyn Clock) -> String {
+    let t = clock.now().to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// An audit event stamped with the clock's time.
+pub(crate) fn audit_event(
+    clock: &dyn Clock,
+    actor: &str,
+    action: AuditAction,
+    tip_id: Option<&str>,
+    subject: Option<&str>,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        at: audit_time(clock),
+        actor: actor.to_owned(),
+        action,
+        tip_id: tip_id.map(str::to_owned),
+        subject: subject.map(str::to_owned),
+    }
+}

@@ -1,11 +1,14 @@
-//! How tip content and messages are sealed: which fields, under which names, in what shape.
+//! How tip content, messages, notes and staff TOTP secrets are sealed: which fields, under which
+//! names, in what shape.
 //!
 //! `crypto` knows how to seal bytes; this module knows what the bytes are. It is the one door
-//! from the use cases to `crypto`: a tip's plaintext becomes stored ciphertext and back here,
+//! from the use cases to the keyring: a tip's plaintext becomes stored ciphertext and back here,
 //! receipts and record ids are drawn here, and receipts become lookup ids here — for the
 //! services and for checks such as `tipline copy` opening a sample. Other service modules must
-//! not import `crypto` themselves. Nothing here stores, logs or prints plaintext.
+//! not reach the keyring themselves (`auth` uses `crypto`'s password hashing and session
+//! tokens, which hold no keys). Nothing here stores, logs or prints plaintext.
 
+use crate::crypto::totp::{SealedTotp, TotpSecret};
 use crate::crypto::{CryptoError, Dek, Keyring, WrappedDek, random};
 use crate::domain::receipt::RECEIPT_DIGITS;
 use crate::domain::{Author, Receipt};
@@ -15,6 +18,7 @@ use zeroize::Zeroizing;
 
 const TIPS: &str = "tips";
 const MESSAGES: &str = "messages";
+const NOTES: &str = "notes";
 const CONTENT: &str = "content";
 const BODY: &str = "body";
 
@@ -43,6 +47,20 @@ pub struct MessageContent {
 impl fmt::Debug for MessageContent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("MessageContent([redacted])")
+    }
+}
+
+/// What is sealed in `notes.body`: an internal note or an extension reason, its author and time.
+#[derive(Serialize, Deserialize)]
+pub struct NoteContent {
+    pub body: String,
+    pub author: String,
+    pub at: i64,
+}
+
+impl fmt::Debug for NoteContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NoteContent([redacted])")
     }
 }
 
@@ -94,6 +112,49 @@ impl<'a> Vault<'a> {
     pub fn open_tip_key(&self, tip_id: &str, wrapped: &[u8]) -> Result<Dek, VaultError> {
         Ok(self.keyring.unwrap(wrapped, tip_id)?)
     }
+
+    /// A new account's TOTP secret, sealed for storage.
+    pub fn seal_totp(&self, secret: &TotpSecret, username: &str) -> Result<SealedTotp, VaultError> {
+        Ok(secret.seal(self.keyring, username)?)
+    }
+
+    pub fn open_totp(
+        &self,
+        username: &str,
+        wrapped_dek: &[u8],
+        sealed: &[u8],
+    ) -> Result<TotpSecret, VaultError> {
+        Ok(TotpSecret::open(
+            self.keyring,
+            username,
+            wrapped_dek,
+            sealed,
+        )?)
+    }
+}
+
+/// The kind of note is bound into the associated data, so an extension reason cannot be passed
+/// off as a note or moved to another tip.
+pub fn seal_note(
+    dek: &Dek,
+    tip_id: &str,
+    note_id: &str,
+    kind: &str,
+    content: &NoteContent,
+) -> Result<Vec<u8>, VaultError> {
+    let plain = Zeroizing::new(serde_json::to_vec(content)?);
+    Ok(dek.seal(NOTES, &format!("{tip_id}/{note_id}"), kind, &plain)?)
+}
+
+pub fn open_note(
+    dek: &Dek,
+    tip_id: &str,
+    note_id: &str,
+    kind: &str,
+    sealed: &[u8],
+) -> Result<NoteContent, VaultError> {
+    let plain = dek.open(NOTES, &format!("{tip_id}/{note_id}"), kind, sealed)?;
+    Ok(serde_json::from_slice(&plain)?)
 }
 
 pub fn seal_tip(dek: &Dek, tip_id: &str, content: &TipContent) -> Result<Vec<u8>, VaultError> {

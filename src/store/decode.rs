@@ -18,6 +18,7 @@ pub(super) fn tip(row: &DbRow) -> Result<StoredTip, StoreError> {
         content: row.get("content")?,
         status: code(row.get("status")?, Status::from_code, "status")?,
         category: code(row.get("category")?, Category::from_code, "category")?,
+        tipster_result: row.get("tipster_result")?,
     })
 }
 

@@ -1,8 +1,10 @@
 //! Messages between a tipster and staff on one tip, sealed; capped per tip.
 
+use super::audit::append;
 use super::db::{Sql, Val};
 use super::model::{SealedMessage, StoredMessage};
 use super::{Store, StoreError, decode, retry};
+use crate::domain::audit::NewAuditEvent;
 
 const SELECT_MESSAGES_FOR_TIP: Sql =
     Sql::both("SELECT id, author, body FROM messages WHERE tip_id = $1");
@@ -34,6 +36,27 @@ impl Store {
         message: &SealedMessage,
         max_messages: i64,
     ) -> Result<(), StoreError> {
+        self.insert_message_audited(message, max_messages, None)
+            .await
+    }
+
+    /// A staff member's message to the tipster, recorded in the audit trail with it.
+    pub async fn insert_staff_message(
+        &self,
+        message: &SealedMessage,
+        max_messages: i64,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        self.insert_message_audited(message, max_messages, Some(audit))
+            .await
+    }
+
+    async fn insert_message_audited(
+        &self,
+        message: &SealedMessage,
+        max_messages: i64,
+        audit: Option<&NewAuditEvent>,
+    ) -> Result<(), StoreError> {
         retry(|| async {
             let mut tx = self.begin().await?;
             let tip = [Val::Text(&message.tip_id)];
@@ -54,6 +77,9 @@ impl Store {
                 ],
             )
             .await?;
+            if let Some(event) = audit {
+                append(&mut tx, event).await?;
+            }
             tx.commit().await
         })
         .await

@@ -30,6 +30,8 @@ pub struct StoredTip {
     pub content: Vec<u8>,
     pub status: Status,
     pub category: Category,
+    /// The short result staff chose for the tipster when closing (`acted_on`, …).
+    pub tipster_result: Option<String>,
 }
 
 #[derive(Debug, Clone)]

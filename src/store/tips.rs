@@ -1,9 +1,11 @@
 //! Tips and their content-free fact rows: the group-commit insert, the receipt lookup, and what
 //! key checks and statistics read. Sealed bytes only: the store never sees tip text.
 
-use super::db::{Sql, Val};
+use super::audit::append;
+use super::db::{Sql, Tx, Val};
 use super::model::{Fact, SealedTip, StoredTip};
 use super::{Store, StoreError, decode, retry};
+use crate::domain::audit::NewAuditEvent;
 use crate::domain::{Status, workflow};
 
 const INSERT_TIP: Sql = Sql::both(
@@ -16,7 +18,8 @@ const INSERT_FACT: Sql = Sql::both(
      VALUES ($1, $2, $3, $4, $5, $6, $7)",
 );
 const SELECT_TIP_BY_LOOKUP_ID: Sql =
-    Sql::both("SELECT id, wrapped_dek, content, status, category FROM tips WHERE lookup_id = $1");
+    Sql::both("SELECT id, wrapped_dek, content, status, category, tipster_result FROM tips \
+     WHERE lookup_id = $1");
 const SELECT_KEK_IDS: Sql = Sql::both("SELECT DISTINCT kek_id FROM tips");
 const SELECT_FACTS: Sql = Sql::both(
     "SELECT tip_id, month, region_id, school_id, category, channel, urgent \
@@ -29,45 +32,23 @@ impl Store {
         retry(|| async {
             let mut tx = self.begin().await?;
             for tip in tips {
-                let month = tip.month.to_string();
-                let received = tip.received.to_string();
-                let due = workflow::deadline(tip.received, Status::New, 0)
-                    .map(|(_, day)| day.to_string())
-                    .unwrap_or_default();
-                tx.execute(
-                    INSERT_TIP,
-                    &[
-                        Val::Text(&tip.id),
-                        Val::Bytes(&tip.lookup_id),
-                        Val::Text(&tip.kek_id),
-                        Val::Bytes(&tip.wrapped_dek),
-                        Val::Bytes(&tip.content),
-                        Val::Text(tip.category.code()),
-                        Val::OptInt(tip.region_id),
-                        Val::OptInt(tip.school_id),
-                        Val::Bool(tip.urgent),
-                        Val::Bool(tip.involves_school_staff),
-                        Val::Text(tip.channel.code()),
-                        Val::Text(&month),
-                        Val::Text(&received),
-                        Val::Text(&due),
-                    ],
-                )
-                .await?;
-                tx.execute(
-                    INSERT_FACT,
-                    &[
-                        Val::Text(&tip.id),
-                        Val::Text(&month),
-                        Val::OptInt(tip.region_id),
-                        Val::OptInt(tip.school_id),
-                        Val::Text(tip.category.code()),
-                        Val::Text(tip.channel.code()),
-                        Val::Bool(tip.urgent),
-                    ],
-                )
-                .await?;
+                insert_rows(&mut tx, tip).await?;
             }
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// A tip staff entered, with its audit event, in one transaction.
+    pub async fn insert_tip_audited(
+        &self,
+        tip: SealedTip,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            insert_rows(&mut tx, &tip).await?;
+            append(&mut tx, audit).await?;
             tx.commit().await
         })
         .await
@@ -95,4 +76,47 @@ impl Store {
         let rows = self.fetch_all(SELECT_FACTS, &[]).await?;
         rows.iter().map(decode::fact).collect()
     }
+}
+
+/// The tip row and its fact row.
+async fn insert_rows(tx: &mut Tx, tip: &SealedTip) -> Result<(), StoreError> {
+    let month = tip.month.to_string();
+    let received = tip.received.to_string();
+    let due = workflow::deadline(tip.received, Status::New, 0)
+        .map(|(_, day)| day.to_string())
+        .unwrap_or_default();
+    tx.execute(
+        INSERT_TIP,
+        &[
+            Val::Text(&tip.id),
+            Val::Bytes(&tip.lookup_id),
+            Val::Text(&tip.kek_id),
+            Val::Bytes(&tip.wrapped_dek),
+            Val::Bytes(&tip.content),
+            Val::Text(tip.category.code()),
+            Val::OptInt(tip.region_id),
+            Val::OptInt(tip.school_id),
+            Val::Bool(tip.urgent),
+            Val::Bool(tip.involves_school_staff),
+            Val::Text(tip.channel.code()),
+            Val::Text(&month),
+            Val::Text(&received),
+            Val::Text(&due),
+        ],
+    )
+    .await?;
+    tx.execute(
+        INSERT_FACT,
+        &[
+            Val::Text(&tip.id),
+            Val::Text(&month),
+            Val::OptInt(tip.region_id),
+            Val::OptInt(tip.school_id),
+            Val::Text(tip.category.code()),
+            Val::Text(tip.channel.code()),
+            Val::Bool(tip.urgent),
+        ],
+    )
+    .await?;
+    Ok(())
 }

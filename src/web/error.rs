@@ -42,6 +42,16 @@ pub enum AppError {
     BadRequest { code: &'static str, message: String },
     #[error("not found")]
     NotFound { code: &'static str, message: String },
+    /// No valid staff session: 401.
+    #[error("unauthorized")]
+    Unauthorized { code: &'static str, message: String },
+    /// Signed in, but the role may not do this, or a cross-site or token-less unsafe request:
+    /// 403.
+    #[error("forbidden")]
+    Forbidden { code: &'static str, message: String },
+    /// The request does not fit the record's current state: 409.
+    #[error("conflict")]
+    Conflict { code: &'static str, message: String },
     #[error("payload too large")]
     TooLarge,
     #[error("unsupported media type")]
@@ -75,6 +85,34 @@ impl AppError {
             ServiceError::Busy => AppError::Unavailable {
                 retry_after: StoreError::RETRY_AFTER.as_secs(),
             },
+            ServiceError::BadCredentials => AppError::Unauthorized {
+                code: "bad_credentials",
+                message: t.error_bad_credentials.into(),
+            },
+            ServiceError::TooManyAttempts { retry_after } => {
+                AppError::TooManyRequests { retry_after }
+            }
+            ServiceError::Unauthenticated => AppError::Unauthorized {
+                code: "unauthenticated",
+                message: t.error_unauthenticated.into(),
+            },
+            ServiceError::Forbidden => AppError::Forbidden {
+                code: "forbidden",
+                message: t.error_forbidden.into(),
+            },
+            ServiceError::NotFound => AppError::NotFound {
+                code: "not_found",
+                message: t.error_page_not_found.into(),
+            },
+            ServiceError::Conflict(code) => AppError::Conflict {
+                code,
+                message: fill(t.error_conflict, "code", code),
+            },
+            ServiceError::Invalid(code) => AppError::Invalid {
+                code,
+                message: fill(t.error_invalid_field, "code", code),
+                fields: Vec::new(),
+            },
             internal @ (ServiceError::Store(_) | ServiceError::Vault(_)) => {
                 AppError::Internal(anyhow::Error::new(internal))
             }
@@ -86,6 +124,9 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -100,7 +141,10 @@ impl AppError {
         match self {
             AppError::Invalid { code, .. }
             | AppError::BadRequest { code, .. }
-            | AppError::NotFound { code, .. } => code,
+            | AppError::NotFound { code, .. }
+            | AppError::Unauthorized { code, .. }
+            | AppError::Forbidden { code, .. }
+            | AppError::Conflict { code, .. } => code,
             AppError::TooLarge => "payload_too_large",
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "rate_limited",
@@ -117,7 +161,10 @@ impl AppError {
         match self {
             AppError::Invalid { message, .. }
             | AppError::BadRequest { message, .. }
-            | AppError::NotFound { message, .. } => message.clone(),
+            | AppError::NotFound { message, .. }
+            | AppError::Unauthorized { message, .. }
+            | AppError::Forbidden { message, .. }
+            | AppError::Conflict { message, .. } => message.clone(),
             AppError::TooLarge => t.error_too_large.into(),
             AppError::UnsupportedMediaType { expected } => {
                 fill(t.error_unsupported_media_type, "expected", expected)

@@ -9,7 +9,10 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::domain::Directory;
+use crate::service::accounts::Accounts;
+use crate::service::auth::{Auth, LoginGuard};
 use crate::service::followup::Followup;
+use crate::service::triage::Triage;
 use crate::service::intake::Intake;
 use crate::service::vault::Vault;
 use crate::store::{Store, StoreError, TipWriter};
@@ -27,6 +30,7 @@ pub struct Inner {
     pub writer: TipWriter,
     pub limits: Arc<RateLimits>,
     pub clock: Arc<dyn Clock>,
+    pub login_guard: LoginGuard,
     directory: RwLock<Arc<Directory>>,
 }
 
@@ -55,6 +59,7 @@ impl AppState {
             config.limits.write_batch,
         );
         let state = AppState(Arc::new(Inner {
+            login_guard: LoginGuard::new(&config.staff),
             config,
             store,
             keyring,
@@ -84,6 +89,40 @@ impl AppState {
             vault: Vault::new(&self.keyring),
             clock: self.clock.as_ref(),
             utc_offset: self.config.utc_offset(),
+            max_messages_per_tip: self.config.limits.max_messages_per_tip,
+        }
+    }
+
+    /// What staff sign-in and sessions need.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth {
+            store: &self.store,
+            vault: Vault::new(&self.keyring),
+            clock: self.clock.as_ref(),
+            settings: &self.config.staff,
+            guard: &self.login_guard,
+        }
+    }
+
+    /// What managing staff accounts needs, over `directory` (from `directory()`).
+    pub fn accounts<'a>(&'a self, directory: &'a Directory) -> Accounts<'a> {
+        Accounts {
+            store: &self.store,
+            vault: Vault::new(&self.keyring),
+            clock: self.clock.as_ref(),
+            guard: &self.login_guard,
+            directory,
+        }
+    }
+
+    /// What triage needs, over `directory` (from `directory()`).
+    pub fn triage<'a>(&'a self, directory: &'a Directory) -> Triage<'a> {
+        Triage {
+            store: &self.store,
+            vault: Vault::new(&self.keyring),
+            clock: self.clock.as_ref(),
+            utc_offset: self.config.utc_offset(),
+            directory,
             max_messages_per_tip: self.config.limits.max_messages_per_tip,
         }
     }

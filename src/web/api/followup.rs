@@ -2,7 +2,7 @@
 //!
 //! Must not open tips or check limits itself: that is `web::tipster` and `service::followup`.
 
-use crate::domain::{Author, Lang, NewMessage};
+use crate::domain::{Author, Code, Lang, NewMessage};
 use crate::i18n::Texts;
 use crate::web::error::{AppError, FieldError};
 use crate::web::extract::ApiJson;
@@ -44,6 +44,7 @@ pub async fn followup(
     Ok(Json(json!({
         "status": view.status.code(),
         "category": view.category.code(),
+        "result": view.result.map(Code::code),
         "messages": messages,
     }))
     .into_response())

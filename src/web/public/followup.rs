@@ -114,6 +114,7 @@ async fn status_page(
         receipt: receipt.grouped(),
         status: Texts::of(lang).status(view.status),
         category: Texts::of(lang).category(view.category),
+        result: view.result.map(|r| Texts::of(lang).tipster_result(r)),
         body: view.body,
         location_hint: view.location_hint,
         messages: view

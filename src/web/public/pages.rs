@@ -131,6 +131,8 @@ pub struct StatusPage {
     pub receipt: String,
     pub status: &'static str,
     pub category: &'static str,
+    /// Once closed: the result staff chose for the tipster.
+    pub result: Option<&'static str>,
     pub body: String,
     pub location_hint: Option<String>,
     pub messages: Vec<MessageLine>,
