@@ -1,4 +1,5 @@
-//! The command line: `tipline [serve]`, `migrate`, `keys …`, `schools import`, `copy`.
+//! The command line: `tipline [serve]`, `migrate`, `keys …`, `schools import`, `copy`,
+//! `staff …`, `audit verify`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -44,6 +45,46 @@ pub enum Command {
         #[arg(long)]
         merge: bool,
     },
+    /// Manage staff accounts (the first admin is created here).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create an account and print its authenticator (TOTP) URI once.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, police, border_guard, school_liaison, school_head or analyst.
+        #[arg(long)]
+        role: String,
+        /// A region at any level (repeatable); none means the whole province.
+        #[arg(long = "region", value_name = "ID")]
+        regions: Vec<i64>,
+        /// A school (repeatable), for school liaisons and heads.
+        #[arg(long = "school", value_name = "ID")]
+        schools: Vec<i64>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account and end its sessions.
+    Disable { username: String },
+    /// Give an account a new authenticator secret (lost phone) and end its sessions.
+    #[command(name = "reset-2fa")]
+    Reset2fa { username: String },
+    /// List accounts with role and scope.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; exit non-zero naming the first broken event.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

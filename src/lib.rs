@@ -41,7 +41,7 @@ pub mod telemetry;
 /// HTTP: routers per audience, middleware, limits, the HTTP error.
 pub mod web;
 
-use cli::{Cli, Command, KeysCommand, SchoolsCommand};
+use cli::{AuditCommand, Cli, Command, KeysCommand, SchoolsCommand, StaffCommand};
 use config::Config;
 
 /// Runs one CLI command to completion.
@@ -59,5 +59,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::schools_import(&config, &file, keep_samples).await
         }
         Command::Copy { from, to, merge } => commands::copy(&config, &from, &to, merge).await,
+        Command::Staff(StaffCommand::Add {
+            username,
+            role,
+            regions,
+            schools,
+            password_stdin,
+        }) => {
+            commands::staff_add(&config, &username, &role, regions, schools, password_stdin).await
+        }
+        Command::Staff(StaffCommand::Disable { username }) => {
+            commands::staff_disable(&config, &username).await
+        }
+        Command::Staff(StaffCommand::Reset2fa { username }) => {
+            commands::staff_reset_totp(&config, &username).await
+        }
+        Command::Staff(StaffCommand::List) => commands::staff_list(&config).await,
+        Command::Audit(AuditCommand::Verify) => commands::audit_verify(&config).await,
     }
 }

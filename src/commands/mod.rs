@@ -4,12 +4,16 @@
 //! Commands sit on top: they may use startup, service, store, import and crypto. Nothing below
 //! may import from here.
 
+pub mod audit;
 pub mod copy;
 pub mod keys;
 pub mod migrate;
 pub mod schools;
+pub mod staff;
 
+pub use audit::audit_verify;
 pub use copy::copy;
 pub use keys::{keys_check, keys_generate};
 pub use migrate::migrate;
 pub use schools::schools_import;
+pub use staff::{staff_add, staff_disable, staff_list, staff_reset_totp};

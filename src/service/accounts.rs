@@ -2,8 +2,9 @@
 //! scope, list. Used by the CLI (`tipline staff …`) and by admins' pages.
 //!
 //! Owns the rules of an account change (username and password rules, a scope that fits the
-//! role and exists, the last admin cannot be disabled) and its audit event. The acting admin is
-//! named in the trail; the CLI acts as `cli`.
+//! role and exists, the last admin cannot be disabled) and its audit event. Who acts is `By`:
+//! the CLI (the operator at the server's console) or a signed-in staff member, who must be an
+//! admin (`domain::access`). The actor is named in the trail; the CLI as `cli`.
 
 use super::audit_event;
 use super::auth::LoginGuard;
@@ -12,7 +13,8 @@ use super::vault::Vault;
 use crate::clock::Clock;
 use crate::crypto::totp::TotpSecret;
 use crate::domain::Directory;
-use crate::domain::audit::AuditAction;
+use crate::domain::access::{Action, may};
+use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::staff::{
     Role, Scope, Staff, StaffError, check_password, check_scope, parse_username,
 };
@@ -42,6 +44,25 @@ impl std::fmt::Debug for Created {
     }
 }
 
+/// Who changes an account.
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    /// `tipline staff …` at the server.
+    Cli,
+    Staff(&'a Staff),
+}
+
+impl By<'_> {
+    /// The actor's name for the trail, once their right to manage accounts is checked.
+    fn actor(&self) -> Result<String, ServiceError> {
+        match self {
+            By::Cli => Ok("cli".to_owned()),
+            By::Staff(staff) if may(staff.role, Action::ManageStaff) => Ok(staff.username.clone()),
+            By::Staff(_) => Err(ServiceError::Forbidden),
+        }
+    }
+}
+
 fn invalid(err: StaffError) -> ServiceError {
     ServiceError::Invalid(match err {
         StaffError::BadUsername => "username",
@@ -63,12 +84,13 @@ impl Accounts<'_> {
     /// Creates an account; returns the TOTP provisioning URI to show once.
     pub async fn create(
         &self,
-        actor: &str,
+        by: By<'_>,
         username: &str,
         role: Role,
         scope: Scope,
         password: &str,
     ) -> Result<Created, ServiceError> {
+        let actor = &by.actor()?;
         let username = parse_username(username).map_err(invalid)?;
         check_password(password).map_err(invalid)?;
         check_scope(role, &scope, self.directory).map_err(invalid)?;
@@ -103,7 +125,14 @@ impl Accounts<'_> {
     }
 
     /// Disables an account and ends its sessions. The last enabled admin stays.
-    pub async fn disable(&self, actor: &str, username: &str) -> Result<(), ServiceError> {
+    /// The latest account and sign-in events, newest first.
+    pub async fn trail(&self, by: By<'_>, limit: i64) -> Result<Vec<AuditEvent>, ServiceError> {
+        by.actor()?;
+        Ok(self.store.account_audit(limit).await?)
+    }
+
+    pub async fn disable(&self, by: By<'_>, username: &str) -> Result<(), ServiceError> {
+        let actor = &by.actor()?;
         let record = self.existing(username).await?;
         if record.staff.role == Role::Admin && self.store.active_admins().await? <= 1 {
             return Err(ServiceError::Conflict("last_admin"));
@@ -122,7 +151,8 @@ impl Accounts<'_> {
     }
 
     /// Gives an account a new TOTP secret (a lost phone); returns the new provisioning URI.
-    pub async fn reset_totp(&self, actor: &str, username: &str) -> Result<String, ServiceError> {
+    pub async fn reset_totp(&self, by: By<'_>, username: &str) -> Result<String, ServiceError> {
+        let actor = &by.actor()?;
         let record = self.existing(username).await?;
         let secret = TotpSecret::generate().map_err(|_| ServiceError::Busy)?;
         let sealed = self.vault.seal_totp(&secret, username)?;
@@ -148,10 +178,11 @@ impl Accounts<'_> {
     /// Replaces an account's scope; its sessions end so the new scope applies at once.
     pub async fn set_scope(
         &self,
-        actor: &str,
+        by: By<'_>,
         username: &str,
         scope: Scope,
     ) -> Result<(), ServiceError> {
+        let actor = &by.actor()?;
         let record = self.existing(username).await?;
         check_scope(record.staff.role, &scope, self.directory).map_err(invalid)?;
         let event = audit_event(
@@ -167,7 +198,8 @@ impl Accounts<'_> {
         Ok(())
     }
 
-    pub async fn list(&self) -> Result<Vec<Staff>, ServiceError> {
+    pub async fn list(&self, by: By<'_>) -> Result<Vec<Staff>, ServiceError> {
+        by.actor()?;
         Ok(self.store.all_staff().await?)
     }
 }

@@ -10,7 +10,7 @@
 
 use super::layout::PublicLayout;
 use super::middleware::request_id::current_request_id;
-use crate::domain::Lang;
+use crate::domain::{Lang, TipFormError};
 use crate::i18n::{Texts, fill};
 use crate::service::ServiceError;
 use crate::store::StoreError;
@@ -116,6 +116,26 @@ impl AppError {
             internal @ (ServiceError::Store(_) | ServiceError::Vault(_)) => {
                 AppError::Internal(anyhow::Error::new(internal))
             }
+        }
+    }
+
+    /// A refused tip, with a message per field, in `lang`.
+    pub fn invalid_tip(errors: &[TipFormError], lang: Lang) -> Self {
+        let t = Texts::of(lang);
+        AppError::Invalid {
+            code: "invalid_tip",
+            message: errors
+                .iter()
+                .map(|&e| t.tip_form_error(e))
+                .collect::<Vec<_>>()
+                .join(" "),
+            fields: errors
+                .iter()
+                .map(|&e| FieldError {
+                    field: e.field(),
+                    message: t.tip_form_error(e),
+                })
+                .collect(),
         }
     }
 

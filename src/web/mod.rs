@@ -13,6 +13,7 @@ pub mod layout;
 pub mod limits;
 pub mod middleware;
 pub mod public;
+pub mod staff;
 pub mod state;
 pub mod tipster;
 
@@ -29,7 +30,10 @@ use tower_http::timeout::TimeoutLayer;
 
 /// The backstop for every body: the largest any route group allows (SECURITY.md R23). Each
 /// group sets its own, smaller or equal, limit; uploads will raise their group's and this.
-pub const MAX_BODY_BYTES: usize = max(public::MAX_FORM_BYTES, api::MAX_JSON_BYTES);
+pub const MAX_BODY_BYTES: usize = max(
+    max(public::MAX_FORM_BYTES, api::MAX_JSON_BYTES),
+    staff::MAX_STAFF_BODY_BYTES,
+);
 
 const STYLE_CSS: &str = include_str!("../../static/style.css");
 
@@ -54,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(style))
         .merge(public::router(&state))
         .merge(api::router(&state))
+        .merge(staff::router(&state))
         .fallback(middleware::fallback);
     // Innermost first. The body limit layer is the backstop for anything that reads a body
     // without going through an extractor (and for routes outside any group); the groups'

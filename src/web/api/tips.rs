@@ -3,8 +3,7 @@
 //! Must not seal or store anything itself: that is `web::tipster` and `service::intake`.
 
 use crate::domain::{Channel, Lang, NewTip, TipForm};
-use crate::i18n::Texts;
-use crate::web::error::{AppError, FieldError};
+use crate::web::error::AppError;
 use crate::web::extract::{ApiJson, ClientKey};
 use crate::web::state::AppState;
 use crate::web::tipster;
@@ -21,22 +20,8 @@ pub async fn submit_tip(
     ApiJson(form): ApiJson<TipForm>,
 ) -> Result<Response, AppError> {
     let dir = state.directory();
-    let t = Texts::of(Lang::En);
-    let tip = NewTip::parse(form, Channel::Web, &dir).map_err(|errors| AppError::Invalid {
-        code: "invalid_tip",
-        message: errors
-            .iter()
-            .map(|&e| t.tip_form_error(e))
-            .collect::<Vec<_>>()
-            .join(" "),
-        fields: errors
-            .iter()
-            .map(|&e| FieldError {
-                field: e.field(),
-                message: t.tip_form_error(e),
-            })
-            .collect(),
-    })?;
+    let tip = NewTip::parse(form, Channel::Web, &dir)
+        .map_err(|errors| AppError::invalid_tip(&errors, Lang::En))?;
     let receipt = tipster::submit(&state, client, tip, Lang::En).await?;
     Ok((
         StatusCode::CREATED,

@@ -1,0 +1,65 @@
+//! The staff side: police, border guard and school liaisons triage tips; admins manage
+//! accounts. JSON under `/api/v1/staff/`, pages under `/staff/` with a layout of their own (no
+//! quick exit; session expiry shown).
+//!
+//! Owns its routes, its door (`guard`: session, CSRF) and its body limit. Sign-in is the only
+//! route outside the door, behind a per-client rate limit and the per-account throttle of
+//! `service::auth`. It must not import from `web::public`.
+
+pub mod api;
+pub mod cookie;
+pub mod guard;
+pub mod query;
+
+use super::limits::json_rejection;
+use super::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use tower_governor::GovernorLayer;
+
+/// Largest staff request body (SECURITY.md R23).
+pub const MAX_STAFF_BODY_BYTES: usize = 64 * 1024;
+
+/// The staff routes.
+pub fn router(state: &AppState) -> Router<AppState> {
+    // Sign-in attempts per client address share the follow-up budget's shape: generous for
+    // an office behind one address, tight for a password sprayer.
+    let sign_in_limit =
+        GovernorLayer::new(state.limits.followup.clone()).error_handler(json_rejection);
+    let open = Router::new()
+        .route("/api/v1/staff/session", post(api::login))
+        .route_layer(sign_in_limit);
+    let guarded = Router::new()
+        .route("/api/v1/staff/logout", post(api::logout))
+        .route("/api/v1/staff/me", get(api::me))
+        .route("/api/v1/staff/password", post(api::password))
+        .route("/api/v1/staff/tips", get(api::tips))
+        .route("/api/v1/staff/tips/{id}", get(api::tip))
+        .route("/api/v1/staff/tips/{id}/status", post(api::status))
+        .route("/api/v1/staff/tips/{id}/messages", post(api::message))
+        .route("/api/v1/staff/tips/{id}/notes", post(api::note))
+        .route("/api/v1/staff/tips/{id}/assign", post(api::assign))
+        .route("/api/v1/staff/tips/{id}/extend", post(api::extend))
+        .route("/api/v1/staff/intake", post(api::intake))
+        .route(
+            "/api/v1/staff/accounts",
+            get(api::accounts).post(api::create_account),
+        )
+        .route(
+            "/api/v1/staff/accounts/{username}/disable",
+            post(api::disable_account),
+        )
+        .route(
+            "/api/v1/staff/accounts/{username}/reset-2fa",
+            post(api::reset_totp),
+        )
+        .route(
+            "/api/v1/staff/accounts/{username}/scope",
+            post(api::set_scope),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::require_staff,
+        ));
+    super::with_body_limit(open.merge(guarded), MAX_STAFF_BODY_BYTES)
+}
