@@ -51,7 +51,7 @@ pub fn item_json(item: &QueueItem) -> Value {
         "region_id": item.region_id,
         "received": item.received,
         "due": item.due,
-        "step": item.step.map(|s| <&str>::from(s)),
+        "step": item.step.map(<&str>::from),
         "overdue": item.overdue,
         "assignee": item.assignee,
     })
