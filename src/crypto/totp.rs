@@ -17,6 +17,12 @@ const ISSUER: &str = "tipline";
 /// A TOTP secret in memory; wiped when dropped.
 pub struct TotpSecret(Zeroizing<[u8; 20]>);
 
+impl std::fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpSecret([redacted])")
+    }
+}
+
 /// A secret as the database stores it.
 pub struct SealedTotp {
     pub wrapped_dek: WrappedDek,
@@ -37,6 +43,14 @@ impl TotpSecret {
             .with_secret(Secret::new(Box::from(&self.0[..])))
             .build()
             .ok()
+    }
+
+    /// The secret of an `otpauth://` URI (what an authenticator app reads; tests use it too).
+    pub fn from_provisioning_uri(uri: &str) -> Option<Self> {
+        let b32 = uri.split("secret=").nth(1)?.split('&').next()?;
+        let secret = Secret::try_from_base32(b32).ok()?;
+        let bytes: [u8; 20] = secret.as_bytes().try_into().ok()?;
+        Some(TotpSecret(Zeroizing::new(bytes)))
     }
 
     /// The time step a code matches at `unix_time`, if it matches.
@@ -129,5 +143,7 @@ mod tests {
             .next()
             .unwrap();
         assert_eq!(b32.len(), 32, "20 bytes in base32");
+        let again = TotpSecret::from_provisioning_uri(&uri).unwrap();
+        assert_eq!(again.code_at(1_000_000), secret.code_at(1_000_000));
     }
 }

@@ -12,5 +12,6 @@ mod durability;
 mod pages;
 mod security;
 mod socket;
+mod staff;
 mod startup;
 mod store;

@@ -103,7 +103,12 @@ pub async fn require_staff(
     next: Next,
 ) -> Response {
     let api = is_api(request.uri().path());
-    let lang = lang_of(request.uri().query());
+    // The API answers in English, as the rest of the API does.
+    let lang = if api {
+        Lang::En
+    } else {
+        lang_of(request.uri().query())
+    };
     let insecure = state.config.staff.insecure_cookies;
     let Some(session_id) = cookie::session_id(request.headers(), insecure) else {
         return reject(
