@@ -68,6 +68,9 @@ fn routes() -> Vec<Route> {
     ]
 }
 
+/// (username, role, regions, schools, tips it may see)
+type Person<'a> = (&'a str, Role, Vec<i64>, Vec<i64>, Vec<&'a String>);
+
 fn role_may(role: Role, need: Need) -> bool {
     match role {
         Role::Police | Role::BorderGuard => need != Need::Escalate,
@@ -88,7 +91,7 @@ on_both_clocked!(
         let all = [&t_a, &t_a_staff, &t_border, &t_traffic, &t_none];
 
         // (username, role, regions, schools, tips it may see)
-        let people: Vec<(&str, Role, Vec<i64>, Vec<i64>, Vec<&String>)> = vec![
+        let people: Vec<Person> = vec![
             (
                 "police.province",
                 Role::Police,
