@@ -7,9 +7,11 @@
 pub mod copy;
 pub mod keys;
 pub mod migrate;
+pub mod regions;
 pub mod schools;
 
 pub use copy::copy;
 pub use keys::{keys_check, keys_generate};
 pub use migrate::migrate;
+pub use regions::regions_import;
 pub use schools::schools_import;
