@@ -1,5 +1,5 @@
-//! The command line: `tipline [serve]`, `migrate`, `keys …`, `schools import`, `copy`,
-//! `staff …`, `audit verify`.
+//! The command line: `tipline [serve]`, `migrate`, `keys …`, `schools import`, `regions import`,
+//! `copy`, `staff …`, `audit verify`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -30,6 +30,9 @@ pub enum Command {
     /// Manage the school list.
     #[command(subcommand)]
     Schools(SchoolsCommand),
+    /// Manage the region tree (communes and wards under the former districts).
+    #[command(subcommand)]
+    Regions(RegionsCommand),
     /// Move an installation to another database (e.g. SQLite → PostgreSQL).
     ///
     /// Rows are copied as stored, ciphertexts included, so the same keys open them; the copy is
@@ -97,11 +100,27 @@ pub enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SchoolsCommand {
-    /// Import schools from a CSV file with the header `code,name,level,region_id`.
+    /// Import schools from a CSV file with the header `code,name,level,region_code`, where
+    /// region_code is the official code of the school's commune or ward (e.g. 03646).
     /// Schools are matched by code; the shipped sample list is hidden unless --keep-samples.
     Import {
         file: PathBuf,
         #[arg(long)]
         keep_samples: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegionsCommand {
+    /// Load a new list of communes and wards from a CSV file with the columns of
+    /// seed/son-la-communes-2025.csv (code,name,kind,former_district,lao_border).
+    ///
+    /// Adds, renames and moves units by code; units left out are retired (kept, marked
+    /// inactive), never deleted. A bad file is refused as a whole, naming the line.
+    Import {
+        file: PathBuf,
+        /// Print the changes without writing them.
+        #[arg(long)]
+        dry_run: bool,
     },
 }

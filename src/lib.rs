@@ -26,7 +26,7 @@ pub mod crypto;
 pub mod domain;
 /// The text catalogue: every word a person reads, one file per language.
 pub mod i18n;
-/// Reading school lists and the shipped regions from CSV.
+/// Reading school lists and region files from CSV.
 pub mod import;
 /// The accept loop: connection cap, header timeout, graceful shutdown, signals.
 pub mod server;
@@ -41,7 +41,7 @@ pub mod telemetry;
 /// HTTP: routers per audience, middleware, limits, the HTTP error.
 pub mod web;
 
-use cli::{AuditCommand, Cli, Command, KeysCommand, SchoolsCommand, StaffCommand};
+use cli::{AuditCommand, Cli, Command, KeysCommand, RegionsCommand, SchoolsCommand, StaffCommand};
 use config::Config;
 
 /// Runs one CLI command to completion.
@@ -57,6 +57,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(KeysCommand::Check) => commands::keys_check(&config).await,
         Command::Schools(SchoolsCommand::Import { file, keep_samples }) => {
             commands::schools_import(&config, &file, keep_samples).await
+        }
+        Command::Regions(RegionsCommand::Import { file, dry_run }) => {
+            commands::regions_import(&config, &file, dry_run)
+                .await
+                .map(|_| ())
         }
         Command::Copy { from, to, merge } => commands::copy(&config, &from, &to, merge).await,
         Command::Staff(StaffCommand::Add {

@@ -87,14 +87,14 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
 /// Connects, migrates, seeds the directory and checks that every key the data needs is here.
 pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<Store> {
     let store = connect(config).await?;
-    let regions = import::schools::shipped_regions().context("reading the shipped regions")?;
-    let schools =
-        import::schools::sample_schools().context("reading the shipped sample schools")?;
-    if store.seed_directory_if_empty(&regions, &schools).await? {
+    // The region tree comes with the migrations (0002); the sample schools need its units.
+    let directory = crate::domain::Directory::new(store.regions().await?, Vec::new());
+    let schools = import::schools::sample_schools(&directory)
+        .context("reading the shipped sample schools")?;
+    if store.seed_sample_schools_if_none(&schools).await? {
         tracing::info!(
-            regions = regions.len(),
             schools = schools.len(),
-            "loaded the shipped regions and the SAMPLE school list; import the real list with `tipline schools import`"
+            "loaded the SAMPLE school list; import the real list with `tipline schools import`"
         );
     }
     check_keys(&store, keyring, config).await?;

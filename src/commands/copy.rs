@@ -47,13 +47,13 @@ pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow:
         .await
         .context("creating the schema in the target")?;
     let before = target.counts().await?;
-    let empty =
-        before.regions + before.schools + before.tips + before.messages + before.tip_facts == 0;
+    // Regions do not count: the target's migrations wrote the shipped tree, and the copy
+    // replaces it with the source's.
+    let empty = before.schools + before.tips + before.messages + before.tip_facts == 0;
     if !empty && !merge {
         bail!(
-            "the target already holds data ({} regions, {} schools, {} tips); refusing to copy into it. \
+            "the target already holds data ({} schools, {} tips); refusing to copy into it. \
              Use an empty database, or --merge to resume an interrupted copy (existing rows are kept)",
-            before.regions,
             before.schools,
             before.tips
         );

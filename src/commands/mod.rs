@@ -8,6 +8,7 @@ pub mod audit;
 pub mod copy;
 pub mod keys;
 pub mod migrate;
+pub mod regions;
 pub mod schools;
 pub mod staff;
 
@@ -15,5 +16,6 @@ pub use audit::audit_verify;
 pub use copy::copy;
 pub use keys::{keys_check, keys_generate};
 pub use migrate::migrate;
+pub use regions::regions_import;
 pub use schools::schools_import;
 pub use staff::{staff_add, staff_disable, staff_list, staff_reset_totp};

@@ -16,13 +16,13 @@ pub async fn schools_import(
 ) -> anyhow::Result<()> {
     let (_keyring, store) = startup::prepare(config).await?;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    // Schools belong to a district (or a commune below one), which the form offers; a school
-    // placed on the province itself could never be picked.
+    // Schools belong to a commune or ward, named by its official code.
     let directory = crate::domain::Directory::new(store.regions().await?, Vec::new());
-    let districts: Vec<i64> = directory.districts().iter().map(|r| r.id).collect();
-    let schools = crate::import::schools::parse_schools(&bytes, false, |id| {
-        districts.iter().any(|&d| directory.is_within(id, d))
-    })
+    let schools = crate::import::schools::parse_schools(
+        &bytes,
+        false,
+        crate::import::schools::unit_id(&directory),
+    )
     .with_context(|| format!("in {}", file.display()))?;
     let summary = store.import_schools(&schools, !keep_samples).await?;
     println!(

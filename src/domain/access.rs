@@ -128,14 +128,21 @@ impl Visibility {
 mod tests {
     use super::*;
     use crate::domain::staff::Scope;
-    use crate::domain::{Region, School};
+    use crate::domain::{Region, RegionKind, School};
 
     fn region(id: i64, parent_id: Option<i64>, border_area: bool) -> Region {
         Region {
             id,
+            code: id.to_string(),
             name: format!("r{id}"),
+            kind: match parent_id {
+                None => RegionKind::Province,
+                Some(1) => RegionKind::FormerDistrict,
+                Some(_) => RegionKind::Commune,
+            },
             parent_id,
             border_area,
+            active: true,
         }
     }
 

@@ -20,7 +20,7 @@ pub mod workflow;
 
 pub use code::Code;
 pub use day::Day;
-pub use directory::{Directory, Region, School, SchoolLevel};
+pub use directory::{Directory, Region, RegionKind, School, SchoolLevel};
 pub use lang::Lang;
 pub use month::Month;
 pub use net::IpBlock;

@@ -262,8 +262,9 @@ impl NewTip {
                 None
             }),
         };
+        // A region retired by a reorganisation stays for old tips but takes no new ones.
         let region_id = match form.region_id {
-            Some(id) if directory.region(id).is_none() => {
+            Some(id) if !directory.region(id).is_some_and(|r| r.active) => {
                 errors.push(TipFormError::RegionUnknown);
                 None
             }

@@ -40,6 +40,8 @@ pub struct Texts {
     pub form_safety: &'static str,
     pub where_title: &'static str,
     pub district_label: &'static str,
+    pub district_hint: &'static str,
+    pub commune_unknown: &'static str,
     pub district_any: &'static str,
     pub district_choose: &'static str,
     pub district_chosen: &'static str,

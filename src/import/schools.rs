@@ -1,21 +1,20 @@
-//! Directory data from CSV: the shipped regions and sample schools, and real school lists.
+//! School lists from CSV: the shipped sample schools and real lists.
 //!
-//! `seed/regions.csv` holds Sơn La and its 12 district-level units; `seed/schools-sample.csv` is
-//! a SAMPLE list so that the form works out of the box — operators replace it with
-//! `tipline schools import FILE.csv`.
+//! `seed/schools-sample.csv` is a SAMPLE list so that the form works out of the box —
+//! operators replace it with `tipline schools import FILE.csv`. A school belongs to a commune or
+//! ward, named by the unit's official code as the province's school list gives it.
 //!
-//! Owns reading and checking the CSV (header, lengths, levels, duplicate codes, region ids),
+//! Owns reading and checking the CSV (header, lengths, levels, duplicate codes, unit codes),
 //! reporting problems by line. It must not write to the database: callers hand the checked
-//! rows to `Store::import_schools` or `Store::seed_directory_if_empty`.
+//! rows to `Store::import_schools` or `Store::seed_sample_schools_if_none`.
 
-use crate::domain::{Region, SchoolLevel};
+use crate::domain::{Directory, SchoolLevel};
 use crate::store::NewSchool;
 use serde::Deserialize;
 
-const REGIONS_CSV: &str = include_str!("../../seed/regions.csv");
 const SAMPLE_SCHOOLS_CSV: &str = include_str!("../../seed/schools-sample.csv");
 
-const EXPECTED_HEADER: &str = "code,name,level,region_id";
+const EXPECTED_HEADER: &str = "code,name,level,region_code";
 
 /// Most schools a single import accepts: a province has a few thousand.
 pub const MAX_IMPORT_ROWS: usize = 50_000;
@@ -35,49 +34,30 @@ pub enum SeedError {
 }
 
 #[derive(Deserialize)]
-struct RegionRow {
-    id: i64,
-    name: String,
-    parent_id: Option<i64>,
-    border_area: u8,
-}
-
-#[derive(Deserialize)]
 struct SchoolRow {
     code: String,
     name: String,
     level: String,
-    region_id: i64,
+    region_code: String,
 }
 
-/// The shipped region tree.
-pub fn shipped_regions() -> Result<Vec<Region>, SeedError> {
-    let mut reader = csv::Reader::from_reader(REGIONS_CSV.as_bytes());
-    reader
-        .deserialize::<RegionRow>()
-        .map(|row| {
-            let row = row?;
-            Ok(Region {
-                id: row.id,
-                name: row.name,
-                parent_id: row.parent_id,
-                border_area: row.border_area == 1,
-            })
-        })
-        .collect()
+/// The shipped sample schools, flagged as samples, placed in the units of `directory`.
+pub fn sample_schools(directory: &Directory) -> Result<Vec<NewSchool>, SeedError> {
+    parse_schools(SAMPLE_SCHOOLS_CSV.as_bytes(), true, unit_id(directory))
 }
 
-/// The shipped sample schools, flagged as samples.
-pub fn sample_schools() -> Result<Vec<NewSchool>, SeedError> {
-    parse_schools(SAMPLE_SCHOOLS_CSV.as_bytes(), true, |_| true)
+/// Finds an active commune or ward by its official code, for `parse_schools`.
+pub fn unit_id(directory: &Directory) -> impl Fn(&str) -> Option<i64> + '_ {
+    |code| directory.unit_by_code(code).map(|r| r.id)
 }
 
-/// Parses a school CSV with the header `code,name,level,region_id`. `region_exists` checks
-/// each region id so that a typo is reported with its line instead of failing the import.
+/// Parses a school CSV with the header `code,name,level,region_code`. `unit` turns each unit
+/// code into a region id (see `unit_id`), so that a typo is reported with its line instead of
+/// failing the import.
 pub fn parse_schools(
     csv_bytes: &[u8],
     sample: bool,
-    region_exists: impl Fn(i64) -> bool,
+    unit: impl Fn(&str) -> Option<i64>,
 ) -> Result<Vec<NewSchool>, SeedError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -109,12 +89,15 @@ pub fn parse_schools(
                 known.join(", ")
             ))
         })?;
-        if !region_exists(row.region_id) {
+        // Schools belong to a commune or ward, which the form offers; a school placed on a
+        // former district or the province could be picked only by people who do not know
+        // their commune.
+        let Some(region_id) = unit(&row.region_code) else {
             return Err(fail(format!(
-                "region_id {} is not a district (or a commune within one)",
-                row.region_id
+                "region_code {:?} is not the official code of a commune or ward (e.g. 03646)",
+                row.region_code
             )));
-        }
+        };
         if !seen.insert(row.code.clone()) {
             return Err(fail(format!("duplicate code {:?}", row.code)));
         }
@@ -122,7 +105,7 @@ pub fn parse_schools(
             code: row.code,
             name: row.name,
             level,
-            region_id: row.region_id,
+            region_id,
             sample,
         });
     }
@@ -137,47 +120,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shipped_data_has_the_twelve_districts_of_son_la() {
-        let regions = shipped_regions().unwrap();
-        let province = regions.iter().find(|r| r.parent_id.is_none()).unwrap();
-        assert_eq!(province.name, "Tỉnh Sơn La");
-        let districts = regions
-            .iter()
-            .filter(|r| r.parent_id == Some(province.id))
-            .count();
-        assert_eq!(districts, 12);
-        let ids: Vec<i64> = regions.iter().map(|r| r.id).collect();
-        let samples = sample_schools().unwrap();
-        assert!(!samples.is_empty());
-        assert!(
-            samples
-                .iter()
-                .all(|s| s.sample && ids.contains(&s.region_id))
-        );
+    fn sample_schools_name_units_of_the_shipped_tree() {
+        let known = |code: &str| (code.len() == 5).then(|| code.parse::<i64>().unwrap_or(-1));
+        let samples = parse_schools(SAMPLE_SCHOOLS_CSV.as_bytes(), true, known).unwrap();
+        assert_eq!(samples.len(), 26);
+        assert!(samples.iter().all(|s| s.sample && s.region_id > 3000));
     }
 
     #[test]
     fn empty_files_and_wrong_headers_are_refused() {
+        let any = |_: &str| Some(1001);
         assert!(matches!(
-            parse_schools(b"", false, |_| true),
+            parse_schools(b"", false, any),
             Err(SeedError::Header(_))
         ));
-        let header_only = b"code,name,level,region_id\n";
+        let header_only = b"code,name,level,region_code\n";
         assert!(matches!(
-            parse_schools(header_only, false, |_| true),
+            parse_schools(header_only, false, any),
             Err(SeedError::Empty)
         ));
-        let semicolons = b"code;name;level;region_id\nA;B;primary;116\n";
-        let err = parse_schools(semicolons, false, |_| true).unwrap_err();
-        assert!(err.to_string().contains("code,name,level,region_id"));
+        let semicolons = b"code;name;level;region_code\nA;B;primary;03646\n";
+        let err = parse_schools(semicolons, false, any).unwrap_err();
+        assert!(err.to_string().contains("code,name,level,region_code"));
+        let old_header = b"code,name,level,region_id\nA;B;primary;116\n";
+        assert!(matches!(
+            parse_schools(old_header, false, any),
+            Err(SeedError::Header(_))
+        ));
     }
 
     #[test]
     fn bad_rows_are_reported_with_their_line() {
-        let csv = "code,name,level,region_id\nA1,School A,primary,116\nA2,School B,castle,116\n";
-        let err = parse_schools(csv.as_bytes(), false, |_| true).unwrap_err();
+        let any = |_: &str| Some(1001);
+        let csv =
+            "code,name,level,region_code\nA1,School A,primary,03646\nA2,School B,castle,03646\n";
+        let err = parse_schools(csv.as_bytes(), false, any).unwrap_err();
         assert_eq!(err.to_string().split(':').next(), Some("line 3"));
-        let csv = "code,name,level,region_id\nA1,School A,primary,999\n";
-        assert!(parse_schools(csv.as_bytes(), false, |id| id == 116).is_err());
+        let csv = "code,name,level,region_code\nA1,School A,primary,99999\n";
+        let only = |code: &str| (code == "03646").then_some(1001);
+        let err = parse_schools(csv.as_bytes(), false, only).unwrap_err();
+        assert!(err.to_string().contains("99999"), "{err}");
     }
 }

@@ -5,7 +5,7 @@ use super::StoreError;
 use super::db::DbRow;
 use super::model::{Fact, StoredMessage, StoredTip, TableCounts};
 use super::transfer::{MessageRecord, SchoolRecord, TipRecord};
-use crate::domain::{Author, Category, Region, School, Status};
+use crate::domain::{Author, Category, Region, RegionKind, School, Status};
 
 fn code<T>(value: String, parse: fn(&str) -> Option<T>, what: &str) -> Result<T, StoreError> {
     parse(&value).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {value:?}")))
@@ -33,9 +33,12 @@ pub(super) fn message(row: &DbRow) -> Result<StoredMessage, StoreError> {
 pub(super) fn region(row: &DbRow) -> Result<Region, StoreError> {
     Ok(Region {
         id: row.get("id")?,
+        code: row.get("code")?,
         name: row.get("name")?,
+        kind: code(row.get("kind")?, RegionKind::from_code, "region kind")?,
         parent_id: row.get("parent_id")?,
         border_area: row.get("border_area")?,
+        active: row.get("active")?,
     })
 }
 

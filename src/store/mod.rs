@@ -25,7 +25,8 @@ pub mod triage;
 pub mod writer;
 
 pub use model::{
-    Fact, ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
+    Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedTip,
+    StoredMessage, StoredTip, TableCounts,
 };
 pub use sessions::SessionRecord;
 pub use staff::{NewStaffRow, StaffRecord};

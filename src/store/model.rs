@@ -1,6 +1,6 @@
 //! Rows as the store reads and writes them: sealed bytes and content-free metadata only.
 
-use crate::domain::{Author, Category, Channel, Day, Month, SchoolLevel, Status};
+use crate::domain::{Author, Category, Channel, Day, Month, Region, SchoolLevel, Status};
 
 /// A tip ready to store: content sealed, receipt reduced to its lookup HMAC.
 #[derive(Debug, Clone)]
@@ -86,4 +86,27 @@ pub struct Fact {
     pub category: String,
     pub channel: String,
     pub urgent: bool,
+}
+
+/// One row to write: the region as it should be after the import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionWrite {
+    pub region: Region,
+    /// Inserted rather than updated.
+    pub new: bool,
+}
+
+/// What a region import would do (`import::regions::plan_import`), worked out against the tree
+/// as it was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegionPlan {
+    /// Parents before children.
+    pub writes: Vec<RegionWrite>,
+    /// One line per change, for a person.
+    pub changes: Vec<String>,
+    /// The number of regions and the largest id the plan was made against: the store refuses
+    /// the plan if another import changed the tree in between.
+    pub snapshot: (i64, i64),
+    pub added: usize,
+    pub retired: usize,
 }

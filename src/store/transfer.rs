@@ -26,9 +26,14 @@ const FACTS_PAGE: Sql = Sql::both(
     "SELECT tip_id, month, region_id, school_id, category, channel, urgent \
      FROM tip_facts WHERE tip_id > $1 ORDER BY tip_id LIMIT $2",
 );
+/// The target's migrations already wrote the shipped tree: the source's rows (renamed, retired
+/// or added by `tipline regions import`) replace those with the same id.
 const COPY_REGION: Sql = Sql::both(
-    "INSERT INTO regions (id, name, parent_id, border_area) VALUES ($1, $2, $3, $4) \
-     ON CONFLICT DO NOTHING",
+    "INSERT INTO regions (id, code, name, kind, parent_id, border_area, active) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name, \
+     kind = excluded.kind, parent_id = excluded.parent_id, border_area = excluded.border_area, \
+     active = excluded.active",
 );
 const COPY_SCHOOL: Sql = Sql::both(
     "INSERT INTO schools (id, code, name, level, region_id, sample, active) \
@@ -238,7 +243,7 @@ impl Store {
         rows.iter().map(decode::fact).collect()
     }
 
-    /// Inserts regions (parents first) that are not there yet; returns how many.
+    /// Inserts regions (parents first), replacing those with the same id; returns how many.
     pub async fn import_regions(&self, regions: &[Region]) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
         let mut inserted = 0;
@@ -248,9 +253,12 @@ impl Store {
                     COPY_REGION,
                     &[
                         Val::Int(r.id),
+                        Val::Text(&r.code),
                         Val::Text(&r.name),
+                        Val::Text(r.kind.code()),
                         Val::OptInt(r.parent_id),
                         Val::Bool(r.border_area),
+                        Val::Bool(r.active),
                     ],
                 )
                 .await?;
@@ -359,9 +367,12 @@ mod tests {
     fn region(id: i64, parent_id: Option<i64>) -> Region {
         Region {
             id,
+            code: id.to_string(),
             name: String::new(),
+            kind: crate::domain::RegionKind::Commune,
             parent_id,
             border_area: false,
+            active: true,
         }
     }
 

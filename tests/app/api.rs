@@ -54,7 +54,51 @@ crate::on_both!(
             .iter()
             .filter(|r| r["parent_id"] == province["id"])
             .collect();
-        assert_eq!(districts.len(), 12, "Sơn La has 12 district-level units");
+        assert_eq!(districts.len(), 12, "Sơn La had 12 district-level units");
+        assert_eq!(province["code"], "14");
+        assert_eq!(province["kind"], "province");
+        for region in &regions {
+            let mut keys: Vec<&String> = region.as_object().unwrap().keys().collect();
+            keys.sort();
+            assert_eq!(
+                keys,
+                ["border_area", "code", "id", "kind", "name", "parent_id"],
+                "{region}"
+            );
+        }
+        assert!(districts.iter().all(|d| d["kind"] == "former_district"));
+        let units: Vec<_> = regions
+            .iter()
+            .filter(|r| r["kind"] == "commune" || r["kind"] == "ward")
+            .collect();
+        assert_eq!(units.len(), 75, "75 communes and wards since 1 July 2025");
+        assert_eq!(units.iter().filter(|u| u["kind"] == "ward").count(), 8);
+        assert!(
+            units
+                .iter()
+                .all(|u| districts.iter().any(|d| d["id"] == u["parent_id"]))
+        );
+        let chiềng_an = units.iter().find(|u| u["code"] == "03664").unwrap();
+        assert_eq!(chiềng_an["name"], "Phường Chiềng An");
+        let thuận_châu = districts
+            .iter()
+            .find(|d| d["name"] == "Huyện Thuận Châu")
+            .unwrap();
+        assert_eq!(thuận_châu["border_area"], false, "not a border district");
+        assert!(
+            units
+                .iter()
+                .filter(|u| u["parent_id"] == thuận_châu["id"])
+                .all(|u| u["border_area"] == false)
+        );
+        assert_eq!(
+            districts
+                .iter()
+                .filter(|d| d["border_area"] == true)
+                .count(),
+            6,
+            "the six former border districts"
+        );
         assert!(
             districts
                 .iter()
@@ -78,10 +122,31 @@ crate::on_both!(
                 "sample list is marked"
             );
         }
+        // A former district lists the schools of its communes; a commune only its own.
         let one_district = app.get("/api/v1/schools?region_id=127").await.json();
         let filtered = one_district["schools"].as_array().unwrap();
         assert!(!filtered.is_empty() && filtered.len() < schools.len());
-        assert!(filtered.iter().all(|s| s["region_id"] == 127));
+        let sốp_cộp_units: Vec<_> = units
+            .iter()
+            .filter(|u| u["parent_id"] == 127)
+            .map(|u| u["id"].clone())
+            .collect();
+        assert!(
+            filtered
+                .iter()
+                .all(|s| sốp_cộp_units.contains(&s["region_id"]))
+        );
+        let mường_lèo = units.iter().find(|u| u["code"] == "04240").unwrap();
+        let url = format!("/api/v1/schools?region_id={}", mường_lèo["id"]);
+        let one_unit = app.get(&url).await.json();
+        let in_unit = one_unit["schools"].as_array().unwrap();
+        assert!(!in_unit.is_empty() && in_unit.len() < filtered.len());
+        assert!(in_unit.iter().all(|s| s["region_id"] == mường_lèo["id"]));
+        let province_wide = app.get("/api/v1/schools?region_id=14").await.json();
+        assert_eq!(
+            province_wide["schools"].as_array().unwrap().len(),
+            schools.len()
+        );
         let bad = app.get("/api/v1/schools?region_id=abc").await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
         assert_eq!(bad.error_code(), "bad_region_id");
@@ -217,7 +282,7 @@ crate::on_both!(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_tip",
             ),
-            // A school outside the chosen district.
+            // A school outside the chosen district (school 1 is in Thành phố Sơn La).
             (
                 json!({ "category": "drug_use", "body": "x", "school_id": 1, "region_id": 128 }),
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use serde_json::json;
 use std::sync::Arc;
 use tipline::clock::SystemClock;
+use tipline::domain::Directory;
+use tipline::import::schools::{parse_schools, unit_id};
 use tipline::web::AppState;
 
 async fn copy_to(target_url: String) {
@@ -20,8 +22,9 @@ async fn copy_to(target_url: String) {
             .await;
         receipts.push(receipt);
     }
-    let csv = "code,name,level,region_id\nREAL-1,Trường THCS Thật,lower_secondary,125\n";
-    let schools = tipline::import::schools::parse_schools(csv.as_bytes(), false, |_| true).unwrap();
+    let csv = "code,name,level,region_code\nREAL-1,Trường THCS Thật,lower_secondary,04105\n";
+    let dir = Directory::new(source.store().regions().await.unwrap(), vec![]);
+    let schools = parse_schools(csv.as_bytes(), false, unit_id(&dir)).unwrap();
     source.store().import_schools(&schools, true).await.unwrap();
 
     let config = test_config(source.dir.path(), &source.database_url);
@@ -60,8 +63,8 @@ async fn copy_to(target_url: String) {
         "sample list stays hidden"
     );
     // New schools and tips still get fresh ids after rows arrived with explicit ones.
-    let more = "code,name,level,region_id\nREAL-2,Trường TH Mới,primary,125\n";
-    let more = tipline::import::schools::parse_schools(more.as_bytes(), false, |_| true).unwrap();
+    let more = "code,name,level,region_code\nREAL-2,Trường TH Mới,primary,04105\n";
+    let more = parse_schools(more.as_bytes(), false, unit_id(&dir)).unwrap();
     target.store().import_schools(&more, false).await.unwrap();
     target.submit_tip("sau khi chuyển").await;
 

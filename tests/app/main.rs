@@ -10,6 +10,7 @@ mod api;
 mod copy;
 mod durability;
 mod pages;
+mod regions;
 mod security;
 mod socket;
 mod staff;

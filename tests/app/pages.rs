@@ -83,7 +83,11 @@ crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
     assert!(!page.text.contains("class=\"emergency\""), "not urgent");
     let facts = app.store().facts().await.unwrap();
     assert_eq!(facts[0].category, "trafficking");
-    assert_eq!(facts[0].region_id, Some(127));
+    // The school's commune, the most specific place known (schools moved to communes).
+    assert_eq!(
+        facts[0].region_id,
+        schools["schools"][0]["region_id"].as_i64()
+    );
 
     // R4: the tipster confirms saving the code by typing its last group.
     let last = &receipt[24..];

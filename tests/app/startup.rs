@@ -30,7 +30,11 @@ async fn a_fresh_installation_gets_keys_and_a_seeded_database() {
     let config = test_config(dir.path(), &url);
     let (_keyring, store) = tipline::startup::prepare(&config).await.unwrap();
     assert!(tipline::crypto::Keyring::exists(&config.keys_dir));
-    assert_eq!(store.counts().await.unwrap().regions, 13);
+    assert_eq!(
+        store.counts().await.unwrap().regions,
+        88,
+        "province, 12 former districts, 75 communes and wards"
+    );
 }
 
 #[tokio::test]
@@ -44,16 +48,24 @@ async fn keys_check_reads_but_creates_nothing() {
 }
 
 #[tokio::test]
-async fn schools_import_refuses_an_empty_file_or_a_school_on_the_province_itself() {
+async fn schools_import_refuses_an_empty_file_or_a_school_off_a_commune_or_ward() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let config = test_config(app.dir.path(), &app.database_url);
     let csv = app.dir.path().join("schools.csv");
     for (content, expected) in [
         ("", "header"),
-        ("code,name,level,region_id\n", "no schools"),
+        ("code,name,level,region_code\n", "no schools"),
         (
-            "code,name,level,region_id\nP1,Trường tỉnh,primary,14\n",
-            "not a district",
+            "code,name,level,region_code\nP1,Trường tỉnh,primary,14\n",
+            "not the official code of a commune or ward",
+        ),
+        (
+            "code,name,level,region_code\nD1,Trường huyện,primary,125\n",
+            "not the official code of a commune or ward",
+        ),
+        (
+            "code,name,level,region_id\nD1,Trường huyện,primary,125\n",
+            "region_code",
         ),
     ] {
         std::fs::write(&csv, content).unwrap();
@@ -69,13 +81,20 @@ async fn schools_import_refuses_an_empty_file_or_a_school_on_the_province_itself
     );
     std::fs::write(
         &csv,
-        "code,name,level,region_id\nD1,Trường huyện,primary,125\n",
+        "code,name,level,region_code\nD1,Trường xã,primary,4105\n",
     )
     .unwrap();
     tipline::commands::schools_import(&config, &csv, false)
         .await
         .unwrap();
-    assert_eq!(app.store().schools().await.unwrap().len(), 1);
+    let schools = app.store().schools().await.unwrap();
+    assert_eq!(schools.len(), 1);
+    let regions = app.store().regions().await.unwrap();
+    let unit = regions
+        .iter()
+        .find(|r| r.id == schools[0].region_id)
+        .unwrap();
+    assert_eq!(unit.code, "04105", "found without its leading zero");
 }
 
 #[tokio::test]

@@ -139,11 +139,11 @@ crate::on_both!(
     |app| {
         let store = app.store();
         let regions = store.regions().await.unwrap();
-        assert_eq!(regions.len(), 13);
+        assert_eq!(regions.len(), 88, "province, 12 former districts, 75 units");
         let samples = store.schools().await.unwrap();
         assert!(samples.iter().all(|s| s.sample));
         assert!(
-            !store.seed_directory_if_empty(&regions, &[]).await.unwrap(),
+            !store.seed_sample_schools_if_none(&[]).await.unwrap(),
             "seeds only once"
         );
 

@@ -32,14 +32,16 @@ pub async fn categories(PageLang(lang): PageLang) -> Response {
     Json(json!({ "categories": categories })).into_response()
 }
 
-/// `GET /api/v1/regions`.
+/// `GET /api/v1/regions`: the active tree — province, former districts, communes and wards —
+/// each with `code`, `kind` and `parent_id`. Retired units are left out (they take no new tips).
 pub async fn regions(State(state): State<AppState>) -> Response {
     let dir = state.directory();
-    let regions: &[Region] = dir.regions();
+    let regions: Vec<&Region> = dir.active_regions().collect();
     Json(json!({ "regions": regions })).into_response()
 }
 
-/// `GET /api/v1/schools`, optionally `?region_id=` for one district's schools.
+/// `GET /api/v1/schools`, optionally `?region_id=` for the schools of a region at any level (a
+/// former district lists the schools of all its communes and wards).
 pub async fn schools(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,

@@ -52,6 +52,12 @@ impl FormValues {
     }
 }
 
+/// A former district and its communes and wards: one `<optgroup>` of the place `<select>`.
+pub struct UnitGroup<'a> {
+    pub district: &'a Region,
+    pub units: Vec<&'a Region>,
+}
+
 pub struct CategoryChoice {
     pub code: &'static str,
     pub name: &'static str,
@@ -66,9 +72,10 @@ pub struct FormPage<'a> {
     pub alert: Option<String>,
     pub errors: Vec<FieldError>,
     pub form: FormValues,
-    pub districts: Vec<&'a Region>,
+    /// Communes and wards grouped by former district: people still know their old district.
+    pub groups: Vec<UnitGroup<'a>>,
     pub schools: Vec<&'a School>,
-    /// A district was chosen and has no schools listed.
+    /// A place was chosen and has no schools listed.
     pub district_has_no_schools: bool,
     pub sample: bool,
     pub categories: Vec<CategoryChoice>,

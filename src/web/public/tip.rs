@@ -1,13 +1,14 @@
-//! The tip form and its receipt: `GET /`, `POST /tip` (district step or send),
+//! The tip form and its receipt: `GET /`, `POST /tip` (place step or send),
 //! `POST /receipt/confirm`, and the safety page.
 //!
 //! They work with JavaScript off, set no cookies, and keep every step a plain GET or POST form:
-//! pick a district (a POST back to the same form, so the text already typed never lands in a
-//! URL), send, save the receipt. Handlers turn requests into calls of `web::tipster` and results
+//! pick a commune or ward — or only the former district, or nothing — (a POST back to the same
+//! form, so the text already typed never lands in a URL), then maybe a school of that place,
+//! send, save the receipt. Handlers turn requests into calls of `web::tipster` and results
 //! into pages; they must not seal, store or check limits themselves.
 
 use super::PageResult;
-use super::pages::{ConfirmedPage, FormPage, FormValues, ReceiptPage, SafetyPage};
+use super::pages::{ConfirmedPage, FormPage, FormValues, ReceiptPage, SafetyPage, UnitGroup};
 use crate::domain::tip::REDACTED;
 use crate::domain::{Channel, Directory, Lang, NewTip, TipForm};
 use crate::i18n::Texts;
@@ -87,7 +88,9 @@ fn form_page(
     form: FormValues,
     errors: Vec<FieldError>,
 ) -> FormPage<'_> {
-    let district = form.region_id.filter(|&r| dir.region(r).is_some());
+    let district = form
+        .region_id
+        .filter(|&r| dir.region(r).is_some_and(|r| r.active));
     let schools = district.map(|r| dir.schools_within(r)).unwrap_or_default();
     let fresh = form.body.is_empty() && form.location_hint.is_empty();
     FormPage {
@@ -97,7 +100,11 @@ fn form_page(
         sample: schools.iter().any(|s| s.sample),
         district_has_no_schools: district.is_some() && schools.is_empty(),
         schools,
-        districts: dir.districts(),
+        groups: dir
+            .units_by_district()
+            .into_iter()
+            .map(|(district, units)| UnitGroup { district, units })
+            .collect(),
         categories: FormPage::category_choices(lang, &form.category),
         form,
     }
@@ -109,7 +116,7 @@ pub async fn form(State(state): State<AppState>, PageLang(lang): PageLang) -> Re
     form_page(lang, &dir, FormValues::default(), Vec::new()).into_response()
 }
 
-/// `POST /tip`: either "show the schools of this district" or "send".
+/// `POST /tip`: either "show the schools of this place" or "send".
 pub async fn submit(
     State(state): State<AppState>,
     ClientKey(client): ClientKey,

@@ -89,6 +89,7 @@ on_both_clocked!(
             false
         );
 
+        clock.advance(60); // notes are ordered by their sealed time
         let res = post_as(
             app,
             &police,
