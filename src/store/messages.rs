@@ -34,6 +34,8 @@ impl Store {
         message: &SealedMessage,
         max_messages: i64,
     ) -> Result<(), StoreError> {
+        // A flood of replies must not fill the disk (SECURITY.md R33).
+        self.check_disk()?;
         retry(|| async {
             let mut tx = self.begin().await?;
             let tip = [Val::Text(&message.tip_id)];

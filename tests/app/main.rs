@@ -14,3 +14,4 @@ mod security;
 mod socket;
 mod startup;
 mod store;
+mod write_path;
