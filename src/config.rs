@@ -73,6 +73,10 @@ pub struct Limits {
     /// SQLite: seconds between checkpoints that empty the WAL, which holds the last commits in
     /// their order (SECURITY.md R37; 0: only SQLite's own checkpoints, which leave it there).
     pub wal_checkpoint_seconds: u64,
+    /// SQLite: minutes between rebuilds (`VACUUM`) that erase the arrival order rows keep inside
+    /// a page (0: never), and the largest file, in megabytes, rebuilt on that schedule.
+    pub order_rebuild_minutes: u64,
+    pub order_rebuild_max_mb: u64,
 }
 
 impl Default for Limits {
@@ -99,6 +103,8 @@ impl Default for Limits {
             database_busy_timeout_ms: 5_000,
             min_free_disk_mb: 64,
             wal_checkpoint_seconds: 2,
+            order_rebuild_minutes: 60,
+            order_rebuild_max_mb: 64,
         }
     }
 }

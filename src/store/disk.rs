@@ -36,6 +36,11 @@ impl DiskFloor {
         }
     }
 
+    /// The floor, in bytes (0: none).
+    pub fn floor_bytes(&self) -> u64 {
+        self.floor_bytes
+    }
+
     /// Bytes an unprivileged writer may still use on the database's filesystem.
     pub fn available_bytes(&self) -> std::io::Result<u64> {
         let stat = rustix::fs::statvfs(&self.dir)?;

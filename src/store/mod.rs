@@ -111,6 +111,11 @@ pub struct StoreOptions {
     /// SQLite: time between `wal_checkpoint(TRUNCATE)` runs, which empty the WAL and with it
     /// the commit order it holds (zero: only SQLite's own checkpoints).
     pub checkpoint_interval: Duration,
+    /// SQLite: time between rebuilds (`VACUUM`) that rewrite every page in key order, erasing
+    /// the arrival order rows keep inside a page (zero: never).
+    pub rebuild_interval: Duration,
+    /// SQLite: no scheduled rebuild once the file is larger than this (the pause grows with it).
+    pub rebuild_max_bytes: u64,
 }
 
 impl Default for StoreOptions {
@@ -119,6 +124,8 @@ impl Default for StoreOptions {
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             min_free_disk_bytes: 64 * 1024 * 1024,
             checkpoint_interval: Duration::from_secs(2),
+            rebuild_interval: Duration::from_secs(60 * 60),
+            rebuild_max_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -175,6 +182,15 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.check_writable().await,
             Store::Postgres(s) => s.check_writable().await,
+        }
+    }
+
+    /// SQLite: rewrites the file in key order (`VACUUM`) and empties the WAL, erasing arrival
+    /// order inside pages; blocks writes while it runs. PostgreSQL: nothing to do here.
+    pub async fn rebuild(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.rebuild().await,
+            Store::Postgres(_) => Ok(()),
         }
     }
 

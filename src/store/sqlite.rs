@@ -40,6 +40,7 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     disk: Arc<DiskFloor>,
+    writer_file: std::path::PathBuf,
 }
 
 /// URL query settings that make a database that does not keep what it acknowledges (memory,
@@ -154,10 +155,20 @@ impl SqliteStore {
         if !settings.checkpoint_interval.is_zero() {
             tokio::spawn(checkpoints(writer.clone(), settings.checkpoint_interval));
         }
+        if !settings.rebuild_interval.is_zero() {
+            tokio::spawn(rebuilds(
+                writer.clone(),
+                disk.clone(),
+                file.clone(),
+                settings.rebuild_interval,
+                settings.rebuild_max_bytes,
+            ));
+        }
         Ok(SqliteStore {
             writer,
             reader,
             disk,
+            writer_file: file,
         })
     }
 
@@ -175,6 +186,14 @@ impl SqliteStore {
         let tx = self.begin().await?;
         tx.rollback().await?;
         Ok(())
+    }
+
+    /// Rewrites the whole file in key order (`VACUUM`), then empties the WAL: afterwards no
+    /// page holds its rows in the order they arrived (SECURITY.md R37). Blocks writes while it
+    /// runs; refused (`Busy`) when the disk lacks room for a second copy above the floor.
+    pub async fn rebuild(&self) -> Result<(), StoreError> {
+        let size = file_size(&self.writer_file);
+        rebuild(&self.writer, &self.disk, size).await
     }
 
     /// Copies the WAL into the database and truncates it to zero bytes (SECURITY.md R37).
@@ -242,16 +261,77 @@ async fn checkpoints(writer: SqlitePool, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
+    // Readers can keep one checkpoint from finishing; several in a row mean the WAL, and the
+    // commit order in it, is staying on disk longer than README.md promises.
+    let mut unfinished = 0u32;
     loop {
         tick.tick().await;
         if writer.is_closed() {
             return;
         }
         match checkpoint_truncate(&writer).await {
-            Ok(_) => {}
+            Ok(true) => unfinished = 0,
+            Ok(false) => {
+                unfinished += 1;
+                if unfinished % 5 == 0 {
+                    tracing::warn!(
+                        parent: None,
+                        tries = unfinished,
+                        "the WAL could not be emptied: readers kept the checkpoint from finishing"
+                    );
+                }
+            }
             Err(StoreError::Database(sqlx::Error::PoolClosed)) => return,
             Err(err) => {
                 tracing::warn!(parent: None, error = %err, "scheduled WAL checkpoint failed");
+            }
+        }
+    }
+}
+
+fn file_size(file: &std::path::Path) -> u64 {
+    std::fs::metadata(file).map(|m| m.len()).unwrap_or(u64::MAX)
+}
+
+async fn rebuild(writer: &SqlitePool, disk: &DiskFloor, size: u64) -> Result<(), StoreError> {
+    // VACUUM writes a full second copy through the WAL before the checkpoint folds it back.
+    let free = disk.available_bytes().unwrap_or(0);
+    if free < disk.floor_bytes().saturating_add(size.saturating_mul(2)) {
+        return Err(StoreError::Busy);
+    }
+    sqlx::query("VACUUM").execute(writer).await?;
+    checkpoint_truncate(writer).await?;
+    Ok(())
+}
+
+/// Inside a B-tree page SQLite places each new row below the ones already there, so until the
+/// page is next split or rebuilt the byte offsets of its rows tell which came later, whatever
+/// their keys. A scheduled `VACUUM` rewrites every page in key order, which erases that; it
+/// runs only while the file is small enough for the pause to go unnoticed (README.md).
+async fn rebuilds(
+    writer: SqlitePool,
+    disk: Arc<DiskFloor>,
+    file: std::path::PathBuf,
+    every: Duration,
+    max_bytes: u64,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if writer.is_closed() {
+            return;
+        }
+        let size = file_size(&file);
+        if size > max_bytes {
+            continue;
+        }
+        match rebuild(&writer, &disk, size).await {
+            Ok(()) => {}
+            Err(StoreError::Database(sqlx::Error::PoolClosed)) => return,
+            Err(err) => {
+                tracing::warn!(parent: None, error = %err, "scheduled rebuild (VACUUM) failed");
             }
         }
     }

@@ -8,6 +8,7 @@ mod helpers;
 mod api;
 mod copy;
 mod durability;
+mod order_at_rest;
 mod pages;
 mod scale;
 mod security;
