@@ -273,7 +273,7 @@ async fn checkpoints(writer: SqlitePool, every: Duration) {
             Ok(true) => unfinished = 0,
             Ok(false) => {
                 unfinished += 1;
-                if unfinished % 5 == 0 {
+                if unfinished.is_multiple_of(5) {
                     tracing::warn!(
                         parent: None,
                         tries = unfinished,
