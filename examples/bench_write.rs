@@ -322,7 +322,12 @@ fn serve_and_load(args: &Args, config_path: &Path) -> anyhow::Result<(Vec<Run>, 
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let args = parse_args()?;
+    let mut args = parse_args()?;
+    // The server runs inside --dir: make the programs' paths absolute first.
+    args.binary = std::fs::canonicalize(&args.binary)
+        .with_context(|| format!("{} (build it with --release)", args.binary.display()))?;
+    args.load = std::fs::canonicalize(&args.load)
+        .with_context(|| format!("{} (build the load example)", args.load.display()))?;
     std::fs::create_dir_all(&args.dir)?;
     let dir = std::fs::canonicalize(&args.dir)?;
     let database_url = args
