@@ -102,6 +102,16 @@ pub struct Limits {
     pub max_messages_per_tip: u32,
     /// Milliseconds a write waits for a database lock before answering 503 + Retry-After.
     pub database_busy_timeout_ms: u64,
+    /// SQLite: new tips and replies get 503 while the database's filesystem has fewer free
+    /// megabytes than this, so a flood cannot fill the disk (0: no floor).
+    pub min_free_disk_mb: u64,
+    /// SQLite: seconds between checkpoints that empty the WAL, which holds the last commits in
+    /// their order (SECURITY.md R37; 0: only SQLite's own checkpoints, which leave it there).
+    pub wal_checkpoint_seconds: u64,
+    /// SQLite: minutes between rebuilds (`VACUUM`) that erase the arrival order rows keep inside
+    /// a page (0: never), and the largest file, in megabytes, rebuilt on that schedule.
+    pub order_rebuild_minutes: u64,
+    pub order_rebuild_max_mb: u64,
 }
 
 impl Default for Limits {
@@ -126,6 +136,10 @@ impl Default for Limits {
             write_batch: 100,
             max_messages_per_tip: 200,
             database_busy_timeout_ms: 5_000,
+            min_free_disk_mb: 64,
+            wal_checkpoint_seconds: 2,
+            order_rebuild_minutes: 60,
+            order_rebuild_max_mb: 64,
         }
     }
 }

@@ -68,8 +68,19 @@ pub fn load_keyring(config: &Config) -> anyhow::Result<Arc<Keyring>> {
 
 /// Connects and brings the schema up to date.
 pub async fn connect(config: &Config) -> anyhow::Result<Store> {
-    let busy_timeout = Duration::from_millis(config.limits.database_busy_timeout_ms.max(1));
-    let store = Store::connect_with(&config.database_url, busy_timeout)
+    let options = crate::store::StoreOptions {
+        busy_timeout: Duration::from_millis(config.limits.database_busy_timeout_ms.max(1)),
+        min_free_disk_bytes: config.limits.min_free_disk_mb.saturating_mul(1024 * 1024),
+        checkpoint_interval: Duration::from_secs(config.limits.wal_checkpoint_seconds),
+        rebuild_interval: Duration::from_secs(
+            config.limits.order_rebuild_minutes.saturating_mul(60),
+        ),
+        rebuild_max_bytes: config
+            .limits
+            .order_rebuild_max_mb
+            .saturating_mul(1024 * 1024),
+    };
+    let store = Store::connect_with_options(&config.database_url, &options)
         .await
         .with_context(|| {
             format!(

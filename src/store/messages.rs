@@ -57,6 +57,8 @@ impl Store {
         max_messages: i64,
         audit: Option<&NewAuditEvent>,
     ) -> Result<(), StoreError> {
+        // A flood of replies must not fill the disk (SECURITY.md R33).
+        self.check_disk()?;
         retry(|| async {
             let mut tx = self.begin().await?;
             let tip = [Val::Text(&message.tip_id)];

@@ -12,6 +12,7 @@ mod audit;
 mod db;
 mod decode;
 mod directory;
+pub mod disk;
 mod health;
 mod messages;
 mod model;
@@ -53,6 +54,9 @@ pub enum StoreError {
     /// A per-record cap was reached (e.g. messages on one tip).
     #[error("limit reached: {0}")]
     LimitReached(&'static str),
+    /// The database answers but cannot take writes (a standby, a read-only setting).
+    #[error("the database cannot take writes: {0}")]
+    NotWritable(&'static str),
     #[error("database error")]
     Database(#[source] sqlx::Error),
     #[error("migration failed")]
@@ -63,6 +67,8 @@ pub enum StoreError {
         "unsupported database URL {0:?}: use sqlite://path/to/file.db or postgres://user@host/db"
     )]
     UnsupportedUrl(String),
+    #[error("the database URL does not name a durable file: {0}")]
+    NotDurable(String),
 }
 
 impl StoreError {
@@ -81,6 +87,21 @@ impl From<sqlx::Error> for StoreError {
             // SQLite: BUSY, LOCKED, BUSY_SNAPSHOT, BUSY_TIMEOUT. PostgreSQL: lock timeout,
             // too many connections, cannot connect now.
             Some("5" | "6" | "517" | "773" | "55P03" | "53300" | "57P03") => StoreError::Busy,
+            // The disk is full or will not take the write (SECURITY.md R33): SQLite FULL,
+            // IOERR and its write-side variants (WRITE, FSYNC, DIR_FSYNC, TRUNCATE, SHMSIZE),
+            // READONLY; PostgreSQL disk_full, io_error, read_only_sql_transaction. Nothing was
+            // committed, so the client may try again once space is back: 503 + Retry-After.
+            Some(
+                c @ ("13" | "10" | "778" | "1034" | "1290" | "1546" | "4874" | "8" | "53100"
+                | "58030" | "25006"),
+            ) => {
+                tracing::warn!(
+                    parent: None,
+                    code = c,
+                    "the database cannot write (disk full, I/O error or read-only): answering 503"
+                );
+                StoreError::Busy
+            }
             // PostgreSQL: serialization failure, deadlock.
             Some("40001" | "40P01") => StoreError::Conflict,
             _ => StoreError::Database(err),
@@ -105,6 +126,36 @@ impl StoreError {
 /// How long a write waits for a lock before giving up with `Busy` (503 + Retry-After).
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How a store is opened, beyond its URL.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// How long a write waits for a lock (SQLite busy timeout, PostgreSQL lock_timeout).
+    pub busy_timeout: Duration,
+    /// SQLite: new tips and replies get 503 while the database's filesystem has less free
+    /// space than this (0: no floor).
+    pub min_free_disk_bytes: u64,
+    /// SQLite: time between `wal_checkpoint(TRUNCATE)` runs, which empty the WAL and with it
+    /// the commit order it holds (zero: only SQLite's own checkpoints).
+    pub checkpoint_interval: Duration,
+    /// SQLite: time between rebuilds (`VACUUM`) that rewrite every page in key order, erasing
+    /// the arrival order rows keep inside a page (zero: never).
+    pub rebuild_interval: Duration,
+    /// SQLite: no scheduled rebuild once the file is larger than this (the pause grows with it).
+    pub rebuild_max_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            min_free_disk_bytes: 64 * 1024 * 1024,
+            checkpoint_interval: Duration::from_secs(2),
+            rebuild_interval: Duration::from_secs(60 * 60),
+            rebuild_max_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
 /// The database, whichever backend the URL chose. Cheap to clone.
 #[derive(Clone, Debug)]
 pub enum Store {
@@ -120,18 +171,60 @@ impl Store {
 
     /// Connects with a given wait for locks (SQLite busy timeout, PostgreSQL lock_timeout).
     pub async fn connect_with(url: &str, busy_timeout: Duration) -> Result<Self, StoreError> {
-        // An in-memory database would acknowledge tips and lose them on restart.
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        if url.starts_with("sqlite:") && !in_memory {
+        let options = StoreOptions {
+            busy_timeout,
+            ..StoreOptions::default()
+        };
+        Self::connect_with_options(url, &options).await
+    }
+
+    /// Connects with every setting given.
+    pub async fn connect_with_options(
+        url: &str,
+        options: &StoreOptions,
+    ) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            // A database in memory would acknowledge tips and lose them on restart; a
+            // read-only or immutable one would refuse every tip (SECURITY.md P6).
+            sqlite::refuse_non_durable(url).map_err(|why| {
+                StoreError::NotDurable(format!("{why}; name a file, like sqlite://data/tipline.db"))
+            })?;
             Ok(Store::Sqlite(
-                sqlite::SqliteStore::connect(url, busy_timeout).await?,
+                sqlite::SqliteStore::connect(url, options).await?,
             ))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Store::Postgres(
-                postgres::PgStore::connect(url, busy_timeout).await?,
+                postgres::PgStore::connect(url, options).await?,
             ))
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    /// `/healthz`: the write path works, not only reads. SQLite: free space above the floor
+    /// and `BEGIN IMMEDIATE; ROLLBACK` on the writer. PostgreSQL: a transaction on a primary
+    /// that accepts writes.
+    pub async fn check_writable(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.check_writable().await,
+            Store::Postgres(s) => s.check_writable().await,
+        }
+    }
+
+    /// SQLite: rewrites the file in key order (`VACUUM`) and empties the WAL, erasing arrival
+    /// order inside pages; blocks writes while it runs. PostgreSQL: nothing to do here.
+    pub async fn rebuild(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.rebuild().await,
+            Store::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// `Busy` when the database's disk has less free space than the floor (SQLite only).
+    pub(crate) fn check_disk(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.check_disk(),
+            Store::Postgres(_) => Ok(()),
         }
     }
 

@@ -5,13 +5,17 @@
 //! is shown even when the server default says otherwise. Serialization failures and deadlocks
 //! are retried a few times, then surface as `Busy` (503 + Retry-After), never as a lost tip.
 
-use super::StoreError;
+use super::{StoreError, StoreOptions};
+use log::LevelFilter;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Executor, Postgres, Row, Transaction};
+use sqlx::{ConnectOptions, Executor, Postgres, Row, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
 const SHOW_SETTING: &str = "SELECT current_setting($1)";
+/// A standby, or a database or role set to read-only transactions, cannot take a tip.
+const WRITABLE: &str =
+    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'";
 
 #[derive(Clone, Debug)]
 pub struct PgStore {
@@ -21,13 +25,19 @@ pub struct PgStore {
 impl PgStore {
     /// `busy_timeout` bounds both waiting for a pooled connection and waiting for a lock
     /// (`lock_timeout`), after which the request becomes 503 + Retry-After.
-    pub async fn connect(url: &str, busy_timeout: Duration) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str, settings: &StoreOptions) -> Result<Self, StoreError> {
+        let busy_timeout = settings.busy_timeout;
         let options = PgConnectOptions::from_str(url)
             .map_err(|_| StoreError::UnsupportedUrl(super::redact_url(url)))?
-            .application_name("tipline");
+            .application_name("tipline")
+            // A slow `INSERT INTO tips` logged at WARN with a microsecond timestamp would be a
+            // record of one tip's arrival (SECURITY.md R37): no statement logging at all.
+            .log_statements(LevelFilter::Off)
+            .log_slow_statements(LevelFilter::Off, Duration::from_secs(1));
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(busy_timeout)
+            .acquire_slow_level(LevelFilter::Debug)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     conn.execute("SET synchronous_commit = on").await?;
@@ -54,6 +64,23 @@ impl PgStore {
 
     pub(super) async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// The write path works: a transaction opens on a primary that accepts writes. A standby
+    /// or a read-only setting answers `Busy`, which `/healthz` turns into 503.
+    pub(super) async fn check_writable(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let read_only: bool = sqlx::query(WRITABLE)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        tx.rollback().await?;
+        if read_only {
+            return Err(StoreError::NotWritable(
+                "PostgreSQL is a standby or in read-only mode",
+            ));
+        }
+        Ok(())
     }
 
     /// The settings durability rests on, as a pooled connection sees them.

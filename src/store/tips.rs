@@ -28,8 +28,10 @@ const SELECT_FACTS: Sql = Sql::both(
 );
 
 impl Store {
-    /// Writes tips and their fact rows in one durable transaction.
+    /// Writes tips and their fact rows in one durable transaction. `Busy` (503) when free disk
+    /// space is under the floor.
     pub async fn insert_tips(&self, tips: &[SealedTip]) -> Result<(), StoreError> {
+        self.check_disk()?;
         retry(|| async {
             let mut tx = self.begin().await?;
             for tip in tips {

@@ -78,9 +78,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+/// `GET /healthz`: 200 when the database takes writes (SECURITY.md R33), 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    match state.store.check_writable().await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed");

@@ -45,14 +45,7 @@ fn both_migration_trees_have_the_same_versions() {
 
 #[tokio::test]
 async fn unknown_schemes_and_bare_paths_are_refused_with_a_clear_message() {
-    for url in [
-        "mysql://root@localhost/x",
-        "data/tipline.db",
-        "",
-        "sqlite::memory:",
-        "sqlite://:memory:",
-        "sqlite://file.db?mode=memory",
-    ] {
+    for url in ["mysql://root@localhost/x", "data/tipline.db", ""] {
         let err = Store::connect(url).await.unwrap_err();
         assert!(matches!(err, StoreError::UnsupportedUrl(_)), "{url}: {err}");
         assert!(err.to_string().contains("sqlite://"), "says what works");
