@@ -162,7 +162,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let state = self.state;
         web::limits::spawn_maintenance(state.limits.clone());
-        spawn_directory_refresh(state.clone());
+        spawn_housekeeping(state.clone());
         let limits = state.config.limits.clone();
         let router = web::router(state.clone());
         tracing::info!(
@@ -183,8 +183,10 @@ impl Application {
     }
 }
 
-/// Picks up schools imported by the CLI (or another process) without a restart.
-fn spawn_directory_refresh(state: AppState) {
+/// Every minute: picks up schools and regions imported by the CLI (or another process)
+/// without a restart, deletes expired staff sessions, and forgets sign-in budgets that are
+/// full again.
+fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         tick.tick().await;
@@ -193,6 +195,10 @@ fn spawn_directory_refresh(state: AppState) {
             if let Err(err) = state.reload_directory().await {
                 tracing::warn!(error = %err, "could not refresh regions and schools");
             }
+            if let Err(err) = state.auth().sweep().await {
+                tracing::warn!(error = %err, "could not delete expired sessions");
+            }
+            state.login_guard.retain_recent();
         }
     });
 }
