@@ -88,6 +88,14 @@ pub struct Limits {
     pub tracked_clients: u32,
     /// Open connections at once; more wait in the kernel's listen queue.
     pub max_connections: usize,
+    /// Open connections one client (IPv4 address or IPv6 /64) may hold; more are refused at
+    /// once. Generous, for carrier NAT (a whole town's phones can share one IPv4 address), but
+    /// well under `max_connections`, so that one client cannot hold the rest out. Trusted
+    /// proxies are not capped (every client behind them shares their address).
+    pub max_connections_per_client: usize,
+    /// Seconds a response may take to leave once writing began: a client that does not read
+    /// its answers loses its connection after this (slow readers, SECURITY.md R34).
+    pub write_timeout_seconds: u64,
     /// Length of that listen queue (the kernel may cap it at `net.core.somaxconn`).
     pub listen_backlog: u32,
     /// Seconds a client may take to send the request headers (slowloris guard).
@@ -119,6 +127,8 @@ impl Default for Limits {
             global_followup_per_second: 500,
             tracked_clients: 65_536,
             max_connections: 2_048,
+            max_connections_per_client: 256,
+            write_timeout_seconds: 20,
             listen_backlog: 1_024,
             header_read_timeout_seconds: 10,
             request_timeout_seconds: 30,
@@ -241,6 +251,22 @@ impl Config {
             || l.global_followup_per_second == 0
         {
             bail!("limits: rates and bursts must be at least 1");
+        }
+        if l.max_connections == 0 || l.max_connections_per_client == 0 {
+            bail!("limits: max_connections and max_connections_per_client must be at least 1");
+        }
+        if l.max_connections_per_client > l.max_connections {
+            bail!(
+                "limits: max_connections_per_client ({}) must not exceed max_connections ({}), \
+                 or one client could hold every connection",
+                l.max_connections_per_client,
+                l.max_connections
+            );
+        }
+        if l.write_timeout_seconds == 0 || l.header_read_timeout_seconds == 0 {
+            bail!(
+                "limits: write_timeout_seconds and header_read_timeout_seconds must be at least 1"
+            );
         }
         Ok(())
     }

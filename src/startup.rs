@@ -152,21 +152,14 @@ impl Application {
         let state = self.state;
         web::limits::spawn_maintenance(state.limits.clone());
         spawn_directory_refresh(state.clone());
-        let limits = state.config.limits.clone();
+        let limits = server::ConnectionLimits::from_config(&state.config);
         let router = web::router(state.clone());
         tracing::info!(
             addr = %self.listener.local_addr()?,
             database = state.store.backend(),
             "tipline is serving"
         );
-        server::serve(
-            self.listener,
-            router,
-            limits.max_connections,
-            Duration::from_secs(limits.header_read_timeout_seconds),
-            shutdown,
-        )
-        .await;
+        server::serve(self.listener, router, limits, shutdown).await;
         state.store.close().await;
         Ok(())
     }

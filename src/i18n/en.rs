@@ -147,6 +147,7 @@ pub static EN: Texts = Texts {
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.
     error_too_large: "What was sent is too large.",
     error_unsupported_media_type: "Unsupported content type; send {expected}.",
+    error_too_many_connections: "Too many connections from your network. Try again in a few seconds.",
     error_too_many_requests: "Too many requests. Try again in {seconds} seconds.",
     error_busy: "The service is busy. Try again in {seconds} seconds.",
     error_timeout: "The request took too long.",

@@ -129,6 +129,7 @@ pub struct Texts {
     pub error_too_large: &'static str,
     pub error_unsupported_media_type: &'static str,
     pub error_too_many_requests: &'static str,
+    pub error_too_many_connections: &'static str,
     pub error_busy: &'static str,
     pub error_timeout: &'static str,
     pub error_method_not_allowed: &'static str,

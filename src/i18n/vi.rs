@@ -149,6 +149,7 @@ pub static VI: Texts = Texts {
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.
     error_too_large: "Nội dung gửi lên quá lớn.",
     error_unsupported_media_type: "Định dạng không được hỗ trợ; cần {expected}.",
+    error_too_many_connections: "Quá nhiều kết nối từ mạng của bạn. Hãy thử lại sau vài giây.",
     error_too_many_requests: "Quá nhiều yêu cầu. Hãy thử lại sau {seconds} giây.",
     error_busy: "Hệ thống đang bận. Hãy thử lại sau {seconds} giây.",
     error_timeout: "Yêu cầu quá thời gian.",

@@ -17,9 +17,10 @@ const INSERT_FACT: Sql = Sql::both(
     "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, channel, urgent) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)",
 );
-const SELECT_TIP_BY_LOOKUP_ID: Sql =
-    Sql::both("SELECT id, wrapped_dek, content, status, category, tipster_result FROM tips \
-     WHERE lookup_id = $1");
+const SELECT_TIP_BY_LOOKUP_ID: Sql = Sql::both(
+    "SELECT id, wrapped_dek, content, status, category, tipster_result FROM tips \
+     WHERE lookup_id = $1",
+);
 const SELECT_KEK_IDS: Sql = Sql::both("SELECT DISTINCT kek_id FROM tips");
 const SELECT_FACTS: Sql = Sql::both(
     "SELECT tip_id, month, region_id, school_id, category, channel, urgent \
