@@ -29,6 +29,10 @@ pub struct Config {
     pub utc_offset_hours: i8,
     pub limits: Limits,
     pub staff: StaffSettings,
+    /// Set by `--new-database` only (never by file or environment, where it would stay on):
+    /// lets keys that have served a database start beside a new, empty one (SECURITY.md R35).
+    #[serde(skip)]
+    pub allow_new_database: bool,
 }
 
 /// Staff sign-in and sessions (SECURITY.md R5–R10).
@@ -151,6 +155,7 @@ impl Default for Config {
             utc_offset_hours: 7,
             limits: Limits::default(),
             staff: StaffSettings::default(),
+            allow_new_database: false,
         }
     }
 }

@@ -18,6 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+pub mod installation;
+
 /// Keys and database together, in the order that cannot lose data: with keys present they
 /// load first (fail fast on bad permissions); without them the database is checked first, so
 /// that an installation whose `keys/` went missing is refused instead of getting new keys that
@@ -30,10 +32,10 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(Arc<Keyring>, Store)> {
     }
     let store = connect(config).await?;
     let in_use = store.kek_ids_in_use().await?;
-    if !in_use.is_empty() {
+    if !in_use.is_empty() || !store.installation().await?.fingerprints.is_empty() {
         bail!(
-            "the database holds tips but {} has no keys; restore the keys directory from its \
-             backup (new keys could open none of these tips)",
+            "the database has been used with keys, but {} has none; restore the keys directory \
+             from its backup (new keys could open none of its tips)",
             config.keys_dir.display()
         );
     }
@@ -86,7 +88,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
 
 /// Connects, migrates, seeds the directory and checks that every key the data needs is here.
 pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<Store> {
+    installation::refuse_missing_database(config)?;
     let store = connect(config).await?;
+    installation::bind(&store, keyring, config).await?;
     let regions = import::schools::shipped_regions().context("reading the shipped regions")?;
     let schools =
         import::schools::sample_schools().context("reading the shipped sample schools")?;

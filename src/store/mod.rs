@@ -13,6 +13,7 @@ mod db;
 mod decode;
 mod directory;
 mod health;
+mod installation;
 mod messages;
 mod model;
 pub mod postgres;
@@ -24,6 +25,7 @@ pub mod transfer;
 pub mod triage;
 pub mod writer;
 
+pub use installation::InstallationRecord;
 pub use model::{
     Fact, ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
 };
