@@ -156,6 +156,7 @@ pub static EN: Texts = Texts {
     error_page_not_found: "This page does not exist.",
     error_bad_credentials: "The username, password or code is not right.",
     error_unauthenticated: "Your session has ended or you are not signed in. Please sign in again.",
+    error_cross_site: "This form was sent from another website. Open the tip line yourself and send it again there.",
     error_forbidden: "Your role may not do this.",
     error_conflict: "This cannot be done in the tip's current state ({code}). Please reload the page.",
     error_invalid_field: "Something is not valid ({code}).",

@@ -139,6 +139,7 @@ pub struct Texts {
     pub error_bad_credentials: &'static str,
     pub error_unauthenticated: &'static str,
     pub error_forbidden: &'static str,
+    pub error_cross_site: &'static str,
     pub error_conflict: &'static str,
     pub error_invalid_field: &'static str,
     // Malformed requests. The API answers in English, and so do these on pages for now.
