@@ -6,7 +6,7 @@
 //! Owns what each setting means, its default and its checks. It imports nothing of ours but
 //! `domain`: every layer may read the configuration, and it must not reach into any of them.
 
-use crate::domain::IpBlock;
+use crate::domain::{IpBlock, redact_url};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -288,21 +288,6 @@ impl Config {
     }
 }
 
-/// The URL with any password replaced by `***`, for logs and `Debug`. (`store::redact_url`
-/// does the same for the store's own messages; config must not import the store.)
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at))
-            if at > scheme_end && url[scheme_end + 3..at].contains(':') =>
-        {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +302,8 @@ mod tests {
         assert_eq!(config.bind.port(), 9000);
         assert_eq!(config.database_url, "postgres://u:pw@h/db");
         assert!(!format!("{config:?}").contains("pw"));
+        config.database_url = "postgres://u@h/db?sslpassword=pw2&password=pw3".into();
+        assert!(!format!("{config:?}").contains("pw"), "{config:?}");
     }
 
     #[test]
