@@ -5,6 +5,8 @@
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    // `sqlx::migrate!` embeds the migration files: a new one must rebuild the crate.
+    println!("cargo::rerun-if-changed=migrations");
     println!("cargo::rerun-if-env-changed=TEST_DATABASE_URL");
     println!("cargo::rustc-check-cfg=cfg(tipline_pg)");
     if std::env::var_os("TEST_DATABASE_URL").is_some_and(|url| !url.is_empty()) {

@@ -21,9 +21,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web application (the default).
-    Serve,
+    Serve {
+        /// Allow keys that have served a database to start with a new, empty one.
+        #[arg(long)]
+        new_database: bool,
+    },
     /// Apply database migrations and load the shipped regions, then exit.
-    Migrate,
+    Migrate {
+        /// Allow keys that have served a database to start with a new, empty one.
+        #[arg(long)]
+        new_database: bool,
+    },
     /// Manage the key files in the keys directory.
     #[command(subcommand)]
     Keys(KeysCommand),

@@ -6,7 +6,7 @@
 //! Owns what each setting means, its default and its checks. It imports nothing of ours but
 //! `domain`: every layer may read the configuration, and it must not reach into any of them.
 
-use crate::domain::IpBlock;
+use crate::domain::{IpBlock, redact_url};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -29,6 +29,10 @@ pub struct Config {
     pub utc_offset_hours: i8,
     pub limits: Limits,
     pub staff: StaffSettings,
+    /// Set by `--new-database` only (never by file or environment, where it would stay on):
+    /// lets keys that have served a database start beside a new, empty one (SECURITY.md R35).
+    #[serde(skip)]
+    pub allow_new_database: bool,
 }
 
 /// Staff sign-in and sessions (SECURITY.md R5–R10).
@@ -88,6 +92,14 @@ pub struct Limits {
     pub tracked_clients: u32,
     /// Open connections at once; more wait in the kernel's listen queue.
     pub max_connections: usize,
+    /// Open connections one client (IPv4 address or IPv6 /64) may hold; more are refused at
+    /// once. Generous, for carrier NAT (a whole town's phones can share one IPv4 address), but
+    /// well under `max_connections`, so that one client cannot hold the rest out. Trusted
+    /// proxies are not capped (every client behind them shares their address).
+    pub max_connections_per_client: usize,
+    /// Seconds a response may take to leave once writing began: a client that does not read
+    /// its answers loses its connection after this (slow readers, SECURITY.md R34).
+    pub write_timeout_seconds: u64,
     /// Length of that listen queue (the kernel may cap it at `net.core.somaxconn`).
     pub listen_backlog: u32,
     /// Seconds a client may take to send the request headers (slowloris guard).
@@ -129,6 +141,8 @@ impl Default for Limits {
             global_followup_per_second: 500,
             tracked_clients: 65_536,
             max_connections: 2_048,
+            max_connections_per_client: 256,
+            write_timeout_seconds: 20,
             listen_backlog: 1_024,
             header_read_timeout_seconds: 10,
             request_timeout_seconds: 30,
@@ -155,6 +169,7 @@ impl Default for Config {
             utc_offset_hours: 7,
             limits: Limits::default(),
             staff: StaffSettings::default(),
+            allow_new_database: false,
         }
     }
 }
@@ -256,6 +271,22 @@ impl Config {
         {
             bail!("limits: rates and bursts must be at least 1");
         }
+        if l.max_connections == 0 || l.max_connections_per_client == 0 {
+            bail!("limits: max_connections and max_connections_per_client must be at least 1");
+        }
+        if l.max_connections_per_client > l.max_connections {
+            bail!(
+                "limits: max_connections_per_client ({}) must not exceed max_connections ({}), \
+                 or one client could hold every connection",
+                l.max_connections_per_client,
+                l.max_connections
+            );
+        }
+        if l.write_timeout_seconds == 0 || l.header_read_timeout_seconds == 0 {
+            bail!(
+                "limits: write_timeout_seconds and header_read_timeout_seconds must be at least 1"
+            );
+        }
         Ok(())
     }
 
@@ -268,21 +299,6 @@ impl Config {
             .iter()
             .filter_map(|p| IpBlock::parse(p))
             .collect()
-    }
-}
-
-/// The URL with any password replaced by `***`, for logs and `Debug`. (`store::redact_url`
-/// does the same for the store's own messages; config must not import the store.)
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at))
-            if at > scheme_end && url[scheme_end + 3..at].contains(':') =>
-        {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -300,6 +316,8 @@ mod tests {
         assert_eq!(config.bind.port(), 9000);
         assert_eq!(config.database_url, "postgres://u:pw@h/db");
         assert!(!format!("{config:?}").contains("pw"));
+        config.database_url = "postgres://u@h/db?sslpassword=pw2&password=pw3".into();
+        assert!(!format!("{config:?}").contains("pw"), "{config:?}");
     }
 
     #[test]

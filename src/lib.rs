@@ -46,13 +46,19 @@ use config::Config;
 
 /// Runs one CLI command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(cli.config.as_deref())?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    let mut config = Config::load(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve {
+        new_database: false,
+    });
+    if let Command::Serve { new_database } | Command::Migrate { new_database } = command {
+        config.allow_new_database = new_database;
+    }
+    match command {
+        Command::Serve { .. } => {
             let app = startup::Application::build(config).await?;
             app.run_until_stopped(server::shutdown_signal()).await
         }
-        Command::Migrate => commands::migrate(&config).await,
+        Command::Migrate { .. } => commands::migrate(&config).await,
         Command::Keys(KeysCommand::Generate) => commands::keys_generate(&config),
         Command::Keys(KeysCommand::Check) => commands::keys_check(&config).await,
         Command::Schools(SchoolsCommand::Import { file, keep_samples }) => {

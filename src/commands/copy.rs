@@ -76,6 +76,21 @@ pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow:
     if !short.is_empty() {
         bail!("the copy does not match the source: {}", short.join("; "));
     }
+    // The target is the same installation: it carries the installation id and the key
+    // fingerprints, so that the keys (and their `installation` marker) start with it.
+    let record = source.installation().await?;
+    if let Some(id) = &record.id {
+        let copied = target
+            .record_installation(id, &record.fingerprints)
+            .await
+            .context("copying the installation record")?;
+        if copied.id != record.id {
+            bail!(
+                "the target already belongs to another installation ({}); use an empty database",
+                copied.id.unwrap_or_default()
+            );
+        }
+    }
     let sampled = verify_sample(&target, &keyring, "the target").await?;
     println!(
         "copied {} regions, {} schools, {} tips, {} messages, {} facts from {} to {}; \

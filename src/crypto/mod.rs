@@ -8,6 +8,7 @@
 
 pub mod derived;
 pub mod envelope;
+pub mod keydir;
 pub mod keyring;
 pub mod password;
 pub mod random;

@@ -16,6 +16,7 @@ pub mod receipt;
 pub mod staff;
 pub mod text;
 pub mod tip;
+pub mod url;
 pub mod workflow;
 
 pub use code::Code;
@@ -26,3 +27,4 @@ pub use month::Month;
 pub use net::IpBlock;
 pub use receipt::Receipt;
 pub use tip::{Author, Category, Channel, NewMessage, NewTip, Status, TipForm, TipFormError};
+pub use url::redact_url;

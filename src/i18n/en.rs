@@ -149,6 +149,7 @@ pub static EN: Texts = Texts {
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.
     error_too_large: "What was sent is too large.",
     error_unsupported_media_type: "Unsupported content type; send {expected}.",
+    error_too_many_connections: "Too many connections from your network. Try again in a few seconds.",
     error_too_many_requests: "Too many requests. Try again in {seconds} seconds.",
     error_busy: "The service is busy. Try again in {seconds} seconds.",
     error_timeout: "The request took too long.",
@@ -157,6 +158,7 @@ pub static EN: Texts = Texts {
     error_page_not_found: "This page does not exist.",
     error_bad_credentials: "The username, password or code is not right.",
     error_unauthenticated: "Your session has ended or you are not signed in. Please sign in again.",
+    error_cross_site: "This form was sent from another website. Open the tip line yourself and send it again there.",
     error_forbidden: "Your role may not do this.",
     error_conflict: "This cannot be done in the tip's current state ({code}). Please reload the page.",
     error_invalid_field: "Something is not valid ({code}).",

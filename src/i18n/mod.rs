@@ -131,6 +131,7 @@ pub struct Texts {
     pub error_too_large: &'static str,
     pub error_unsupported_media_type: &'static str,
     pub error_too_many_requests: &'static str,
+    pub error_too_many_connections: &'static str,
     pub error_busy: &'static str,
     pub error_timeout: &'static str,
     pub error_method_not_allowed: &'static str,
@@ -140,6 +141,7 @@ pub struct Texts {
     pub error_bad_credentials: &'static str,
     pub error_unauthenticated: &'static str,
     pub error_forbidden: &'static str,
+    pub error_cross_site: &'static str,
     pub error_conflict: &'static str,
     pub error_invalid_field: &'static str,
     // Malformed requests. The API answers in English, and so do these on pages for now.

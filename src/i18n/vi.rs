@@ -151,6 +151,7 @@ pub static VI: Texts = Texts {
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.
     error_too_large: "Nội dung gửi lên quá lớn.",
     error_unsupported_media_type: "Định dạng không được hỗ trợ; cần {expected}.",
+    error_too_many_connections: "Quá nhiều kết nối từ mạng của bạn. Hãy thử lại sau vài giây.",
     error_too_many_requests: "Quá nhiều yêu cầu. Hãy thử lại sau {seconds} giây.",
     error_busy: "Hệ thống đang bận. Hãy thử lại sau {seconds} giây.",
     error_timeout: "Yêu cầu quá thời gian.",
@@ -159,6 +160,7 @@ pub static VI: Texts = Texts {
     error_page_not_found: "Không tìm thấy trang này.",
     error_bad_credentials: "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng.",
     error_unauthenticated: "Phiên làm việc đã hết hạn hoặc chưa đăng nhập. Hãy đăng nhập lại.",
+    error_cross_site: "Biểu mẫu này được gửi từ một trang web khác. Hãy tự mở trang tố giác và gửi lại tại đó.",
     error_forbidden: "Vai trò của bạn không được làm việc này.",
     error_conflict: "Không thực hiện được trong trạng thái hiện tại của tin ({code}). Hãy tải lại trang.",
     error_invalid_field: "Thông tin chưa hợp lệ ({code}).",

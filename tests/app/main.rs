@@ -9,6 +9,7 @@ mod logs;
 mod api;
 mod copy;
 mod durability;
+mod keys;
 mod order_at_rest;
 mod pages;
 mod regions;

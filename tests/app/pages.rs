@@ -369,3 +369,34 @@ async fn the_safety_page_explains_in_both_languages() {
         "linked from every page"
     );
 }
+
+crate::on_both!(r24_typed_text_is_bidi_isolated_on_follow_up, |app| {
+    // A right-to-left override and zero-width characters, as a prank or to disguise a name.
+    let body = "tin \u{202E}cbá\u{200B} có đảo chiều";
+    let hint = "\u{2067}gần cổng\u{200D} sau";
+    let reply = "\u{202D}trả lời\u{2066} không đóng";
+    let res = app
+        .post_json(
+            "/api/v1/tips",
+            serde_json::json!({"category": "drug_use", "body": body, "location_hint": hint}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let receipt = res.json()["receipt"].as_str().unwrap().to_owned();
+    let page = app
+        .post_form(
+            "/followup/reply?lang=en",
+            &[("receipt", &receipt), ("body", reply)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for typed in [body, hint, reply] {
+        let shown = page.text.matches(typed).count();
+        assert!(shown >= 1, "{typed:?} is on the page");
+        assert_eq!(
+            page.text.matches(&format!("<bdi>{typed}</bdi>")).count(),
+            shown,
+            "R24: every showing of {typed:?} sits in its own <bdi>"
+        );
+    }
+});

@@ -153,8 +153,11 @@ async fn an_installation_of_the_previous_release_upgrades_in_place(backend: Back
     let url = previous_release_database(backend, old_dir.path()).await;
     let receipts = fill_with_tips(&fresh, &url).await;
 
-    // Upgrade: the app's own startup migrates (0002, then 0003) with the same keys.
+    // Upgrade: the app's own startup migrates (0002, then 0003) with the same keys. The
+    // previous release kept no installation marker in keys/: take away the one the fresh
+    // installation just wrote, as the keys directory of that release would be.
     let config = test_config(fresh.dir.path(), &url);
+    std::fs::remove_file(config.keys_dir.join("installation")).unwrap();
     let keyring = tipline::startup::load_keyring(&config).unwrap();
     let store = tipline::startup::open_store(&config, &keyring)
         .await

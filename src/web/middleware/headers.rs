@@ -9,8 +9,9 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
     frame-ancestors 'none'; base-uri 'none'";
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), interest-cohort=()";
 
 /// SECURITY.md R22: the same headers on every response, errors included.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -36,7 +37,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     set(
         headers,
         HeaderName::from_static("permissions-policy"),
-        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        PERMISSIONS_POLICY,
     );
     // no-store everywhere, the stylesheet included: a cached file on a shared family phone
     // is evidence that someone visited a tip line.
