@@ -38,6 +38,8 @@ pub mod startup;
 pub mod store;
 /// Logging setup that never records tipster data.
 pub mod telemetry;
+/// The server's periodic chores: resend expiry, retention purge, keyring reload.
+pub mod upkeep;
 /// HTTP: routers per audience, middleware, limits, the HTTP error.
 pub mod web;
 

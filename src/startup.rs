@@ -152,6 +152,7 @@ impl Application {
         let state = self.state;
         web::limits::spawn_maintenance(state.limits.clone());
         spawn_directory_refresh(state.clone());
+        crate::upkeep::spawn(state.clone());
         let limits = state.config.limits.clone();
         let router = web::router(state.clone());
         tracing::info!(

@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod keyring;
 pub mod password;
 pub mod random;
+pub mod resend;
 pub mod token;
 pub mod totp;
 

@@ -16,6 +16,7 @@ mod health;
 mod messages;
 mod model;
 pub mod postgres;
+mod resends;
 mod sessions;
 pub mod sqlite;
 mod staff;
@@ -25,7 +26,8 @@ pub mod triage;
 pub mod writer;
 
 pub use model::{
-    Fact, ImportSummary, NewSchool, SealedMessage, SealedTip, StoredMessage, StoredTip, TableCounts,
+    Fact, ImportSummary, NewSchool, SealedMessage, SealedResend, SealedTip, StoredMessage,
+    StoredTip, TableCounts,
 };
 pub use sessions::SessionRecord;
 pub use staff::{NewStaffRow, StaffRecord};

@@ -3,6 +3,7 @@
 
 use super::db::{Sql, Val};
 use super::model::{Fact, SealedTip, StoredTip};
+use super::resends::INSERT_RESEND;
 use super::{Store, StoreError, decode, retry};
 use crate::domain::{Status, workflow};
 
@@ -14,6 +15,11 @@ const INSERT_TIP: Sql = Sql::both(
 const INSERT_FACT: Sql = Sql::both(
     "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, channel, urgent) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)",
+);
+/// R16: each new tip wraps one data key under its key-encryption key.
+const COUNT_WRAPS: Sql = Sql::both(
+    "INSERT INTO kek_wraps (kek_id, wraps) VALUES ($1, $2) \
+     ON CONFLICT (kek_id) DO UPDATE SET wraps = kek_wraps.wraps + excluded.wraps",
 );
 const SELECT_TIP_BY_LOOKUP_ID: Sql =
     Sql::both("SELECT id, wrapped_dek, content, status, category FROM tips WHERE lookup_id = $1");
@@ -67,6 +73,32 @@ impl Store {
                     ],
                 )
                 .await?;
+                if let Some(resend) = &tip.resend {
+                    let stored = tx
+                        .execute(
+                            INSERT_RESEND,
+                            &[
+                                Val::Bytes(&resend.token_mac),
+                                Val::Bytes(&resend.sealed_receipt),
+                                Val::Int(resend.expires_at),
+                                Val::Int(resend.now),
+                            ],
+                        )
+                        .await?;
+                    if stored == 0 {
+                        // The same form was sent twice at once and the other copy won: this
+                        // one rolls back, and intake answers with the winner's receipt.
+                        return Err(StoreError::Duplicate("resend token"));
+                    }
+                }
+            }
+            let mut wraps: std::collections::BTreeMap<&str, i64> = Default::default();
+            for tip in tips {
+                *wraps.entry(tip.kek_id.as_str()).or_default() += 1;
+            }
+            for (kek_id, count) in wraps {
+                tx.execute(COUNT_WRAPS, &[Val::Text(kek_id), Val::Int(count)])
+                    .await?;
             }
             tx.commit().await
         })

@@ -72,6 +72,7 @@ impl AppState {
         Intake {
             vault: Vault::new(&self.keyring),
             writer: &self.writer,
+            store: &self.store,
             clock: self.clock.as_ref(),
             utc_offset: self.config.utc_offset(),
         }

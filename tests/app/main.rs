@@ -9,6 +9,7 @@ mod logs;
 mod api;
 mod copy;
 mod durability;
+mod ops;
 mod pages;
 mod security;
 mod socket;
