@@ -44,6 +44,22 @@ pub enum Command {
         #[arg(long)]
         merge: bool,
     },
+    /// Write a consistent backup of the database to a new file while the server runs
+    /// (SQLite: VACUUM INTO; PostgreSQL: a SQLite file through the copy machinery). The backup
+    /// holds no keys: back up the keys directory separately.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Restore a backup file into an empty database, after checking that the file is whole and
+    /// that every tip in it opens with the keys.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Target database URL (sqlite://… or postgres://…); must be empty.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

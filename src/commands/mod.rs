@@ -4,11 +4,13 @@
 //! Commands sit on top: they may use startup, service, store, import and crypto. Nothing below
 //! may import from here.
 
+pub mod backup;
 pub mod copy;
 pub mod keys;
 pub mod migrate;
 pub mod schools;
 
+pub use backup::{backup, restore};
 pub use copy::copy;
 pub use keys::{keys_check, keys_generate};
 pub use migrate::migrate;

@@ -9,6 +9,7 @@
 //! never had.
 
 mod audit;
+pub mod backup;
 mod db;
 mod decode;
 mod directory;
@@ -20,6 +21,7 @@ mod resends;
 mod sessions;
 pub mod sqlite;
 mod staff;
+pub mod tables;
 mod tips;
 pub mod transfer;
 pub mod triage;
@@ -201,6 +203,11 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     sqlx::sqlite::SqliteConnectOptions::from_str(url)
         .ok()
         .map(|o| o.get_filename().to_owned())
+}
+
+/// The `sqlite://` URL of a file.
+pub fn sqlite_url_of(file: &std::path::Path) -> String {
+    format!("sqlite://{}", file.display())
 }
 
 /// A URL without its password, fit for an error message.

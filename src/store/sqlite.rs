@@ -78,6 +78,33 @@ impl SqliteStore {
         Ok(SqliteStore { writer, reader })
     }
 
+    /// Opens a backup file to read it and nothing else: read-only and `immutable`, so that not
+    /// even a lock or a journal touches the file a restore reads from.
+    pub async fn open_read_only(file: &std::path::Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(file)
+            .read_only(true)
+            .immutable(true)
+            .pragma("trusted_schema", "OFF");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore {
+            writer: pool.clone(),
+            reader: pool,
+        })
+    }
+
+    /// The newest migration this binary ships for SQLite.
+    pub fn latest_migration() -> i64 {
+        sqlx::migrate!("./migrations/sqlite")
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0)
+    }
+
     pub async fn migrate(&self) -> Result<(), StoreError> {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.writer)

@@ -1,6 +1,7 @@
 //! Running it for years (issue 10): resends, backup and restore, retention, key rotation,
 //! metrics.
 
+mod backup;
 mod resend;
 
 use crate::helpers::{Backend, TestApp};
