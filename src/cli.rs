@@ -44,6 +44,13 @@ pub enum Command {
         #[arg(long)]
         merge: bool,
     },
+    /// Delete the content of tips closed more than `retention_days` ago (the server also does
+    /// this on its own); facts and the audit trail stay.
+    Purge {
+        /// Only count what would be purged.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write a consistent backup of the database to a new file while the server runs
     /// (SQLite: VACUUM INTO; PostgreSQL: a SQLite file through the copy machinery). The backup
     /// holds no keys: back up the keys directory separately.

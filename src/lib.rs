@@ -61,6 +61,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::schools_import(&config, &file, keep_samples).await
         }
         Command::Copy { from, to, merge } => commands::copy(&config, &from, &to, merge).await,
+        Command::Purge { dry_run } => commands::purge(&config, dry_run).await,
         Command::Backup { to } => commands::backup(&config, &to).await,
         Command::Restore { from, to } => commands::restore(&config, &from, &to).await,
     }

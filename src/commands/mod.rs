@@ -8,10 +8,12 @@ pub mod backup;
 pub mod copy;
 pub mod keys;
 pub mod migrate;
+pub mod purge;
 pub mod schools;
 
 pub use backup::{backup, restore};
 pub use copy::copy;
 pub use keys::{keys_check, keys_generate};
 pub use migrate::migrate;
+pub use purge::purge;
 pub use schools::schools_import;

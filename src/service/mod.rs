@@ -8,6 +8,7 @@
 pub mod error;
 pub mod followup;
 pub mod intake;
+pub mod retention;
 pub mod vault;
 
 pub use error::ServiceError;

@@ -18,6 +18,7 @@ mod messages;
 mod model;
 pub mod postgres;
 mod resends;
+pub mod retention;
 mod sessions;
 pub mod sqlite;
 mod staff;

@@ -131,6 +131,11 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// The writer connection, for maintenance that must run outside a transaction.
+    pub(super) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
     /// The readers' pool: reads never wait behind the writer.
     pub(super) fn reader(&self) -> &SqlitePool {
         &self.reader

@@ -23,7 +23,8 @@ const COUNT_WRAPS: Sql = Sql::both(
 );
 const SELECT_TIP_BY_LOOKUP_ID: Sql =
     Sql::both("SELECT id, wrapped_dek, content, status, category FROM tips WHERE lookup_id = $1");
-const SELECT_KEK_IDS: Sql = Sql::both("SELECT DISTINCT kek_id FROM tips");
+/// Purged tips keep their key id but no longer hold a data key: they need no KEK.
+const SELECT_KEK_IDS: Sql = Sql::both("SELECT DISTINCT kek_id FROM tips WHERE purged = FALSE");
 const SELECT_FACTS: Sql = Sql::both(
     "SELECT tip_id, month, region_id, school_id, category, channel, urgent \
      FROM tip_facts ORDER BY month, tip_id",

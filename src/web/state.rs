@@ -78,6 +78,16 @@ impl AppState {
         }
     }
 
+    /// What the retention purge needs.
+    pub fn retention(&self) -> crate::service::retention::Retention<'_> {
+        crate::service::retention::Retention {
+            store: &self.store,
+            clock: self.clock.as_ref(),
+            utc_offset: self.config.utc_offset(),
+            retention_days: self.config.retention_days,
+        }
+    }
+
     /// What following up on a tip needs.
     pub fn followup(&self) -> Followup<'_> {
         Followup {

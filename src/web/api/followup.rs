@@ -45,6 +45,7 @@ pub async fn followup(
         "status": view.status.code(),
         "category": view.category.code(),
         "messages": messages,
+        "purged": view.purged,
     }))
     .into_response())
 }

@@ -116,6 +116,7 @@ async fn status_page(
         category: Texts::of(lang).category(view.category),
         body: view.body,
         location_hint: view.location_hint,
+        purged: view.purged,
         messages: view
             .messages
             .into_iter()

@@ -139,4 +139,6 @@ pub struct StatusPage {
     pub messages: Vec<MessageLine>,
     pub errors: Vec<FieldError>,
     pub sent: bool,
+    /// Closed and its content deleted (retention): say so instead of showing the tip.
+    pub purged: bool,
 }

@@ -3,6 +3,7 @@
 
 mod backup;
 mod resend;
+mod retention;
 
 use crate::helpers::{Backend, TestApp};
 use std::sync::Arc;
