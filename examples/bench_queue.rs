@@ -79,6 +79,7 @@ async fn fill(store: &Store, directory: &Directory, tips: u64) -> anyhow::Result
                     month: day.month(),
                 },
                 received: day,
+                resend: None,
             });
         }
         made += batch.len() as u64;

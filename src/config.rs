@@ -27,6 +27,9 @@ pub struct Config {
     pub tls: bool,
     /// Hours east of UTC for months in facts (Việt Nam: 7).
     pub utc_offset_hours: i8,
+    /// Days after closing when a tip's content (text, location hint, messages, notes) is
+    /// deleted; facts and the audit trail stay (SECURITY.md R20). `TIPLINE_RETENTION_DAYS`.
+    pub retention_days: u32,
     pub limits: Limits,
     pub staff: StaffSettings,
     /// Set by `--new-database` only (never by file or environment, where it would stay on):
@@ -167,6 +170,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             tls: false,
             utc_offset_hours: 7,
+            retention_days: 180,
             limits: Limits::default(),
             staff: StaffSettings::default(),
             allow_new_database: false,
@@ -235,6 +239,11 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .map(String::from)
                 .collect();
+        }
+        if let Some(days) = var("TIPLINE_RETENTION_DAYS") {
+            self.retention_days = days.trim().parse().with_context(|| {
+                format!("TIPLINE_RETENTION_DAYS={days:?} is not a number of days")
+            })?;
         }
         if let Some(tls) = var("TIPLINE_TLS") {
             self.tls = matches!(tls.as_str(), "1" | "true" | "yes" | "on");

@@ -38,6 +38,8 @@ pub mod startup;
 pub mod store;
 /// Logging setup that never records tipster data.
 pub mod telemetry;
+/// The server's periodic chores: resend expiry, retention purge, keyring reload.
+pub mod upkeep;
 /// HTTP: routers per audience, middleware, limits, the HTTP error.
 pub mod web;
 
@@ -87,5 +89,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Staff(StaffCommand::List) => commands::staff_list(&config).await,
         Command::Audit(AuditCommand::Verify) => commands::audit_verify(&config).await,
+        Command::Purge { dry_run } => commands::purge(&config, dry_run).await,
+        Command::Backup { to } => commands::backup(&config, &to).await,
+        Command::Restore { from, to } => commands::restore(&config, &from, &to).await,
     }
 }

@@ -167,6 +167,7 @@ impl Application {
         let state = self.state;
         web::limits::spawn_maintenance(state.limits.clone());
         spawn_housekeeping(state.clone());
+        crate::upkeep::spawn(state.clone());
         let limits = server::ConnectionLimits::from_config(&state.config);
         let router = web::router(state.clone());
         tracing::info!(

@@ -229,6 +229,11 @@ impl Keyring {
         self.keks.get(id).map(|k| &k.expose_secret()[..])
     }
 
+    /// The receipt pepper's bytes, for deriving purpose keys inside `crypto` only.
+    pub(super) fn pepper(&self) -> &[u8] {
+        &self.receipt_pepper.expose_secret()[..]
+    }
+
     pub fn kek_ids(&self) -> impl Iterator<Item = &KeyId> {
         self.keks.keys()
     }

@@ -12,6 +12,7 @@ pub mod keydir;
 pub mod keyring;
 pub mod password;
 pub mod random;
+pub mod resend;
 pub mod token;
 pub mod totp;
 

@@ -146,6 +146,8 @@ pub static EN: Texts = Texts {
     error_message_too_long: "The message is too long (3000 characters at most).",
     error_receipt_not_found: "No tip matches this code. Check the 25 digits again.",
     error_too_many_messages: "This tip has too many messages. Send a new tip if you need to.",
+    idempotency_key_invalid: "The Idempotency-Key header must be 16 to 128 printable characters without spaces; use a random UUID.",
+    status_purged: "This tip was closed, and its content has since been deleted, as our rules on keeping data require.",
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.
     error_too_large: "What was sent is too large.",
     error_unsupported_media_type: "Unsupported content type; send {expected}.",

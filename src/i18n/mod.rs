@@ -127,6 +127,8 @@ pub struct Texts {
     pub error_message_too_long: &'static str,
     pub error_receipt_not_found: &'static str,
     pub error_too_many_messages: &'static str,
+    pub idempotency_key_invalid: &'static str,
+    pub status_purged: &'static str,
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.
     pub error_too_large: &'static str,
     pub error_unsupported_media_type: &'static str,

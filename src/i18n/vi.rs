@@ -148,6 +148,8 @@ pub static VI: Texts = Texts {
     error_message_too_long: "Tin nhắn quá dài (tối đa 3000 ký tự).",
     error_receipt_not_found: "Không tìm thấy tin báo với mã này. Hãy kiểm tra lại 25 số.",
     error_too_many_messages: "Tin báo này đã có quá nhiều tin nhắn. Hãy gửi một tin báo mới nếu cần.",
+    idempotency_key_invalid: "Tiêu đề Idempotency-Key phải dài từ 16 đến 128 ký tự in được, không có dấu cách; hãy dùng một UUID ngẫu nhiên.",
+    status_purged: "Tin báo này đã được đóng, và sau đó nội dung của nó đã bị xoá theo quy định về lưu giữ dữ liệu.",
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.
     error_too_large: "Nội dung gửi lên quá lớn.",
     error_unsupported_media_type: "Định dạng không được hỗ trợ; cần {expected}.",

@@ -9,6 +9,7 @@
 //! never had.
 
 mod audit;
+pub mod backup;
 mod db;
 mod decode;
 mod directory;
@@ -18,9 +19,12 @@ mod installation;
 mod messages;
 mod model;
 pub mod postgres;
+mod resends;
+pub mod retention;
 mod sessions;
 pub mod sqlite;
 mod staff;
+pub mod tables;
 mod tips;
 pub mod transfer;
 pub mod triage;
@@ -28,8 +32,8 @@ pub mod writer;
 
 pub use installation::InstallationRecord;
 pub use model::{
-    Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedTip,
-    StoredMessage, StoredTip, TableCounts,
+    Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedResend,
+    SealedTip, StoredMessage, StoredTip, TableCounts,
 };
 pub use sessions::SessionRecord;
 pub use staff::{NewStaffRow, StaffRecord};
@@ -65,6 +69,9 @@ pub enum StoreError {
     /// The row changed since it was read (a compare-and-set found another state).
     #[error("changed by someone else: {0}")]
     Stale(&'static str),
+    /// A copy's target already belongs to another installation (its id).
+    #[error("the target belongs to another installation ({0}); use an empty database")]
+    OtherInstallation(String),
     /// A per-record cap was reached (e.g. messages on one tip).
     #[error("limit reached: {0}")]
     LimitReached(&'static str),
@@ -307,6 +314,11 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     sqlx::sqlite::SqliteConnectOptions::from_str(url)
         .ok()
         .map(|o| o.get_filename().to_owned())
+}
+
+/// The `sqlite://` URL of a file.
+pub fn sqlite_url_of(file: &std::path::Path) -> String {
+    format!("sqlite://{}", file.display())
 }
 
 #[cfg(test)]

@@ -77,6 +77,11 @@ impl AppError {
                 code: "receipt_not_found",
                 message: t.error_receipt_not_found.into(),
             },
+            ServiceError::Purged => AppError::Invalid {
+                code: "tip_purged",
+                message: t.status_purged.into(),
+                fields: Vec::new(),
+            },
             ServiceError::TooManyMessages => AppError::Invalid {
                 code: "too_many_messages",
                 message: t.error_too_many_messages.into(),

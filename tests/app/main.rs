@@ -10,6 +10,7 @@ mod api;
 mod copy;
 mod durability;
 mod keys;
+mod ops;
 mod order_at_rest;
 mod pages;
 mod regions;

@@ -117,6 +117,7 @@ async fn status_page(
         result: view.result.map(|r| Texts::of(lang).tipster_result(r)),
         body: view.body,
         location_hint: view.location_hint,
+        purged: view.purged,
         messages: view
             .messages
             .into_iter()

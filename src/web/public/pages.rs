@@ -25,6 +25,8 @@ pub struct FormValues {
     pub location_hint: String,
     pub urgent: bool,
     pub involves_school_staff: bool,
+    /// The form's one-time token (SECURITY.md R38), kept through every re-display of the form.
+    pub resend_token: String,
 }
 
 impl fmt::Debug for FormValues {
@@ -37,6 +39,7 @@ impl fmt::Debug for FormValues {
             .field("location_hint", &REDACTED)
             .field("urgent", &self.urgent)
             .field("involves_school_staff", &self.involves_school_staff)
+            .field("resend_token", &REDACTED)
             .finish()
     }
 }
@@ -145,4 +148,6 @@ pub struct StatusPage {
     pub messages: Vec<MessageLine>,
     pub errors: Vec<FieldError>,
     pub sent: bool,
+    /// Closed and its content deleted (retention): say so instead of showing the tip.
+    pub purged: bool,
 }

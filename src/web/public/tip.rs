@@ -12,6 +12,7 @@ use super::pages::{ConfirmedPage, FormPage, FormValues, ReceiptPage, SafetyPage,
 use crate::domain::tip::REDACTED;
 use crate::domain::{Channel, Directory, Lang, NewTip, TipForm};
 use crate::i18n::Texts;
+use crate::service::vault::ResendToken;
 use crate::web::error::{AppError, FieldError};
 use crate::web::extract::{ClientKey, HtmlForm, PageLang};
 use crate::web::layout::PublicLayout;
@@ -36,6 +37,7 @@ pub struct TipFormHtml {
     location_hint: String,
     urgent: String,
     involves_school_staff: String,
+    resend_token: String,
 }
 
 /// What the tipster typed never reaches a log through `Debug`.
@@ -50,6 +52,7 @@ impl fmt::Debug for TipFormHtml {
             .field("location_hint", &REDACTED)
             .field("urgent", &self.urgent)
             .field("involves_school_staff", &self.involves_school_staff)
+            .field("resend_token", &REDACTED)
             .finish()
     }
 }
@@ -76,6 +79,7 @@ impl TipFormHtml {
             location_hint: self.location_hint.clone(),
             urgent: ticked(&self.urgent),
             involves_school_staff: ticked(&self.involves_school_staff),
+            resend_token: self.resend_token.clone(),
         }
     }
 }
@@ -85,9 +89,17 @@ impl TipFormHtml {
 fn form_page(
     lang: Lang,
     dir: &Directory,
-    form: FormValues,
+    mut form: FormValues,
     errors: Vec<FieldError>,
 ) -> FormPage<'_> {
+    // A new form gets its one-time token here; a form shown again keeps the one it came with,
+    // so that sending it twice stores one tip (SECURITY.md R38). Without randomness the form
+    // still works, only without that protection.
+    if ResendToken::parse(&form.resend_token).is_none() {
+        form.resend_token = ResendToken::generate()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default();
+    }
     let district = form
         .region_id
         .filter(|&r| dir.region(r).is_some_and(|r| r.active));
@@ -153,7 +165,8 @@ pub async fn submit(
         }
     };
     let urgent = tip.urgent;
-    let receipt = match tipster::submit(&state, client, tip, lang).await {
+    let token = ResendToken::parse(&html.resend_token);
+    let receipt = match tipster::submit_once(&state, client, tip, token.as_ref(), lang).await {
         Ok(receipt) => receipt,
         // Too many tips, or the database is busy: show the form again with everything the
         // tipster typed, so that trying again later loses nothing.

@@ -289,7 +289,7 @@ pub async fn intake(
         .map_err(|errors| AppError::invalid_tip(&errors, Lang::En))?;
     let (id, receipt) = state
         .intake()
-        .submit_on_behalf(&state.store, &signed.session.staff, tip)
+        .submit_on_behalf(&signed.session.staff, tip)
         .await
         .map_err(service)?;
     Ok((
