@@ -213,7 +213,7 @@ impl AppError {
     }
 
     /// Logs internal causes once, inside the request span.
-    fn log(&self) {
+    pub fn log(&self) {
         if let AppError::Internal(err) = self {
             tracing::error!(error = format!("{err:#}"), "internal error");
         }
