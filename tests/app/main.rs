@@ -12,5 +12,6 @@ mod durability;
 mod pages;
 mod security;
 mod socket;
+mod staff_pages;
 mod startup;
 mod store;
