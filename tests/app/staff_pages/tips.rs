@@ -6,6 +6,9 @@ use super::*;
 const IN_SCOPE: i64 = 127;
 const OUT_OF_SCOPE: i64 = 123;
 
+/// An action, its form fields and the `done` code its redirect carries.
+type Step<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+
 crate::staff_case!(
     r12_the_queue_lists_tips_in_scope_and_not_others,
     |app, clock| {
@@ -150,7 +153,7 @@ crate::staff_case!(
         assert!(page.text.contains("<dd>Mới</dd>"), "still new");
         assert!(!page.text.contains("giả mạo"));
 
-        let steps: [(&str, Vec<(&str, &str)>, &str); 5] = [
+        let steps: [Step; 5] = [
             ("classify", vec![], "classified"),
             ("note", vec![("body", "đã xác minh sơ bộ")], "note"),
             (
