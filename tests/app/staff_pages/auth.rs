@@ -191,3 +191,33 @@ crate::staff_case!(anonymous_visitors_are_sent_to_sign_in, |app, _clock| {
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
 });
+
+crate::staff_case!(
+    r8_a_throttled_account_gets_a_429_page_with_retry_after,
+    |app, clock| {
+        add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
+        let other = add_staff(app, "minh.police", Role::Police, &[127], &[]).await;
+        let mut last = None;
+        for _ in 0..6 {
+            let res = app
+                .post_form(
+                    "/staff/login?lang=vi",
+                    &[
+                        ("username", "lan.police"),
+                        ("password", "wrong password!!"),
+                        ("totp", "000000"),
+                    ],
+                )
+                .await;
+            last = Some(res);
+        }
+        let last = last.unwrap();
+        assert_eq!(last.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(last.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+        assert!(last.text.contains("Quá nhiều yêu cầu"));
+        assert!(last.header("set-cookie").is_none());
+        assert_staff_layout(&last.text);
+        // Another account still signs in.
+        sign_in(app, clock, &other).await;
+    }
+);
