@@ -221,3 +221,44 @@ crate::staff_case!(
         sign_in(app, clock, &other).await;
     }
 );
+
+crate::staff_case!(
+    r22_staff_pages_and_their_errors_carry_the_security_headers,
+    |app, clock| {
+        let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
+        let browser = sign_in(app, clock, &lan).await;
+        let mut responses = vec![
+            ("login", app.get("/staff/login").await),
+            ("css", app.get("/static/staff.css").await),
+            ("anonymous", app.get("/staff").await),
+        ];
+        for uri in [
+            "/staff",
+            "/staff/tips",
+            "/staff/intake",
+            "/staff/password",
+            "/staff/accounts",
+            "/staff/tips/ffff",
+        ] {
+            responses.push((uri, get_as(app, &browser, uri).await));
+        }
+        responses.push((
+            "csrf 403",
+            post_as(app, &browser, "/staff/logout", &[], false).await,
+        ));
+        for (what, res) in &responses {
+            assert_eq!(
+                res.header("content-security-policy"),
+                Some(
+                    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'"
+                ),
+                "{what}"
+            );
+            assert_eq!(res.header("cache-control"), Some("no-store"), "{what}");
+            assert_eq!(res.header("x-frame-options"), Some("DENY"), "{what}");
+            assert!(!res.text.contains("style=\""), "no inline style on {what}");
+            assert!(!res.text.contains("<script"), "no script on {what}");
+        }
+    }
+);
