@@ -13,7 +13,12 @@
 //! nothing of ours but `domain`, so every layer may use it.
 
 mod en;
+mod staff;
+mod staff_en;
+mod staff_vi;
 mod vi;
+
+pub use staff::StaffTexts;
 
 use crate::domain::text::TextError;
 use crate::domain::workflow::TipsterResult;

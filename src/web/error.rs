@@ -218,7 +218,7 @@ impl AppError {
     }
 
     /// Logs internal causes once, inside the request span.
-    fn log(&self) {
+    pub fn log(&self) {
         if let AppError::Internal(err) = self {
             tracing::error!(error = format!("{err:#}"), "internal error");
         }
@@ -285,8 +285,8 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The error page. Errors are shown in the public layout: every page that can fail today is a
-/// tipster's page. Staff pages will render their errors in their own layout.
+/// The public error page, in the public layout (quick exit included). Staff pages render their
+/// errors in the staff layout instead (`web::staff::pages::error_page`).
 #[derive(Template)]
 #[template(path = "errors/error.html")]
 pub struct ErrorPage {

@@ -1,9 +1,9 @@
 //! HTTP: one router per audience, merged here, under the layers every response passes.
 //!
 //! `router(state)` is the seam tests drive with `oneshot`; `server` serves it on a socket.
-//! Audiences: `public` (tipster pages), `api` (JSON); staff pages will get `staff/` with their
-//! own layout, layers and limits. Shared: `state`, `error`, `extract`, `layout`, `tipster` (the
-//! tipster's use cases behind their rate limits), `middleware/` and `limits/`.
+//! Audiences: `public` (tipster pages), `api` (JSON), `staff` (staff JSON and pages, with their
+//! own layout, door, layers and limits). Shared: `state`, `error`, `extract`, `layout`,
+//! `tipster` (the tipster's use cases behind their rate limits), `middleware/` and `limits/`.
 //! The web layer calls `service` for use cases; it must not seal, open or store tips itself.
 
 pub mod api;

@@ -17,6 +17,7 @@ mod regions;
 mod security;
 mod socket;
 mod staff;
+mod staff_pages;
 mod startup;
 mod store;
 mod write_path;

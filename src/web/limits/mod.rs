@@ -227,7 +227,8 @@ pub fn html_rejection(err: GovernorError) -> Response<Body> {
     to_app_error(err).into_bilingual_html()
 }
 
-fn to_app_error(err: GovernorError) -> AppError {
+/// A limiter's refusal as our error, for audiences that render it themselves.
+pub fn to_app_error(err: GovernorError) -> AppError {
     match err {
         GovernorError::TooManyRequests { wait_time, .. } => AppError::TooManyRequests {
             retry_after: wait_time.max(1),
