@@ -14,7 +14,7 @@ pub static VI: Texts = Texts {
     page_title: "Hòm thư học đường",
     title_error: "Lỗi:",
     error_prefix: "Lỗi:",
-    skip_link: "Đến nội dung chính",
+    skip_link: "Đến phần chính",
     quick_exit: "Thoát nhanh",
     other_lang_label: "English",
     other_lang_code: "en",

@@ -121,8 +121,9 @@ pub async fn submit(
     let dir = state.directory();
     let values = html.values();
     if html.step == "district" {
-        // Land on the school list (issue 13): the button posts to `#schools`, the list (or the
-        // note that there is none) takes focus, and a status line says what changed.
+        // Land on the school list (issue 13): the list (or the note that there is none) takes
+        // focus (`autofocus`, which also scrolls it into view; a `#fragment` would switch
+        // autofocus off), and a status line says what changed.
         let mut page = form_page(lang, &dir, values, Vec::new());
         page.district_note = page
             .form
