@@ -7,9 +7,11 @@ mod helpers;
 mod logs;
 
 mod api;
+mod browser;
 mod copy;
 mod durability;
 mod pages;
+mod phone;
 mod security;
 mod socket;
 mod startup;

@@ -128,10 +128,11 @@ async function phone(browser, js) {
 
 const mode = (page) => (page.js ? 'js' : 'nojs');
 let shot = 0;
-async function screenshot(page, name) {
+/// What the phone's screen shows on arrival (the landing point matters: issue 13, points 3, 4, 9).
+async function screenshot(page, name, fullPage = false) {
   shot++;
   const file = path.join(SHOTS, `${String(shot).padStart(2, '0')}-${mode(page)}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
 }
 
 /// Everything a person could read or a field could hold on the page now.
@@ -211,6 +212,7 @@ async function theWholeFlow(browser, js) {
   const base = browser.base;
   await visit(page, 'safety', () => page.goto(`${base}/safety`));
   await visit(page, 'form', () => page.click('nav a[href^="/?lang"]'));
+  if (js) await screenshot(page, 'form-whole', true);
 
   // District step: lands on the school list, focused, with a status line.
   await page.selectOption('#region_id', { label: 'Huyện Sốp Cộp' });
@@ -363,7 +365,10 @@ async function ergonomics(browser) {
     contrast >= 3 && parseFloat(ring.width) >= 2 && ring.style !== 'none');
   await screenshot(page, 'focus-ring');
   // 200% text: the quick exit never covers the site title.
-  await page.evaluate(() => (document.documentElement.style.fontSize = '34px'));
+  await page.evaluate(() => {
+    document.documentElement.style.fontSize = '34px';
+    scrollTo(0, 0);
+  });
   const overlap = await page.evaluate(() => {
     const a = document.querySelector('.exit').getBoundingClientRect();
     const b = document.querySelector('.brand').getBoundingClientRect();
