@@ -10,7 +10,7 @@
 use crate::config::Config;
 use crate::domain::{IpBlock, Lang};
 use crate::i18n::Texts;
-use crate::web::middleware::headers::{CSP, PERMISSIONS_POLICY};
+use crate::web::middleware::headers::{CSP_WITHOUT_INLINE as CSP, PERMISSIONS_POLICY};
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;

@@ -196,11 +196,11 @@ impl AppError {
             }
             AppError::TooManyRequests { retry_after } => fill(
                 t.error_too_many_requests,
-                "seconds",
-                &retry_after.to_string(),
+                "wait",
+                &t.wait((*retry_after).max(1)),
             ),
             AppError::Unavailable { retry_after } => {
-                fill(t.error_busy, "seconds", &retry_after.to_string())
+                fill(t.error_busy, "wait", &t.wait((*retry_after).max(1)))
             }
             AppError::Timeout => t.error_timeout.into(),
             AppError::MethodNotAllowed => t.error_method_not_allowed.into(),

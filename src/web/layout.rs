@@ -4,6 +4,7 @@
 //! quick-exit link, the site title, navigation and the language switch. The quick exit belongs
 //! to this layout, not to any page. This module must not know what a page shows inside it.
 
+use super::assets;
 use crate::domain::Lang;
 use crate::domain::access::{Action, may};
 use crate::i18n::{StaffTexts, Texts, fill};
@@ -20,6 +21,8 @@ pub struct PublicLayout {
     pub nav: bool,
     /// The same page in the other language, where a GET can show it.
     pub switch_href: Option<String>,
+    /// The page shows errors to fix: its title starts with "Error:" (GOV.UK pattern).
+    pub error: bool,
 }
 
 impl PublicLayout {
@@ -29,6 +32,7 @@ impl PublicLayout {
             t,
             nav: true,
             switch_href: switch_path.map(|p| format!("{p}?lang={}", t.other_lang_code)),
+            error: false,
         }
     }
 
@@ -39,9 +43,25 @@ impl PublicLayout {
         }
     }
 
+    /// The same frame, marked as showing errors when `error` is true.
+    pub fn with_error(mut self, error: bool) -> Self {
+        self.error = error;
+        self
+    }
+
     /// The quick-exit link, on every public page.
     pub fn exit_url(&self) -> &'static str {
         QUICK_EXIT_URL
+    }
+
+    /// The inlined stylesheet; allowed by its hash in the CSP (`assets`).
+    pub fn css(&self) -> &'static str {
+        assets::STYLE_CSS
+    }
+
+    /// The inlined page script; allowed by its hash in the CSP (`assets`).
+    pub fn js(&self) -> &'static str {
+        assets::PAGE_JS
     }
 }
 

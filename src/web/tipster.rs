@@ -58,6 +58,12 @@ async fn find(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<FoundTi
         .map_err(|e| AppError::from_service(e, lang))
 }
 
+/// Charges one follow-up attempt to `client` (the follow-up page; other routes are charged by
+/// their layer), before any receipt is looked at.
+pub fn follow_up_attempt(state: &AppState, client: Client) -> Result<(), AppError> {
+    state.limits.check_followup(client)
+}
+
 /// Whether the receipt opens a tip (for the receipt confirmation step).
 pub async fn exists(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<(), AppError> {
     find(state, receipt, lang).await.map(|_| ())

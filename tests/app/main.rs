@@ -7,12 +7,14 @@ mod helpers;
 mod logs;
 
 mod api;
+mod browser;
 mod copy;
 mod durability;
 mod keys;
 mod ops;
 mod order_at_rest;
 mod pages;
+mod phone;
 mod regions;
 mod security;
 mod socket;

@@ -490,7 +490,8 @@ crate::on_both!(
 
 crate::on_both!(the_form_offers_communes_grouped_by_former_district, |app| {
     let page = app.get("/").await;
-    assert_eq!(page.status, StatusCode::OK);
+    // 203, not 200: kept out of the back/forward cache (issue 13).
+    assert_eq!(page.status, StatusCode::NON_AUTHORITATIVE_INFORMATION);
     assert_eq!(page.text.matches("<optgroup label=").count(), 12);
     assert!(page.text.contains("<optgroup label=\"Huyện Sốp Cộp\">"));
     assert!(page.text.contains(">Phường Chiềng An</option>"));
