@@ -179,9 +179,14 @@ pub async fn submit(
     let token = ResendToken::parse(&html.resend_token);
     let receipt = match tipster::submit_once(&state, client, tip, token.as_ref(), lang).await {
         Ok(receipt) => receipt,
-        // Too many tips, or the database is busy: show the form again with everything the
-        // tipster typed, so that trying again later loses nothing.
-        Err(err @ (AppError::TooManyRequests { .. } | AppError::Unavailable { .. })) => {
+        // Too many tips, the database busy or full, or any other server error: show the form
+        // again with everything the tipster typed, so that trying again later loses nothing
+        // (issue 11). An internal error still shows only its request id, and is logged.
+        Err(err)
+            if err.status().is_server_error()
+                || matches!(err, AppError::TooManyRequests { .. }) =>
+        {
+            err.log();
             let mut page = form_page(lang, &dir, values, Vec::new());
             page.alert = Some(err.message(lang));
             return Ok(err.decorate(page.into_response()));
