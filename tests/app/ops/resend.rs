@@ -3,7 +3,7 @@
 
 use super::{blobs, count};
 use crate::helpers::*;
-use crate::{on_both, on_both_from_december};
+use crate::{on_both, on_both_clocked};
 use axum::http::StatusCode;
 use serde_json::json;
 
@@ -129,8 +129,9 @@ on_both!(
     }
 );
 
-on_both_from_december!(
+on_both_clocked!(
     r38_after_the_hour_the_entry_is_deleted_and_the_token_is_spent,
+    crate::ops::DECEMBER,
     |app, clock| {
         let token = token_from_form(&app.get("/").await.text);
         let first = receipt_from_page(&app.post_form("/tip", &tip_form(&token, "một")).await.text);

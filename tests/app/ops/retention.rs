@@ -4,7 +4,7 @@
 
 use super::{blobs, count};
 use crate::helpers::*;
-use crate::on_both_from_december;
+use crate::on_both_clocked;
 use axum::http::StatusCode;
 use serde_json::json;
 
@@ -22,8 +22,9 @@ fn disk_bytes(app: &TestApp) -> Vec<u8> {
     bytes
 }
 
-on_both_from_december!(
+on_both_clocked!(
     r20_content_of_tips_closed_long_ago_is_purged_and_facts_stay,
+    crate::ops::DECEMBER,
     |app, clock| {
         let old = app.submit_tip("sẽ bị xoá sau khi đóng").await;
         app.post_json(

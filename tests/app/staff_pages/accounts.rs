@@ -2,8 +2,9 @@
 
 use super::*;
 
-crate::staff_case!(
+crate::on_both_clocked!(
     an_admin_creates_an_account_that_can_then_sign_in,
+    START,
     |app, clock| {
         let admin = add_staff(app, "quan.tri", Role::Admin, &[], &[]).await;
         let browser = sign_in(app, clock, &admin).await;
@@ -105,7 +106,7 @@ crate::staff_case!(
     }
 );
 
-crate::staff_case!(only_admins_reach_the_account_pages, |app, clock| {
+crate::on_both_clocked!(only_admins_reach_the_account_pages, START, |app, clock| {
     let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
     let browser = sign_in(app, clock, &lan).await;
     let home = get_as(app, &browser, "/staff?lang=vi").await;

@@ -2,8 +2,9 @@
 
 use super::*;
 
-crate::staff_case!(
+crate::on_both_clocked!(
     r10_sign_in_sets_a_host_prefixed_strict_cookie_only_on_success,
+    START,
     |app, clock| {
         let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
         let page = app.get("/staff/login").await;
@@ -79,8 +80,9 @@ crate::staff_case!(
     }
 );
 
-crate::staff_case!(
+crate::on_both_clocked!(
     r9_the_home_page_shows_who_and_when_the_session_ends,
+    START,
     |app, clock| {
         let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
         let browser = sign_in(app, clock, &lan).await;
@@ -103,97 +105,110 @@ crate::staff_case!(
     }
 );
 
-crate::staff_case!(r9_r11_the_sign_out_form_ends_the_session, |app, clock| {
-    let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
-    let browser = sign_in(app, clock, &lan).await;
-    // Without the token (a cross-site logout): refused, still signed in.
-    let forged = post_as(app, &browser, "/staff/logout?lang=vi", &[], false).await;
-    assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_staff_layout(&forged.text);
-    assert_eq!(get_as(app, &browser, "/staff").await.status, StatusCode::OK);
+crate::on_both_clocked!(
+    r9_r11_the_sign_out_form_ends_the_session,
+    START,
+    |app, clock| {
+        let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
+        let browser = sign_in(app, clock, &lan).await;
+        // Without the token (a cross-site logout): refused, still signed in.
+        let forged = post_as(app, &browser, "/staff/logout?lang=vi", &[], false).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert_staff_layout(&forged.text);
+        assert_eq!(get_as(app, &browser, "/staff").await.status, StatusCode::OK);
 
-    let out = post_as(app, &browser, "/staff/logout?lang=vi", &[], true).await;
-    assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        out.header("location"),
-        Some("/staff/login?lang=vi&done=signed_out")
-    );
-    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
-    let after = get_as(app, &browser, "/staff?lang=vi").await;
-    assert_eq!(
-        after.status,
-        StatusCode::SEE_OTHER,
-        "the old cookie is dead"
-    );
-    assert_eq!(after.header("location"), Some("/staff/login?lang=vi"));
-    let login = app.get("/staff/login?lang=vi&done=signed_out").await;
-    assert!(login.text.contains("Bạn đã đăng xuất."));
-});
+        let out = post_as(app, &browser, "/staff/logout?lang=vi", &[], true).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            out.header("location"),
+            Some("/staff/login?lang=vi&done=signed_out")
+        );
+        assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+        let after = get_as(app, &browser, "/staff?lang=vi").await;
+        assert_eq!(
+            after.status,
+            StatusCode::SEE_OTHER,
+            "the old cookie is dead"
+        );
+        assert_eq!(after.header("location"), Some("/staff/login?lang=vi"));
+        let login = app.get("/staff/login?lang=vi&done=signed_out").await;
+        assert!(login.text.contains("Bạn đã đăng xuất."));
+    }
+);
 
-crate::staff_case!(r9_a_password_change_ends_every_session, |app, clock| {
-    let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
-    let browser = sign_in(app, clock, &lan).await;
-    let page = get_as(app, &browser, "/staff/password?lang=vi").await;
-    assert_eq!(page.status, StatusCode::OK);
-    let mismatch = post_as(
-        app,
-        &browser,
-        "/staff/password?lang=vi",
-        &[
-            ("current", PASSWORD),
-            ("new", "a new long passphrase"),
-            ("new_again", "another one entirely"),
-        ],
-        true,
-    )
-    .await;
-    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(mismatch.text.contains("không giống nhau"));
-    let changed = post_as(
-        app,
-        &browser,
-        "/staff/password?lang=vi",
-        &[
-            ("current", PASSWORD),
-            ("new", "a new long passphrase"),
-            ("new_again", "a new long passphrase"),
-        ],
-        true,
-    )
-    .await;
-    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text);
-    assert_eq!(
-        changed.header("location"),
-        Some("/staff/login?lang=vi&done=password_changed")
-    );
-    assert_eq!(
-        get_as(app, &browser, "/staff").await.status,
-        StatusCode::SEE_OTHER
-    );
-});
-
-crate::staff_case!(anonymous_visitors_are_sent_to_sign_in, |app, _clock| {
-    for uri in [
-        "/staff",
-        "/staff/tips",
-        "/staff/intake?lang=en",
-        "/staff/accounts",
-    ] {
-        let res = app.get(uri).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "{uri}");
-        assert!(
-            res.header("location")
-                .unwrap()
-                .starts_with("/staff/login?lang=")
+crate::on_both_clocked!(
+    r9_a_password_change_ends_every_session,
+    START,
+    |app, clock| {
+        let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
+        let browser = sign_in(app, clock, &lan).await;
+        let page = get_as(app, &browser, "/staff/password?lang=vi").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let mismatch = post_as(
+            app,
+            &browser,
+            "/staff/password?lang=vi",
+            &[
+                ("current", PASSWORD),
+                ("new", "a new long passphrase"),
+                ("new_again", "another one entirely"),
+            ],
+            true,
+        )
+        .await;
+        assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(mismatch.text.contains("không giống nhau"));
+        let changed = post_as(
+            app,
+            &browser,
+            "/staff/password?lang=vi",
+            &[
+                ("current", PASSWORD),
+                ("new", "a new long passphrase"),
+                ("new_again", "a new long passphrase"),
+            ],
+            true,
+        )
+        .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text);
+        assert_eq!(
+            changed.header("location"),
+            Some("/staff/login?lang=vi&done=password_changed")
+        );
+        assert_eq!(
+            get_as(app, &browser, "/staff").await.status,
+            StatusCode::SEE_OTHER
         );
     }
-    let css = app.get("/static/staff.css").await;
-    assert_eq!(css.status, StatusCode::OK);
-    assert!(css.header("content-type").unwrap().starts_with("text/css"));
-});
+);
 
-crate::staff_case!(
+crate::on_both_clocked!(
+    anonymous_visitors_are_sent_to_sign_in,
+    START,
+    |app, _clock| {
+        for uri in [
+            "/staff",
+            "/staff/tips",
+            "/staff/intake?lang=en",
+            "/staff/accounts",
+        ] {
+            let res = app.get(uri).await;
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{uri}");
+            assert!(
+                res.header("location")
+                    .unwrap()
+                    .starts_with("/staff/login?lang=")
+            );
+        }
+        let css = app.get("/static/staff.css").await;
+        assert_eq!(css.status, StatusCode::OK);
+        assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    }
+);
+
+crate::on_both_clocked!(
     r8_a_throttled_account_gets_a_429_page_with_retry_after,
+    START,
     |app, clock| {
         add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
         let other = add_staff(app, "minh.police", Role::Police, &[127], &[]).await;
@@ -222,8 +237,9 @@ crate::staff_case!(
     }
 );
 
-crate::staff_case!(
+crate::on_both_clocked!(
     r22_staff_pages_and_their_errors_carry_the_security_headers,
+    START,
     |app, clock| {
         let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
         let browser = sign_in(app, clock, &lan).await;

@@ -8,7 +8,6 @@ mod tips;
 use crate::helpers::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use std::sync::Arc;
 use tipline::clock::ManualClock;
 use tipline::domain::staff::{Role, Scope, Staff};
 use tipline::service::accounts::By;
@@ -16,43 +15,6 @@ use tipline::service::triage::QueueQuery;
 
 /// 2026-11-30 18:00 UTC: 2026-12-01 01:00 in Sơn La.
 pub const START: i64 = 1_796_061_600;
-
-/// Runs the body on SQLite, and on PostgreSQL when `TEST_DATABASE_URL` was set for the
-/// build, with a clock the test moves (TOTP codes are single-use per 30-second step).
-#[macro_export]
-macro_rules! staff_case {
-    ($name:ident, |$app:ident, $clock:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run($app: &$crate::helpers::TestApp, $clock: &tipline::clock::ManualClock) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let (app, clock) = $crate::staff_pages::spawn($crate::helpers::Backend::Sqlite).await;
-                run(&app, &clock).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(
-                not(tipline_pg),
-                ignore = "TEST_DATABASE_URL not set: PostgreSQL case not run"
-            )]
-            async fn on_postgres() {
-                let (app, clock) = $crate::staff_pages::spawn($crate::helpers::Backend::Postgres).await;
-                run(&app, &clock).await;
-                app.drop_database().await;
-            }
-        }
-    };
-}
-
-pub async fn spawn(backend: Backend) -> (TestApp, ManualClock) {
-    let clock = ManualClock::at(START);
-    let app = TestApp::spawn_full(backend, |_| {}, Arc::new(clock.clone())).await;
-    (app, clock)
-}
 
 pub const PASSWORD: &str = "correct horse battery";
 

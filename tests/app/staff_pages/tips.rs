@@ -9,8 +9,9 @@ const OUT_OF_SCOPE: i64 = 123;
 /// An action, its form fields and the `done` code its redirect carries.
 type Step<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
 
-crate::staff_case!(
+crate::on_both_clocked!(
     r12_the_queue_lists_tips_in_scope_and_not_others,
+    START,
     |app, clock| {
         let mine = tip_in(app, IN_SCOPE, "bán ma túy ở cổng trường").await;
         let theirs = tip_in(app, OUT_OF_SCOPE, "ở huyện khác").await;
@@ -51,8 +52,9 @@ crate::staff_case!(
     }
 );
 
-crate::staff_case!(
+crate::on_both_clocked!(
     p3_opening_a_tip_shows_its_content_escaped_and_is_audited,
+    START,
     |app, clock| {
         let id = tip_in(
             app,
@@ -91,8 +93,9 @@ crate::staff_case!(
     }
 );
 
-crate::staff_case!(
+crate::on_both_clocked!(
     r12_a_tip_out_of_scope_is_the_same_404_as_a_missing_one,
+    START,
     |app, clock| {
         let theirs = tip_in(app, OUT_OF_SCOPE, "ở huyện khác").await;
         let lan = add_staff(app, "lan.police", Role::Police, &[IN_SCOPE], &[]).await;
@@ -121,8 +124,9 @@ crate::staff_case!(
     }
 );
 
-crate::staff_case!(
+crate::on_both_clocked!(
     r11_an_action_without_the_token_changes_nothing_and_with_it_shows,
+    START,
     |app, clock| {
         let id = tip_in(app, IN_SCOPE, "có người bán thuốc lắc").await;
         let lan = add_staff(app, "lan.police", Role::Police, &[IN_SCOPE], &[]).await;
@@ -242,32 +246,37 @@ crate::staff_case!(
     }
 );
 
-crate::staff_case!(school_heads_and_admins_see_no_tip_content, |app, clock| {
-    let id = tip_in(app, IN_SCOPE, "nội dung bí mật").await;
-    let school = app.state.directory().schools()[0].id;
-    let head = add_staff(app, "hieu.truong", Role::SchoolHead, &[], &[school]).await;
-    let browser = sign_in(app, clock, &head).await;
-    let home = get_as(app, &browser, "/staff?lang=vi").await;
-    assert!(home.text.contains("chỉ xem số liệu thống kê"));
-    assert!(!home.text.contains("/staff/tips?"), "no queue link");
-    for uri in [
-        "/staff/tips?lang=vi".to_owned(),
-        format!("/staff/tips/{id}?lang=vi"),
-    ] {
-        let res = get_as(app, &browser, &uri).await;
-        assert_eq!(res.status, StatusCode::FORBIDDEN, "{uri}");
+crate::on_both_clocked!(
+    school_heads_and_admins_see_no_tip_content,
+    START,
+    |app, clock| {
+        let id = tip_in(app, IN_SCOPE, "nội dung bí mật").await;
+        let school = app.state.directory().schools()[0].id;
+        let head = add_staff(app, "hieu.truong", Role::SchoolHead, &[], &[school]).await;
+        let browser = sign_in(app, clock, &head).await;
+        let home = get_as(app, &browser, "/staff?lang=vi").await;
+        assert!(home.text.contains("chỉ xem số liệu thống kê"));
+        assert!(!home.text.contains("/staff/tips?"), "no queue link");
+        for uri in [
+            "/staff/tips?lang=vi".to_owned(),
+            format!("/staff/tips/{id}?lang=vi"),
+        ] {
+            let res = get_as(app, &browser, &uri).await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{uri}");
+            assert!(!res.text.contains("nội dung bí mật"));
+            assert_staff_layout(&res.text);
+        }
+        let admin = add_staff(app, "quan.tri", Role::Admin, &[], &[]).await;
+        let browser = sign_in(app, clock, &admin).await;
+        let res = get_as(app, &browser, &format!("/staff/tips/{id}?lang=vi")).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
         assert!(!res.text.contains("nội dung bí mật"));
-        assert_staff_layout(&res.text);
     }
-    let admin = add_staff(app, "quan.tri", Role::Admin, &[], &[]).await;
-    let browser = sign_in(app, clock, &admin).await;
-    let res = get_as(app, &browser, &format!("/staff/tips/{id}?lang=vi")).await;
-    assert_eq!(res.status, StatusCode::FORBIDDEN);
-    assert!(!res.text.contains("nội dung bí mật"));
-});
+);
 
-crate::staff_case!(
+crate::on_both_clocked!(
     intake_shows_a_receipt_the_caller_can_follow_up_with,
+    START,
     |app, clock| {
         let lan = add_staff(app, "lan.police", Role::Police, &[IN_SCOPE], &[]).await;
         let browser = sign_in(app, clock, &lan).await;
