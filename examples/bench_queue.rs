@@ -22,7 +22,7 @@ use tipline::crypto::random;
 use tipline::domain::access::Visibility;
 use tipline::domain::staff::{Role, Scope, Staff};
 use tipline::domain::{Category, Channel, Day, Directory, Month};
-use tipline::store::triage::QueueFilter;
+use tipline::store::queue::QueueFilter;
 use tipline::store::{SealedTip, Store};
 
 const BATCH: usize = 1_000;

@@ -19,6 +19,7 @@ mod installation;
 mod messages;
 mod model;
 pub mod postgres;
+pub mod queue;
 mod resends;
 pub mod retention;
 mod sessions;
