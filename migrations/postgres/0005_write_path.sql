@@ -3,3 +3,9 @@
 -- The facts' month index served only a GROUP BY over all facts; statistics read maintained
 -- counters instead (DESIGN.md), and copies page facts by their key. One tree fewer per tip.
 DROP INDEX IF EXISTS tip_facts_month;
+
+-- See migrations/sqlite/0005_write_path.sql: the queue's order, covering its columns.
+DROP INDEX IF EXISTS tips_queue;
+CREATE INDEX tips_queue ON tips(urgent DESC, due_day, id)
+    INCLUDE (status, region_id, school_id, category, involves_staff, channel, received_day,
+             extensions, assignee_id);
