@@ -35,6 +35,7 @@ pub static EN: Texts = Texts {
     district_chosen: "Area",
     district_change: "Change",
     district_shown: "{district} chosen. Choose a school below (optional), then carry on.",
+    form_already_sent: "The tip on this form was already sent. Here is a new, empty form.",
     school_label: "School (optional)",
     school_none: "— No school chosen —",
     sample_notice: "Note: the school list is a SAMPLE list for testing.",

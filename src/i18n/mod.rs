@@ -61,6 +61,8 @@ pub struct Texts {
     pub district_change: &'static str,
     /// Said after the district step, where the school list begins. `{district}` is filled in.
     pub district_shown: &'static str,
+    /// A form that already stored its tip came back (the browser's Back): a blank one instead.
+    pub form_already_sent: &'static str,
     pub school_label: &'static str,
     pub school_none: &'static str,
     pub sample_notice: &'static str,

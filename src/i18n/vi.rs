@@ -37,6 +37,7 @@ pub static VI: Texts = Texts {
     district_chosen: "Địa bàn",
     district_change: "Đổi",
     district_shown: "Đã chọn {district}. Chọn trường ở dưới (không bắt buộc), rồi điền tiếp.",
+    form_already_sent: "Tin báo trên mẫu này đã được gửi. Đây là một mẫu mới, trống.",
     school_label: "Trường (không bắt buộc)",
     school_none: "— Không chọn trường —",
     sample_notice: "Lưu ý: danh sách trường hiện là danh sách MẪU để thử nghiệm.",

@@ -139,6 +139,13 @@ impl Intake<'_> {
         Ok((receipt, sealed))
     }
 
+    /// Whether a tip was already stored with `token` (within the hour its entry lives).
+    pub async fn was_sent(&self, token: &ResendToken) -> Result<bool, ServiceError> {
+        let mac = self.vault.resend_mac(token);
+        let now = self.clock.now().unix_timestamp();
+        Ok(self.store.resend_receipt(&mac, now).await?.is_some())
+    }
+
     /// The receipt of an earlier tip sent with `token`, while its entry lives.
     async fn earlier_receipt(
         &self,

@@ -41,6 +41,12 @@ pub async fn submit_once(
         .map_err(|e| AppError::from_service(e, lang))
 }
 
+/// Whether a form's one-time token already stored a tip. On any doubt (the database busy), no:
+/// the form is then handled as it always was.
+pub async fn already_sent(state: &AppState, token: &ResendToken) -> bool {
+    state.intake().was_sent(token).await.unwrap_or(false)
+}
+
 /// Parses a typed receipt; a malformed one is "not found" like any unknown one, so that the
 /// answer never tells an attacker more than a wrong guess would.
 pub fn parse_receipt(input: &str, lang: Lang) -> Result<Receipt, AppError> {

@@ -211,3 +211,65 @@ async fn every_public_page_has_a_skip_link_a_quiet_title_and_the_quick_exit_in_i
         );
     }
 }
+
+crate::on_both!(
+    r39_a_form_that_already_stored_its_tip_never_comes_back_with_its_text,
+    |app| {
+        // What Back does in Chromium: it sends the earlier steps of the same form again.
+        let form = app.get("/").await;
+        let token = form
+            .text
+            .split("name=\"resend_token\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        let typed = "Có người bán thuốc lắc sau nhà văn hoá";
+        let sent = app
+            .post_form(
+                "/tip",
+                &[
+                    ("resend_token", &token),
+                    ("category", "drug_use"),
+                    ("body", typed),
+                ],
+            )
+            .await;
+        assert!(sent.status.is_success(), "{}", sent.text);
+        assert!(
+            sent.text.contains("receipt") || sent.text.contains("mã"),
+            "a receipt page"
+        );
+        // The error step and the district step of that form, sent again.
+        for step in [
+            vec![("resend_token", token.as_str()), ("body", typed)],
+            vec![
+                ("resend_token", token.as_str()),
+                ("step", "district"),
+                ("region_id", "127"),
+                ("body", typed),
+            ],
+        ] {
+            let again = app.post_form("/tip", &step).await;
+            assert!(again.status.is_success(), "{}", again.status);
+            assert!(!again.text.contains(typed), "R39: the text came back");
+            assert!(
+                !again.text.contains(&token),
+                "a blank form carries a new token"
+            );
+        }
+        // Sending the same valid form again still stores one tip (R38).
+        let resent = app
+            .post_form(
+                "/tip",
+                &[
+                    ("resend_token", &token),
+                    ("category", "drug_use"),
+                    ("body", typed),
+                ],
+            )
+            .await;
+        assert!(resent.status.is_success());
+        assert_eq!(app.store().counts().await.unwrap().tips, 1);
+    }
+);

@@ -139,6 +139,22 @@ pub async fn submit(
 ) -> PageResult {
     let dir = state.directory();
     let values = html.values();
+    let token = ResendToken::parse(&html.resend_token);
+    // A form whose token already stored a tip came back: the browser's Back re-sent an earlier
+    // step of it (R39). Its text is never shown again: a blank form instead. Sending the same
+    // valid form again still gets its receipt (R38), below.
+    let sent = match &token {
+        Some(token) => tipster::already_sent(&state, token).await,
+        None => false,
+    };
+    let blank = |lang: Lang| {
+        let mut page = form_page(lang, &dir, FormValues::default(), Vec::new());
+        page.district_note = Some(Texts::of(lang).form_already_sent.to_owned());
+        super::never_restored(page.into_response())
+    };
+    if sent && html.step != "send" {
+        return Ok(blank(lang));
+    }
     if html.step == "district" {
         // Land on the school list (issue 13): the list (or the note that there is none) takes
         // focus (`autofocus`, which also scrolls it into view; a `#fragment` would switch
@@ -162,6 +178,7 @@ pub async fn submit(
     };
     let tip = match NewTip::parse(form, Channel::Web, &dir) {
         Ok(tip) => tip,
+        Err(_) if sent => return Ok(blank(lang)),
         Err(errors) => {
             let t = Texts::of(lang);
             let errors = errors
@@ -176,7 +193,6 @@ pub async fn submit(
         }
     };
     let urgent = tip.urgent;
-    let token = ResendToken::parse(&html.resend_token);
     let receipt = match tipster::submit_once(&state, client, tip, token.as_ref(), lang).await {
         Ok(receipt) => receipt,
         // Too many tips, the database busy or full, or any other server error: show the form
