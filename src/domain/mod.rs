@@ -14,6 +14,7 @@ pub mod month;
 pub mod net;
 pub mod receipt;
 pub mod staff;
+pub mod suppression;
 pub mod text;
 pub mod tip;
 pub mod workflow;
