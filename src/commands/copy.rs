@@ -76,6 +76,11 @@ pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow:
     if !short.is_empty() {
         bail!("the copy does not match the source: {}", short.join("; "));
     }
+    // The copied facts arrive without their counters: recount them in the target.
+    target
+        .rebuild_counters()
+        .await
+        .context("recounting the statistics counters in the target")?;
     let sampled = verify_sample(&target, &keyring, "the target").await?;
     println!(
         "copied {} regions, {} schools, {} tips, {} messages, {} facts from {} to {}; \

@@ -9,6 +9,7 @@ pub mod copy;
 pub mod keys;
 pub mod migrate;
 pub mod regions;
+pub mod report;
 pub mod schools;
 pub mod staff;
 
@@ -17,5 +18,6 @@ pub use copy::copy;
 pub use keys::{keys_check, keys_generate};
 pub use migrate::migrate;
 pub use regions::regions_import;
+pub use report::{report, stats_rebuild, stats_verify};
 pub use schools::schools_import;
 pub use staff::{staff_add, staff_disable, staff_list, staff_reset_totp};

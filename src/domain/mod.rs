@@ -12,6 +12,7 @@ pub mod directory;
 pub mod lang;
 pub mod month;
 pub mod net;
+pub mod period;
 pub mod receipt;
 pub mod staff;
 pub mod suppression;

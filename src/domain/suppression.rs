@@ -203,21 +203,39 @@ impl Frame {
     pub fn protect(&self, k: u64) -> Vec<bool> {
         let n = self.len();
         let mut suppressed: Vec<bool> = self.count.iter().map(|&c| c > 0 && c < k).collect();
-        // Each round suppresses one more non-zero node, so n + 1 rounds always suffice.
+        let root = self.roots();
+        // Each round suppresses at least one more non-zero node, so n + 1 rounds suffice.
+        // Trees do not share nodes, so each round fixes one pinned node in every tree.
         for _ in 0..=n {
             let ranges = self.ranges(&suppressed);
-            if let Some(pinned) = (0..n).find(|&i| suppressed[i] && ranges[i].is_point()) {
-                if !self.complement(pinned, &mut suppressed) {
-                    break;
+            let mut fixed = vec![false; n];
+            let mut any = false;
+            for i in 0..n {
+                if suppressed[i] && ranges[i].is_point() && !fixed[root[i]] {
+                    if !self.complement(i, &mut suppressed) {
+                        return self.count.iter().map(|&c| c > 0).collect();
+                    }
+                    fixed[root[i]] = true;
+                    any = true;
                 }
-                continue;
             }
-            if !self.line_rule(&mut suppressed) {
+            if !any && !self.line_rule(&mut suppressed) {
                 return suppressed;
             }
         }
         // Not reached with consistent counts; if it is, publish no non-zero count at all.
         self.count.iter().map(|&c| c > 0).collect()
+    }
+
+    /// The root of each node's tree.
+    fn roots(&self) -> Vec<usize> {
+        let mut root: Vec<usize> = (0..self.len()).collect();
+        for i in 0..self.len() {
+            if let Some(p) = self.parent[i] {
+                root[i] = root[p];
+            }
+        }
+        root
     }
 
     /// The published node with the smallest non-zero count among `nodes`.
@@ -242,21 +260,22 @@ impl Frame {
             })
             .unwrap_or_default();
         // Its children, all published, add up to it.
-        if !kids.is_empty() && kids.iter().all(|&c| !suppressed[c]) {
-            if let Some(j) = self.smallest(kids.iter().copied(), suppressed) {
-                suppressed[j] = true;
-                return true;
-            }
+        if !kids.is_empty()
+            && kids.iter().all(|&c| !suppressed[c])
+            && let Some(j) = self.smallest(kids.iter().copied(), suppressed)
+        {
+            suppressed[j] = true;
+            return true;
         }
         // It is the only unknown of its parent's equation.
-        if let Some(p) = self.parent(pinned) {
-            if !suppressed[p] && siblings.iter().all(|&s| !suppressed[s]) {
-                let choice = self.smallest(siblings.iter().copied(), suppressed);
-                let choice = choice.or((self.count[p] > 0).then_some(p));
-                if let Some(j) = choice {
-                    suppressed[j] = true;
-                    return true;
-                }
+        if let Some(p) = self.parent(pinned)
+            && !suppressed[p]
+            && siblings.iter().all(|&s| !suppressed[s])
+        {
+            let choice = self.smallest(siblings.iter().copied(), suppressed);
+            if let Some(j) = choice.or((self.count[p] > 0).then_some(p)) {
+                suppressed[j] = true;
+                return true;
             }
         }
         // Pinned by small values (say two suppressed cells of 1 under a total of 2): widen

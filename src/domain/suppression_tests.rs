@@ -1,6 +1,8 @@
 //! Tests of `suppression`: the R21 properties over random frames, and a brute-force attacker
 //! that tries every assignment of the suppressed cells consistent with what is published.
 
+#![allow(clippy::needless_range_loop)] // nodes are indices into several vectors
+
 use super::*;
 use proptest::prelude::*;
 use std::collections::BTreeSet;

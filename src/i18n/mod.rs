@@ -13,6 +13,7 @@
 //! nothing of ours but `domain`, so every layer may use it.
 
 mod en;
+pub mod stats;
 mod vi;
 
 use crate::domain::text::TextError;

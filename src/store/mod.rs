@@ -9,6 +9,7 @@
 //! never had.
 
 mod audit;
+mod counters;
 mod db;
 mod decode;
 mod directory;
@@ -20,11 +21,13 @@ pub mod postgres;
 mod sessions;
 pub mod sqlite;
 mod staff;
+pub mod stats;
 mod tips;
 pub mod transfer;
 pub mod triage;
 pub mod writer;
 
+pub use counters::CounterMismatch;
 pub use model::{
     Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedTip,
     StoredMessage, StoredTip, TableCounts,

@@ -2,6 +2,7 @@
 //! key checks and statistics read. Sealed bytes only: the store never sees tip text.
 
 use super::audit::append;
+use super::counters::{Deltas, FactKeys};
 use super::db::{Sql, Tx, Val};
 use super::model::{Fact, SealedTip, StoredTip};
 use super::{Store, StoreError, decode, retry};
@@ -34,9 +35,13 @@ impl Store {
         self.check_disk()?;
         retry(|| async {
             let mut tx = self.begin().await?;
+            let mut counts = Deltas::default();
             for tip in tips {
                 insert_rows(&mut tx, tip).await?;
+                counts.add(&fact_keys(tip));
             }
+            // One upsert per counter row the batch touches, not one per tip.
+            counts.apply(&mut tx).await?;
             tx.commit().await
         })
         .await
@@ -51,6 +56,9 @@ impl Store {
         retry(|| async {
             let mut tx = self.begin().await?;
             insert_rows(&mut tx, &tip).await?;
+            let mut counts = Deltas::default();
+            counts.add(&fact_keys(&tip));
+            counts.apply(&mut tx).await?;
             append(&mut tx, audit).await?;
             tx.commit().await
         })
@@ -81,7 +89,21 @@ impl Store {
     }
 }
 
-/// The tip row and its fact row.
+/// What a new tip's fact row adds to the statistics counters.
+fn fact_keys(tip: &SealedTip) -> FactKeys {
+    FactKeys {
+        month: tip.month.to_string(),
+        region_id: tip.region_id,
+        school_id: tip.school_id,
+        category: tip.category.code().to_owned(),
+        channel: tip.channel.code().to_owned(),
+        outcome: None,
+        classified_on_time: None,
+        decided_within_20_days: None,
+    }
+}
+
+/// The tip row and its fact row (the caller adds the fact to the counters).
 async fn insert_rows(tx: &mut Tx, tip: &SealedTip) -> Result<(), StoreError> {
     let month = tip.month.to_string();
     let received = tip.received.to_string();

@@ -8,6 +8,7 @@
 //! both win (the loser gets `Stale`, shown as 409).
 
 use super::audit::append;
+use super::counters;
 use super::db::{DbRow, Sql, Val};
 use super::{Store, StoreError, retry};
 use crate::domain::access::Visibility;
@@ -95,6 +96,7 @@ const SET_EXTENSIONS: Sql = Sql::both(
     "UPDATE tips SET extensions = $2, due_day = $3 WHERE id = $1 AND status = $4 \
      AND extensions = $5",
 );
+/// Run through `counters::update_fact`, which moves the fact's counts with it.
 const UPDATE_FACT: Sql = Sql::both(
     "UPDATE tip_facts SET status = $2, outcome = COALESCE($3, outcome), \
      classified_on_time = COALESCE(classified_on_time, $4), \
@@ -352,7 +354,7 @@ impl Store {
             if changed != 1 {
                 return Err(StoreError::Stale("tip"));
             }
-            tx.execute(UPDATE_FACT, &fact_args(change)).await?;
+            counters::update_fact(&mut tx, change.tip_id, UPDATE_FACT, &fact_args(change)).await?;
             append(&mut tx, audit).await?;
             tx.commit().await
         })
@@ -383,7 +385,7 @@ impl Store {
             if changed != 1 {
                 return Err(StoreError::Stale("tip"));
             }
-            tx.execute(UPDATE_FACT, &fact_args(change)).await?;
+            counters::update_fact(&mut tx, change.tip_id, UPDATE_FACT, &fact_args(change)).await?;
             append(&mut tx, audit).await?;
             tx.commit().await
         })

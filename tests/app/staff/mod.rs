@@ -51,6 +51,7 @@ macro_rules! on_both_clocked {
 mod access;
 mod audit;
 mod auth;
+mod stats;
 mod workflow;
 
 pub async fn spawn(backend: Backend) -> (TestApp, ManualClock) {

@@ -1,0 +1,163 @@
+//! Reading the statistics counters (migration 0007), summed over a range of months in the
+//! shape one published table needs. Counts only: no fact ids, no days, no content. The
+//! suppression of small cells happens above, in `service::stats`.
+//!
+//! Every query sums counter rows (a few per month and region), never the facts.
+
+use super::db::{Sql, Val};
+use super::{Store, StoreError};
+
+/// `YYYY-Qn` from a `YYYY-MM` month column, the same text in both dialects.
+macro_rules! quarter {
+    () => {
+        "substr(month, 1, 4) || '-Q' || ((CAST(substr(month, 6, 2) AS INTEGER) + 2) / 3)"
+    };
+}
+
+/// The cuts of the counters that the tables and the report read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Per month and region.
+    RegionMonth,
+    /// Per month and category.
+    CategoryMonth,
+    /// Per quarter and channel.
+    ChannelQuarter,
+    /// Per quarter and school (tips naming a school).
+    SchoolQuarter,
+    /// Per quarter, region and outcome (closed tips).
+    OutcomeQuarter,
+    /// Per quarter and timeliness bucket (`classified_1`, `decided_0`, …).
+    TimelinessQuarter,
+    /// Over the range, per region and category.
+    RegionCategory,
+    /// Over the range, per region and channel.
+    RegionChannel,
+    /// Over the range, per region and outcome (closed tips).
+    RegionOutcome,
+    /// Over the range, per region and timeliness bucket.
+    RegionTimeliness,
+    /// Over the range, per school: tips closed as a confirmed case.
+    SchoolConfirmed,
+}
+
+const REGION_MONTH: Sql = Sql::both(
+    "SELECT month AS period, region_id AS id, '' AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY month, region_id",
+);
+const CATEGORY_MONTH: Sql = Sql::both(
+    "SELECT month AS period, CAST(0 AS BIGINT) AS id, category AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY month, category",
+);
+const CHANNEL_QUARTER: Sql = Sql::both(concat!(
+    "SELECT ",
+    quarter!(),
+    " AS period, CAST(0 AS BIGINT) AS id, channel AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY 1, channel"
+));
+const SCHOOL_QUARTER: Sql = Sql::both(concat!(
+    "SELECT ",
+    quarter!(),
+    " AS period, school_id AS id, '' AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_school WHERE month >= $1 AND month <= $2 GROUP BY 1, school_id"
+));
+const OUTCOME_QUARTER: Sql = Sql::both(concat!(
+    "SELECT ",
+    quarter!(),
+    " AS period, region_id AS id, outcome AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_outcome WHERE month >= $1 AND month <= $2 AND outcome <> '' \
+     GROUP BY 1, region_id, outcome"
+));
+const TIMELINESS_QUARTER: Sql = Sql::both(concat!(
+    "SELECT ",
+    quarter!(),
+    " AS period, CAST(0 AS BIGINT) AS id, 'classified_' || classified AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_timeliness WHERE month >= $1 AND month <= $2 GROUP BY 1, classified \
+     UNION ALL SELECT ",
+    quarter!(),
+    " AS period, CAST(0 AS BIGINT) AS id, 'decided_' || decided AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_timeliness WHERE month >= $1 AND month <= $2 GROUP BY 1, decided"
+));
+const REGION_CATEGORY: Sql = Sql::both(
+    "SELECT '' AS period, region_id AS id, category AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY region_id, category",
+);
+const REGION_CHANNEL: Sql = Sql::both(
+    "SELECT '' AS period, region_id AS id, channel AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY region_id, channel",
+);
+const REGION_OUTCOME: Sql = Sql::both(
+    "SELECT '' AS period, region_id AS id, outcome AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_outcome WHERE month >= $1 AND month <= $2 AND outcome <> '' \
+     GROUP BY region_id, outcome",
+);
+const REGION_TIMELINESS: Sql = Sql::both(
+    "SELECT '' AS period, region_id AS id, 'classified_' || classified AS k, \
+     CAST(SUM(n) AS BIGINT) AS n FROM stat_timeliness WHERE month >= $1 AND month <= $2 \
+     GROUP BY region_id, classified \
+     UNION ALL SELECT '' AS period, region_id AS id, 'decided_' || decided AS k, \
+     CAST(SUM(n) AS BIGINT) AS n FROM stat_timeliness WHERE month >= $1 AND month <= $2 \
+     GROUP BY region_id, decided",
+);
+const SCHOOL_CONFIRMED: Sql = Sql::both(
+    "SELECT '' AS period, school_id AS id, '' AS k, CAST(SUM(n) AS BIGINT) AS n \
+     FROM stat_school WHERE month >= $1 AND month <= $2 AND confirmed = 1 \
+     GROUP BY school_id",
+);
+
+/// One summed cut: a period (`YYYY-MM`, `YYYY-Qn`, or empty for the whole range), an id (a
+/// region or school; 0 for no region or none asked) and a key (category, channel, outcome or
+/// timeliness bucket; empty when none asked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRow {
+    pub period: String,
+    pub id: i64,
+    pub key: String,
+    pub n: i64,
+}
+
+impl Cut {
+    fn sql(self) -> Sql {
+        match self {
+            Cut::RegionMonth => REGION_MONTH,
+            Cut::CategoryMonth => CATEGORY_MONTH,
+            Cut::ChannelQuarter => CHANNEL_QUARTER,
+            Cut::SchoolQuarter => SCHOOL_QUARTER,
+            Cut::OutcomeQuarter => OUTCOME_QUARTER,
+            Cut::TimelinessQuarter => TIMELINESS_QUARTER,
+            Cut::RegionCategory => REGION_CATEGORY,
+            Cut::RegionChannel => REGION_CHANNEL,
+            Cut::RegionOutcome => REGION_OUTCOME,
+            Cut::RegionTimeliness => REGION_TIMELINESS,
+            Cut::SchoolConfirmed => SCHOOL_CONFIRMED,
+        }
+    }
+}
+
+impl Store {
+    /// The counters of `cut`, summed over the months `from` to `to` (`YYYY-MM`, included).
+    /// Rows that sum to zero are left out.
+    pub async fn stat_counts(
+        &self,
+        cut: Cut,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<CountRow>, StoreError> {
+        let rows = self
+            .fetch_all(cut.sql(), &[Val::Text(from), Val::Text(to)])
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let n: i64 = row.get("n")?;
+            if n != 0 {
+                out.push(CountRow {
+                    period: row.get("period")?,
+                    id: row.get("id")?,
+                    key: row.get("k")?,
+                    n,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
