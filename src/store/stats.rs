@@ -134,7 +134,22 @@ impl Cut {
     }
 }
 
+/// What the counters replace, for the benchmark's reference line only.
+const REFERENCE_GROUP_BY: Sql = Sql::both(
+    "SELECT month, region_id, COUNT(*) FROM tip_facts WHERE month >= $1 AND month <= $2 \
+     GROUP BY month, region_id",
+);
+
 impl Store {
+    /// The GROUP BY over every fact that the counters replace (`examples/bench_stats.rs`).
+    #[doc(hidden)]
+    pub async fn reference_group_by(&self, from: &str, to: &str) -> Result<usize, StoreError> {
+        let rows = self
+            .fetch_all(REFERENCE_GROUP_BY, &[Val::Text(from), Val::Text(to)])
+            .await?;
+        Ok(rows.len())
+    }
+
     /// The counters of `cut`, summed over the months `from` to `to` (`YYYY-MM`, included).
     /// Rows that sum to zero are left out.
     pub async fn stat_counts(

@@ -47,6 +47,21 @@ impl Store {
         .await
     }
 
+    /// The write path as it was before the statistics counters, for `examples/bench_stats.rs`
+    /// only: the same transaction without the counter upserts, to measure what they cost.
+    /// Never used by the service (facts written this way are not counted).
+    #[doc(hidden)]
+    pub async fn insert_tips_without_counters(&self, tips: &[SealedTip]) -> Result<(), StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            for tip in tips {
+                insert_rows(&mut tx, tip).await?;
+            }
+            tx.commit().await
+        })
+        .await
+    }
+
     /// A tip staff entered, with its audit event, in one transaction.
     pub async fn insert_tip_audited(
         &self,
