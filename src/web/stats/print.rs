@@ -32,7 +32,12 @@ const BAR_MAX: u32 = 300;
 const ROW_H: u32 = 22;
 
 impl Chart {
-    fn new(title: &str, note: String, rows: Vec<(String, Option<f64>, String)>, max: f64) -> Chart {
+    pub fn new(
+        title: &str,
+        note: String,
+        rows: Vec<(String, Option<f64>, String)>,
+        max: f64,
+    ) -> Chart {
         let bars = rows
             .into_iter()
             .enumerate()

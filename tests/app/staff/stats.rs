@@ -484,6 +484,27 @@ on_both_clocked!(
         );
         assert!(!page.text.contains("<script"));
 
+        let uri = "/staff/stats?table=region-month&from=2026-01&to=2026-12&level=commune&lang=vi";
+        let page = get_as(app, &police, uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(page.text.contains("<svg") && page.text.contains("<table"));
+        assert!(
+            page.text.contains("&#60;11"),
+            "suppressed cells shown as <11"
+        );
+        assert!(!page.text.contains("style="));
+        let page = get_as(
+            app,
+            &police,
+            "/staff/stats?table=school-quarter&from=2026-02",
+        )
+        .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a page error, not a panic"
+        );
+
         let bad = get_as(app, &police, "/api/v1/reports/indicators?period=2026-Q1").await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
