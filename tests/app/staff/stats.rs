@@ -509,3 +509,40 @@ on_both_clocked!(
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 );
+
+crate::on_both!(migration_0007_counts_the_facts_already_stored, |app| {
+    // Facts from before the counters existed: undo 0007, store facts, apply it again.
+    app.exec_raw(
+        "DROP TABLE stat_region; DROP TABLE stat_school; DROP TABLE stat_outcome; \
+         DROP TABLE stat_timeliness; DELETE FROM _sqlx_migrations WHERE version = 7",
+    )
+    .await;
+    let school = school_in(app, 116);
+    let unit = communes(app, 116)[0];
+    app.exec_raw(&format!(
+        "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, channel, urgent, \
+         status, outcome, classified_on_time, decided_within_20_days) VALUES \
+         ('a', '2026-01', {unit}, {school}, 'drug_use', 'web', FALSE, 'closed', \
+          'confirmed_use', TRUE, FALSE), \
+         ('b', '2026-01', {unit}, NULL, 'drug_use', 'hotline', FALSE, 'new', NULL, NULL, NULL), \
+         ('c', '2026-02', NULL, NULL, 'other', 'web', FALSE, 'in_review', NULL, FALSE, NULL)"
+    ))
+    .await;
+    app.store().migrate().await.unwrap();
+    assert_eq!(app.store().verify_counters().await.unwrap(), vec![]);
+    let cases = app
+        .store()
+        .stat_counts(
+            tipline::store::stats::Cut::SchoolConfirmed,
+            "2026-01",
+            "2026-12",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        cases.len(),
+        1,
+        "the confirmed case at the school is counted"
+    );
+    assert_eq!((cases[0].id, cases[0].n), (school, 1));
+});
