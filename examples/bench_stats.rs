@@ -122,7 +122,14 @@ async fn fill_facts(url: &str, dir: &Directory, target: u64) -> anyhow::Result<u
     if url.starts_with("postgres") {
         pg = Some(sqlx::PgConnection::connect(url).await?);
     } else {
-        lite = Some(sqlx::SqliteConnection::connect(url).await?);
+        // The store's background tasks may hold the write lock for a moment: wait for it.
+        let options: sqlx::sqlite::SqliteConnectOptions = url.parse()?;
+        lite = Some(
+            sqlx::SqliteConnection::connect_with(
+                &options.busy_timeout(std::time::Duration::from_secs(60)),
+            )
+            .await?,
+        );
     }
     while done < target {
         let n = (target - done).min(2_000);

@@ -29,16 +29,31 @@ pub enum Cut {
     OutcomeQuarter,
     /// Per quarter and timeliness bucket (`classified_1`, `decided_0`, …).
     TimelinessQuarter,
-    /// Over the range, per region and category.
-    RegionCategory,
-    /// Over the range, per region and channel.
-    RegionChannel,
-    /// Over the range, per region and outcome (closed tips).
+}
+
+/// The cuts of the indicator report, over a year by half (`stat_counts_by_half`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportCut {
+    /// Per region: `category:<code>` and `channel:<code>` rows.
+    RegionCategoryChannel,
+    /// Per region and outcome (closed tips).
     RegionOutcome,
-    /// Over the range, per region and timeliness bucket.
+    /// Per region: `timely:classified_<b>` and `timely:decided_<b>` rows (0 late, 1 in
+    /// time, 2 not yet).
     RegionTimeliness,
-    /// Over the range, per school: tips closed as a confirmed case.
+    /// Per school: tips closed as a confirmed case.
     SchoolConfirmed,
+}
+
+impl ReportCut {
+    fn sql(self) -> Sql {
+        match self {
+            ReportCut::RegionCategoryChannel => REGION_CATEGORY_CHANNEL,
+            ReportCut::RegionOutcome => REGION_OUTCOME,
+            ReportCut::RegionTimeliness => REGION_TIMELINESS,
+            ReportCut::SchoolConfirmed => SCHOOL_CONFIRMED,
+        }
+    }
 }
 
 const REGION_MONTH: Sql = Sql::both(
@@ -78,32 +93,49 @@ const TIMELINESS_QUARTER: Sql = Sql::both(concat!(
     " AS period, CAST(0 AS BIGINT) AS id, 'decided_' || decided AS k, CAST(SUM(n) AS BIGINT) AS n \
      FROM stat_timeliness WHERE month >= $1 AND month <= $2 GROUP BY 1, decided"
 ));
-const REGION_CATEGORY: Sql = Sql::both(
-    "SELECT '' AS period, region_id AS id, category AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY region_id, category",
-);
-const REGION_CHANNEL: Sql = Sql::both(
-    "SELECT '' AS period, region_id AS id, channel AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY region_id, channel",
-);
-const REGION_OUTCOME: Sql = Sql::both(
-    "SELECT '' AS period, region_id AS id, outcome AS k, CAST(SUM(n) AS BIGINT) AS n \
+/// The report's cuts read a whole year at once, split into halves by `$3` (the last month of
+/// the first half): one pass over each counter table.
+macro_rules! half {
+    () => {
+        "CASE WHEN month <= $3 THEN 'H1' ELSE 'H2' END"
+    };
+}
+const REGION_CATEGORY_CHANNEL: Sql = Sql::both(concat!(
+    "SELECT ",
+    half!(),
+    " AS period, region_id AS id, 'category:' || category AS k, \
+     CAST(SUM(n) AS BIGINT) AS n FROM stat_region WHERE month >= $1 AND month <= $2 \
+     GROUP BY 1, region_id, category UNION ALL SELECT ",
+    half!(),
+    " AS period, region_id AS id, 'channel:' || channel AS k, \
+     CAST(SUM(n) AS BIGINT) AS n FROM stat_region WHERE month >= $1 AND month <= $2 \
+     GROUP BY 1, region_id, channel"
+));
+const REGION_OUTCOME: Sql = Sql::both(concat!(
+    "SELECT ",
+    half!(),
+    " AS period, region_id AS id, outcome AS k, CAST(SUM(n) AS BIGINT) AS n \
      FROM stat_outcome WHERE month >= $1 AND month <= $2 AND outcome <> '' \
-     GROUP BY region_id, outcome",
-);
-const REGION_TIMELINESS: Sql = Sql::both(
-    "SELECT '' AS period, region_id AS id, 'classified_' || classified AS k, \
+     GROUP BY 1, region_id, outcome"
+));
+const REGION_TIMELINESS: Sql = Sql::both(concat!(
+    "SELECT ",
+    half!(),
+    " AS period, region_id AS id, 'timely:classified_' || classified AS k, \
      CAST(SUM(n) AS BIGINT) AS n FROM stat_timeliness WHERE month >= $1 AND month <= $2 \
-     GROUP BY region_id, classified \
-     UNION ALL SELECT '' AS period, region_id AS id, 'decided_' || decided AS k, \
+     GROUP BY 1, region_id, classified UNION ALL SELECT ",
+    half!(),
+    " AS period, region_id AS id, 'timely:decided_' || decided AS k, \
      CAST(SUM(n) AS BIGINT) AS n FROM stat_timeliness WHERE month >= $1 AND month <= $2 \
-     GROUP BY region_id, decided",
-);
-const SCHOOL_CONFIRMED: Sql = Sql::both(
-    "SELECT '' AS period, school_id AS id, '' AS k, CAST(SUM(n) AS BIGINT) AS n \
+     GROUP BY 1, region_id, decided"
+));
+const SCHOOL_CONFIRMED: Sql = Sql::both(concat!(
+    "SELECT ",
+    half!(),
+    " AS period, school_id AS id, '' AS k, CAST(SUM(n) AS BIGINT) AS n \
      FROM stat_school WHERE month >= $1 AND month <= $2 AND confirmed = 1 \
-     GROUP BY school_id",
-);
+     GROUP BY 1, school_id"
+));
 
 /// One summed cut: a period (`YYYY-MM`, `YYYY-Qn`, or empty for the whole range), an id (a
 /// region or school; 0 for no region or none asked) and a key (category, channel, outcome or
@@ -125,11 +157,6 @@ impl Cut {
             Cut::SchoolQuarter => SCHOOL_QUARTER,
             Cut::OutcomeQuarter => OUTCOME_QUARTER,
             Cut::TimelinessQuarter => TIMELINESS_QUARTER,
-            Cut::RegionCategory => REGION_CATEGORY,
-            Cut::RegionChannel => REGION_CHANNEL,
-            Cut::RegionOutcome => REGION_OUTCOME,
-            Cut::RegionTimeliness => REGION_TIMELINESS,
-            Cut::SchoolConfirmed => SCHOOL_CONFIRMED,
         }
     }
 }
@@ -158,9 +185,27 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<Vec<CountRow>, StoreError> {
-        let rows = self
-            .fetch_all(cut.sql(), &[Val::Text(from), Val::Text(to)])
-            .await?;
+        self.stat_rows(cut.sql(), &[Val::Text(from), Val::Text(to)])
+            .await
+    }
+
+    /// The report's cuts over the year `year`, with `period` `H1` or `H2`.
+    pub async fn stat_counts_by_half(
+        &self,
+        cut: ReportCut,
+        year: i32,
+    ) -> Result<Vec<CountRow>, StoreError> {
+        let (from, split, to) = (
+            format!("{year:04}-01"),
+            format!("{year:04}-06"),
+            format!("{year:04}-12"),
+        );
+        let args = [Val::Text(&from), Val::Text(&to), Val::Text(&split)];
+        self.stat_rows(cut.sql(), &args).await
+    }
+
+    async fn stat_rows(&self, sql: Sql, args: &[Val<'_>]) -> Result<Vec<CountRow>, StoreError> {
+        let rows = self.fetch_all(sql, args).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let n: i64 = row.get("n")?;

@@ -7,13 +7,13 @@
 //! with the other periods of its year (H1 + H2 = the year), so that the year report minus the
 //! H1 report gives away nothing the line rule would not allow.
 
-use super::frame::{Builder, RegionTree, by_id};
+use super::frame::{Builder, RegionTree};
 use super::{Audience, ServiceError, Stats};
 use crate::domain::period::Period;
 use crate::domain::staff::Staff;
 use crate::domain::workflow::Outcome;
 use crate::domain::{Category, Channel, Code, Directory};
-use crate::store::stats::{CountRow, Cut};
+use crate::store::stats::{CountRow, ReportCut};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -95,26 +95,34 @@ fn measures() -> Vec<String> {
 /// Counts per measure and region for one period.
 type PeriodCounts = HashMap<String, HashMap<i64, u64>>;
 
+fn bump(out: &mut PeriodCounts, measure: String, region: i64, n: u64) {
+    *out.entry(measure).or_default().entry(region).or_default() += n;
+}
+
+fn of_half<'a>(rows: &'a [CountRow], half: &str) -> Vec<&'a CountRow> {
+    rows.iter().filter(|r| r.period == half).collect()
+}
+
+/// One half year's counts per measure, from the report's counter rows of that half.
 fn tally(
-    category: &[CountRow],
-    channel: &[CountRow],
-    outcome: &[CountRow],
-    timely: &[CountRow],
+    region: &[&CountRow],
+    outcome: &[&CountRow],
+    timely: &[&CountRow],
     schools: &HashSet<i64>,
     dir: &Directory,
 ) -> PeriodCounts {
     let mut out: PeriodCounts = HashMap::new();
-    out.insert("received".into(), by_id(category.iter()));
-    for (prefix, rows) in [
-        ("category", category),
-        ("channel", channel),
-        ("outcome", outcome),
-        ("timely", timely),
-    ] {
-        for r in rows {
-            let entry = out.entry(format!("{prefix}:{}", r.key)).or_default();
-            *entry.entry(r.id).or_default() += u64::try_from(r.n).unwrap_or(0);
+    let n = |r: &CountRow| u64::try_from(r.n).unwrap_or(0);
+    // Rows come keyed `category:…`, `channel:…` and `timely:…` already; tips received are
+    // the sum of the categories.
+    for r in region.iter().chain(timely) {
+        if r.key.starts_with("category:") {
+            bump(&mut out, "received".into(), r.id, n(r));
         }
+        bump(&mut out, r.key.clone(), r.id, n(r));
+    }
+    for r in outcome {
+        bump(&mut out, format!("outcome:{}", r.key), r.id, n(r));
     }
     let entry = out.entry("schools".into()).or_default();
     for s in schools.iter().filter_map(|&s| dir.school(s)) {
@@ -142,27 +150,24 @@ impl Stats<'_> {
     ) -> Result<IndicatorReport, ServiceError> {
         let year = period.year();
         let halves = [Period::Half(year, 1), Period::Half(year, 2)];
+        let get = |cut| self.store.stat_counts_by_half(cut, year);
+        // Four independent reads: side by side on the readers' pool.
+        let (region, outcome, timely, confirmed) = tokio::try_join!(
+            get(ReportCut::RegionCategoryChannel),
+            get(ReportCut::RegionOutcome),
+            get(ReportCut::RegionTimeliness),
+            get(ReportCut::SchoolConfirmed),
+        )?;
         let mut counts: Vec<PeriodCounts> = Vec::new();
         let mut cases_year: HashSet<i64> = HashSet::new();
-        for half in halves {
-            let r = half.range();
-            let (from, to) = (r.from.to_string(), r.to.to_string());
-            let get = |cut| self.store.stat_counts(cut, &from, &to);
-            let category = get(Cut::RegionCategory).await?;
-            let channel = get(Cut::RegionChannel).await?;
-            let outcome = get(Cut::RegionOutcome).await?;
-            let timely = get(Cut::RegionTimeliness).await?;
-            let cases: HashSet<i64> = get(Cut::SchoolConfirmed)
-                .await?
-                .iter()
-                .map(|r| r.id)
-                .collect();
+        for half in ["H1", "H2"] {
+            let rows = of_half(&region, half);
+            let cases: HashSet<i64> = of_half(&confirmed, half).iter().map(|r| r.id).collect();
             cases_year.extend(&cases);
             counts.push(tally(
-                &category,
-                &channel,
-                &outcome,
-                &timely,
+                &rows,
+                &of_half(&outcome, half),
+                &of_half(&timely, half),
                 &cases,
                 self.directory,
             ));
@@ -177,7 +182,7 @@ impl Stats<'_> {
                 }
             }
         }
-        let year_schools = tally(&[], &[], &[], &[], &cases_year, self.directory);
+        let year_schools = tally(&[], &[], &[], &cases_year, self.directory);
         year_counts.insert("schools".into(), year_schools["schools"].clone());
         counts.push(year_counts);
         let periods = [halves[0], halves[1], Period::Year(year)];

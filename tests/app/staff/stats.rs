@@ -532,11 +532,7 @@ crate::on_both!(migration_0007_counts_the_facts_already_stored, |app| {
     assert_eq!(app.store().verify_counters().await.unwrap(), vec![]);
     let cases = app
         .store()
-        .stat_counts(
-            tipline::store::stats::Cut::SchoolConfirmed,
-            "2026-01",
-            "2026-12",
-        )
+        .stat_counts_by_half(tipline::store::stats::ReportCut::SchoolConfirmed, 2026)
         .await
         .unwrap();
     assert_eq!(
