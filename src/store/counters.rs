@@ -14,22 +14,49 @@ use crate::domain::workflow::Outcome;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-const INC_REGION: Sql = Sql::both(
+// Each statement applies every change of a transaction to one counter table: the rows come as
+// one JSON array parameter (`json_each` on SQLite, `json_to_recordset` on PostgreSQL), so a
+// group commit of 100 tips costs four statements, not hundreds of round trips.
+const INC_REGION: Sql = Sql::each(
     "INSERT INTO stat_region (month, region_id, category, channel, n) \
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (month, region_id, category, channel) \
-     DO UPDATE SET n = stat_region.n + excluded.n",
+     SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', \
+     value ->> '$[4]' FROM json_each($1) WHERE true \
+     ON CONFLICT (month, region_id, category, channel) DO UPDATE SET n = stat_region.n + excluded.n",
+    "INSERT INTO stat_region (month, region_id, category, channel, n) \
+     SELECT e ->> 0, (e ->> 1)::BIGINT, e ->> 2, e ->> 3, (e ->> 4)::BIGINT \
+     FROM json_array_elements($1::TEXT::JSON) AS e \
+     ON CONFLICT (month, region_id, category, channel) DO UPDATE SET n = stat_region.n + excluded.n",
 );
-const INC_SCHOOL: Sql = Sql::both(
-    "INSERT INTO stat_school (month, school_id, confirmed, n) VALUES ($1, $2, $3, $4) \
+const INC_SCHOOL: Sql = Sql::each(
+    "INSERT INTO stat_school (month, school_id, confirmed, n) \
+     SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' \
+     FROM json_each($1) WHERE true \
+     ON CONFLICT (month, school_id, confirmed) DO UPDATE SET n = stat_school.n + excluded.n",
+    "INSERT INTO stat_school (month, school_id, confirmed, n) \
+     SELECT e ->> 0, (e ->> 1)::BIGINT, (e ->> 2)::BIGINT, (e ->> 3)::BIGINT \
+     FROM json_array_elements($1::TEXT::JSON) AS e \
      ON CONFLICT (month, school_id, confirmed) DO UPDATE SET n = stat_school.n + excluded.n",
 );
-const INC_OUTCOME: Sql = Sql::both(
-    "INSERT INTO stat_outcome (month, region_id, outcome, n) VALUES ($1, $2, $3, $4) \
+const INC_OUTCOME: Sql = Sql::each(
+    "INSERT INTO stat_outcome (month, region_id, outcome, n) \
+     SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' \
+     FROM json_each($1) WHERE true \
+     ON CONFLICT (month, region_id, outcome) DO UPDATE SET n = stat_outcome.n + excluded.n",
+    "INSERT INTO stat_outcome (month, region_id, outcome, n) \
+     SELECT e ->> 0, (e ->> 1)::BIGINT, e ->> 2, (e ->> 3)::BIGINT \
+     FROM json_array_elements($1::TEXT::JSON) AS e \
      ON CONFLICT (month, region_id, outcome) DO UPDATE SET n = stat_outcome.n + excluded.n",
 );
-const INC_TIMELINESS: Sql = Sql::both(
+const INC_TIMELINESS: Sql = Sql::each(
     "INSERT INTO stat_timeliness (month, region_id, classified, decided, n) \
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (month, region_id, classified, decided) \
+     SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', \
+     value ->> '$[4]' FROM json_each($1) WHERE true \
+     ON CONFLICT (month, region_id, classified, decided) \
+     DO UPDATE SET n = stat_timeliness.n + excluded.n",
+    "INSERT INTO stat_timeliness (month, region_id, classified, decided, n) \
+     SELECT e ->> 0, (e ->> 1)::BIGINT, (e ->> 2)::BIGINT, (e ->> 3)::BIGINT, (e ->> 4)::BIGINT \
+     FROM json_array_elements($1::TEXT::JSON) AS e \
+     ON CONFLICT (month, region_id, classified, decided) \
      DO UPDATE SET n = stat_timeliness.n + excluded.n",
 );
 const SELECT_FACT: Sql = Sql::both(
@@ -205,39 +232,26 @@ impl Deltas {
         }
     }
 
-    /// Writes the non-zero changes, in key order.
+    /// Writes the non-zero changes: one statement per counter table, rows in key order (two
+    /// PostgreSQL transactions lock shared rows in the same order).
     pub async fn apply(&self, tx: &mut Tx) -> Result<(), StoreError> {
+        use serde_json::{Value, json};
+        let mut lists: [Vec<Value>; 4] = Default::default();
         for (key, &n) in self.0.iter().filter(|(_, n)| **n != 0) {
-            match key {
-                Key::Region(m, r, c, ch) => {
-                    let args = [Val::Text(m), Val::Int(*r), Val::Text(c), Val::Text(ch)];
-                    tx.execute(INC_REGION, &[&args[..], &[Val::Int(n)]].concat())
-                        .await?
-                }
-                Key::School(m, s, c) => {
-                    let args = [
-                        Val::Text(m),
-                        Val::Int(*s),
-                        Val::Int(i64::from(*c)),
-                        Val::Int(n),
-                    ];
-                    tx.execute(INC_SCHOOL, &args).await?
-                }
-                Key::Outcome(m, r, o) => {
-                    let args = [Val::Text(m), Val::Int(*r), Val::Text(o), Val::Int(n)];
-                    tx.execute(INC_OUTCOME, &args).await?
-                }
-                Key::Timeliness(m, r, c, d) => {
-                    let args = [
-                        Val::Text(m),
-                        Val::Int(*r),
-                        Val::Int(*c),
-                        Val::Int(*d),
-                        Val::Int(n),
-                    ];
-                    tx.execute(INC_TIMELINESS, &args).await?
-                }
+            let (table, row) = match key {
+                Key::Region(m, r, c, ch) => (0, json!([m, r, c, ch, n])),
+                Key::School(m, s, c) => (1, json!([m, s, i64::from(*c), n])),
+                Key::Outcome(m, r, o) => (2, json!([m, r, o, n])),
+                Key::Timeliness(m, r, c, d) => (3, json!([m, r, c, d, n])),
             };
+            lists[table].push(row);
+        }
+        let statements = [INC_REGION, INC_SCHOOL, INC_OUTCOME, INC_TIMELINESS];
+        for (sql, rows) in statements.into_iter().zip(lists) {
+            if !rows.is_empty() {
+                let rows = Value::Array(rows).to_string();
+                tx.execute(sql, &[Val::Text(&rows)]).await?;
+            }
         }
         Ok(())
     }
