@@ -236,6 +236,7 @@ fn tip(n: usize, dir: &Directory) -> anyhow::Result<SealedTip> {
             month: 11,
         },
         received: Day::from_ymd(2026, 11, 15).unwrap_or_else(|| unreachable!()),
+        resend: None,
     })
 }
 

@@ -113,6 +113,7 @@ fn sealed_tip(keyring: &tipline::crypto::Keyring, n: u64) -> anyhow::Result<Seal
             month: 11,
         },
         received: Day::from_ymd(2026, 11, 15).unwrap_or_else(|| unreachable!()),
+        resend: None,
         id,
     })
 }

@@ -21,9 +21,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web application (the default).
-    Serve,
+    Serve {
+        /// Allow keys that have served a database to start with a new, empty one.
+        #[arg(long)]
+        new_database: bool,
+    },
     /// Apply database migrations and load the shipped regions, then exit.
-    Migrate,
+    Migrate {
+        /// Allow keys that have served a database to start with a new, empty one.
+        #[arg(long)]
+        new_database: bool,
+    },
     /// Manage the key files in the keys directory.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -47,6 +55,29 @@ pub enum Command {
         /// Copy into a target that already holds rows, keeping them (to resume a copy).
         #[arg(long)]
         merge: bool,
+    },
+    /// Delete the content of tips closed more than `retention_days` ago (the server also does
+    /// this on its own); facts and the audit trail stay.
+    Purge {
+        /// Only count what would be purged.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write a consistent backup of the database to a new file while the server runs
+    /// (SQLite: VACUUM INTO; PostgreSQL: a SQLite file through the copy machinery). The backup
+    /// holds no keys: back up the keys directory separately.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Restore a backup file into an empty database, after checking that the file is whole and
+    /// that every tip in it opens with the keys.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Target database URL (sqlite://… or postgres://…); must be empty.
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
     /// Manage staff accounts (the first admin is created here).
     #[command(subcommand)]

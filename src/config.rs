@@ -6,7 +6,7 @@
 //! Owns what each setting means, its default and its checks. It imports nothing of ours but
 //! `domain`: every layer may read the configuration, and it must not reach into any of them.
 
-use crate::domain::IpBlock;
+use crate::domain::{IpBlock, redact_url};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -27,8 +27,15 @@ pub struct Config {
     pub tls: bool,
     /// Hours east of UTC for months in facts (Việt Nam: 7).
     pub utc_offset_hours: i8,
+    /// Days after closing when a tip's content (text, location hint, messages, notes) is
+    /// deleted; facts and the audit trail stay (SECURITY.md R20). `TIPLINE_RETENTION_DAYS`.
+    pub retention_days: u32,
     pub limits: Limits,
     pub staff: StaffSettings,
+    /// Set by `--new-database` only (never by file or environment, where it would stay on):
+    /// lets keys that have served a database start beside a new, empty one (SECURITY.md R35).
+    #[serde(skip)]
+    pub allow_new_database: bool,
     pub stats: StatsSettings,
 }
 
@@ -105,6 +112,14 @@ pub struct Limits {
     pub tracked_clients: u32,
     /// Open connections at once; more wait in the kernel's listen queue.
     pub max_connections: usize,
+    /// Open connections one client (IPv4 address or IPv6 /64) may hold; more are refused at
+    /// once. Generous, for carrier NAT (a whole town's phones can share one IPv4 address), but
+    /// well under `max_connections`, so that one client cannot hold the rest out. Trusted
+    /// proxies are not capped (every client behind them shares their address).
+    pub max_connections_per_client: usize,
+    /// Seconds a response may take to leave once writing began: a client that does not read
+    /// its answers loses its connection after this (slow readers, SECURITY.md R34).
+    pub write_timeout_seconds: u64,
     /// Length of that listen queue (the kernel may cap it at `net.core.somaxconn`).
     pub listen_backlog: u32,
     /// Seconds a client may take to send the request headers (slowloris guard).
@@ -146,6 +161,8 @@ impl Default for Limits {
             global_followup_per_second: 500,
             tracked_clients: 65_536,
             max_connections: 2_048,
+            max_connections_per_client: 256,
+            write_timeout_seconds: 20,
             listen_backlog: 1_024,
             header_read_timeout_seconds: 10,
             request_timeout_seconds: 30,
@@ -170,8 +187,10 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             tls: false,
             utc_offset_hours: 7,
+            retention_days: 180,
             limits: Limits::default(),
             staff: StaffSettings::default(),
+            allow_new_database: false,
             stats: StatsSettings::default(),
         }
     }
@@ -240,6 +259,11 @@ impl Config {
                 .map(String::from)
                 .collect();
         }
+        if let Some(days) = var("TIPLINE_RETENTION_DAYS") {
+            self.retention_days = days.trim().parse().with_context(|| {
+                format!("TIPLINE_RETENTION_DAYS={days:?} is not a number of days")
+            })?;
+        }
         if let Some(k) = var("TIPLINE_STATS_K") {
             self.stats.k = k
                 .parse()
@@ -288,6 +312,22 @@ impl Config {
         {
             bail!("limits: rates and bursts must be at least 1");
         }
+        if l.max_connections == 0 || l.max_connections_per_client == 0 {
+            bail!("limits: max_connections and max_connections_per_client must be at least 1");
+        }
+        if l.max_connections_per_client > l.max_connections {
+            bail!(
+                "limits: max_connections_per_client ({}) must not exceed max_connections ({}), \
+                 or one client could hold every connection",
+                l.max_connections_per_client,
+                l.max_connections
+            );
+        }
+        if l.write_timeout_seconds == 0 || l.header_read_timeout_seconds == 0 {
+            bail!(
+                "limits: write_timeout_seconds and header_read_timeout_seconds must be at least 1"
+            );
+        }
         Ok(())
     }
 
@@ -300,21 +340,6 @@ impl Config {
             .iter()
             .filter_map(|p| IpBlock::parse(p))
             .collect()
-    }
-}
-
-/// The URL with any password replaced by `***`, for logs and `Debug`. (`store::redact_url`
-/// does the same for the store's own messages; config must not import the store.)
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at))
-            if at > scheme_end && url[scheme_end + 3..at].contains(':') =>
-        {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -332,6 +357,8 @@ mod tests {
         assert_eq!(config.bind.port(), 9000);
         assert_eq!(config.database_url, "postgres://u:pw@h/db");
         assert!(!format!("{config:?}").contains("pw"));
+        config.database_url = "postgres://u@h/db?sslpassword=pw2&password=pw3".into();
+        assert!(!format!("{config:?}").contains("pw"), "{config:?}");
     }
 
     #[test]

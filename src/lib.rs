@@ -38,6 +38,8 @@ pub mod startup;
 pub mod store;
 /// Logging setup that never records tipster data.
 pub mod telemetry;
+/// The server's periodic chores: resend expiry, retention purge, keyring reload.
+pub mod upkeep;
 /// HTTP: routers per audience, middleware, limits, the HTTP error.
 pub mod web;
 
@@ -49,13 +51,19 @@ use config::Config;
 
 /// Runs one CLI command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(cli.config.as_deref())?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    let mut config = Config::load(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve {
+        new_database: false,
+    });
+    if let Command::Serve { new_database } | Command::Migrate { new_database } = command {
+        config.allow_new_database = new_database;
+    }
+    match command {
+        Command::Serve { .. } => {
             let app = startup::Application::build(config).await?;
             app.run_until_stopped(server::shutdown_signal()).await
         }
-        Command::Migrate => commands::migrate(&config).await,
+        Command::Migrate { .. } => commands::migrate(&config).await,
         Command::Keys(KeysCommand::Generate) => commands::keys_generate(&config),
         Command::Keys(KeysCommand::Check) => commands::keys_check(&config).await,
         Command::Schools(SchoolsCommand::Import { file, keep_samples }) => {
@@ -87,5 +95,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats(StatsCommand::Verify) => commands::stats_verify(&config).await,
         Command::Stats(StatsCommand::Rebuild) => commands::stats_rebuild(&config).await,
         Command::Report { period, format } => commands::report(&config, &period, &format).await,
+        Command::Purge { dry_run } => commands::purge(&config, dry_run).await,
+        Command::Backup { to } => commands::backup(&config, &to).await,
+        Command::Restore { from, to } => commands::restore(&config, &from, &to).await,
     }
 }

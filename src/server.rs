@@ -1,10 +1,16 @@
-//! The accept loop: a connection cap, a header read timeout, `ConnectInfo` for the rate
-//! limiter, graceful shutdown, and the signals that start it.
+//! The accept loop: a connection cap overall and per client, a header read timeout, a write
+//! timeout for slow readers, `ConnectInfo` for the rate limiter, graceful shutdown, and the
+//! signals that start it.
 //!
 //! Serving uses hyper directly rather than `axum::serve`, because axum's server has no header
-//! read timeout and no connection cap (slowloris, SECURITY.md R23). This module must not know
+//! read timeout and no connection cap (slowloris, SECURITY.md R23), nor any bound on a client
+//! that never reads its answers (R34: `write_deadline`, `per_client`). This module must not know
 //! routes or state: it serves whatever router it is given, and never logs a peer address.
 
+use crate::config::Config;
+use crate::domain::{IpBlock, Lang};
+use crate::i18n::Texts;
+use crate::web::middleware::headers::{CSP_WITHOUT_INLINE as CSP, PERMISSIONS_POLICY};
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -15,12 +21,24 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+mod per_client;
+mod write_deadline;
+
+pub use per_client::PerClient;
+pub use write_deadline::WriteDeadline;
+
 /// How long in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Refusals (connections past a client's cap) answered at once; more are closed unanswered.
+const REFUSALS_AT_ONCE: usize = 64;
+/// How long a refused connection may take to receive its answer and close.
+const REFUSAL_LINGER: Duration = Duration::from_secs(2);
 
 /// Binds with a listen queue deeper than tokio's default 128: when every connection slot is
 /// taken, new connections wait in this queue instead of being dropped (and retried by the
@@ -36,17 +54,54 @@ pub fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
     socket.listen(backlog.max(1))
 }
 
-/// The accept loop: a connection cap, a header read timeout, `ConnectInfo` for the rate
-/// limiter, and graceful shutdown.
+/// What the accept loop allows each connection, and all of them together.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// Open connections at once; more wait in the kernel's listen queue.
+    pub max_connections: usize,
+    /// Open connections per client (IPv4 address or IPv6 /64); more are refused at once.
+    pub max_per_client: usize,
+    /// Time to send a request's headers, and to wait idle between keep-alive requests.
+    pub header_read_timeout: Duration,
+    /// Time for a response to leave once writing began (slow readers).
+    pub write_timeout: Duration,
+    /// Peers the per-client cap does not apply to: the trusted proxies, whose one address
+    /// stands for every client behind them.
+    pub uncapped: Vec<IpBlock>,
+}
+
+impl ConnectionLimits {
+    pub fn from_config(config: &Config) -> Self {
+        let l = &config.limits;
+        ConnectionLimits {
+            max_connections: l.max_connections,
+            max_per_client: l.max_connections_per_client,
+            header_read_timeout: Duration::from_secs(l.header_read_timeout_seconds),
+            write_timeout: Duration::from_secs(l.write_timeout_seconds),
+            uncapped: config.trusted_proxy_blocks(),
+        }
+    }
+}
+
+/// The accept loop: a connection cap overall and per client, a header read timeout, a write
+/// timeout, `ConnectInfo` for the rate limiter, and graceful shutdown.
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
-    max_connections: usize,
-    header_read_timeout: Duration,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_client = match PerClient::new(limits.max_per_client, limits.uncapped.clone()) {
+        Ok(per_client) => per_client,
+        Err(err) => {
+            tracing::error!(error = %err, "no randomness for the connection counter; not serving");
+            return;
+        }
+    };
+    let refusal: Arc<[u8]> = too_many_connections_response().into();
+    let refusing = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -68,6 +123,22 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // R34: one client holds at most its share. A refused connection never takes a slot.
+        let Some(client_slot) = per_client.try_open(peer.ip()) else {
+            drop(permit);
+            match refusing.clone().try_acquire_owned() {
+                Ok(refusing) => {
+                    let refusal = refusal.clone();
+                    tokio::spawn(async move {
+                        refuse(stream, &refusal).await;
+                        drop(refusing);
+                    });
+                }
+                // Already answering many refusals: just close.
+                Err(_) => drop(stream),
+            }
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         // The peer address goes into the request for the rate limiter only; it is never logged.
         let service = router
@@ -76,13 +147,15 @@ pub async fn serve(
                 req.extensions_mut().insert(ConnectInfo(peer));
                 req
             });
+        let io = WriteDeadline::new(stream, limits.write_timeout);
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(header_read_timeout)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            .header_read_timeout(limits.header_read_timeout)
+            .serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             let _ = connection.await;
+            drop(client_slot);
             drop(permit);
         });
     }
@@ -93,6 +166,53 @@ pub async fn serve(
             tracing::warn!("connections still open after the shutdown grace period");
         }
     }
+}
+
+/// Answers a connection past its client's cap and closes it gently: the answer, then our end
+/// shut, then whatever the client sent read and dropped, so that the close does not become a
+/// reset that would make the client's kernel throw the answer away unread. Bounded in time.
+async fn refuse(mut stream: TcpStream, refusal: &[u8]) {
+    let linger = async {
+        stream.write_all(refusal).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        let mut drained = 0;
+        while drained < 64 * 1024 {
+            match stream.read(&mut sink).await? {
+                0 => break,
+                n => drained += n,
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(REFUSAL_LINGER, linger).await;
+}
+
+/// The whole answer to a client past its connection cap: 429 in both languages, with the
+/// headers every response carries (SECURITY.md R22), then the connection closes.
+fn too_many_connections_response() -> Vec<u8> {
+    let body = format!(
+        "{}\n{}\n",
+        Texts::of(Lang::Vi).error_too_many_connections,
+        Texts::of(Lang::En).error_too_many_connections
+    );
+    format!(
+        "HTTP/1.1 429 Too Many Requests\r\n\
+         content-type: text/plain; charset=utf-8\r\n\
+         content-length: {}\r\n\
+         retry-after: 10\r\n\
+         connection: close\r\n\
+         content-security-policy: {CSP}\r\n\
+         referrer-policy: no-referrer\r\n\
+         x-content-type-options: nosniff\r\n\
+         x-frame-options: DENY\r\n\
+         cross-origin-opener-policy: same-origin\r\n\
+         cross-origin-resource-policy: same-origin\r\n\
+         permissions-policy: {PERMISSIONS_POLICY}\r\n\
+         cache-control: no-store\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

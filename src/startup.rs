@@ -18,6 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+pub mod installation;
+
 /// Keys and database together, in the order that cannot lose data: with keys present they
 /// load first (fail fast on bad permissions); without them the database is checked first, so
 /// that an installation whose `keys/` went missing is refused instead of getting new keys that
@@ -30,10 +32,10 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(Arc<Keyring>, Store)> {
     }
     let store = connect(config).await?;
     let in_use = store.kek_ids_in_use().await?;
-    if !in_use.is_empty() {
+    if !in_use.is_empty() || !store.installation().await?.fingerprints.is_empty() {
         bail!(
-            "the database holds tips but {} has no keys; restore the keys directory from its \
-             backup (new keys could open none of these tips)",
+            "the database has been used with keys, but {} has none; restore the keys directory \
+             from its backup (new keys could open none of its tips)",
             config.keys_dir.display()
         );
     }
@@ -97,7 +99,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<Store> {
 
 /// Connects, migrates, seeds the directory and checks that every key the data needs is here.
 pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<Store> {
+    installation::refuse_missing_database(config)?;
     let store = connect(config).await?;
+    installation::bind(&store, keyring, config).await?;
     // The region tree comes with the migrations (0002); the sample schools need its units.
     let directory = crate::domain::Directory::new(store.regions().await?, Vec::new());
     let schools = import::schools::sample_schools(&directory)
@@ -162,29 +166,25 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let state = self.state;
         web::limits::spawn_maintenance(state.limits.clone());
-        spawn_directory_refresh(state.clone());
-        let limits = state.config.limits.clone();
+        spawn_housekeeping(state.clone());
+        crate::upkeep::spawn(state.clone());
+        let limits = server::ConnectionLimits::from_config(&state.config);
         let router = web::router(state.clone());
         tracing::info!(
             addr = %self.listener.local_addr()?,
             database = state.store.backend(),
             "tipline is serving"
         );
-        server::serve(
-            self.listener,
-            router,
-            limits.max_connections,
-            Duration::from_secs(limits.header_read_timeout_seconds),
-            shutdown,
-        )
-        .await;
+        server::serve(self.listener, router, limits, shutdown).await;
         state.store.close().await;
         Ok(())
     }
 }
 
-/// Picks up schools imported by the CLI (or another process) without a restart.
-fn spawn_directory_refresh(state: AppState) {
+/// Every minute: picks up schools and regions imported by the CLI (or another process)
+/// without a restart, deletes expired staff sessions, and forgets sign-in budgets that are
+/// full again.
+fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         tick.tick().await;
@@ -193,6 +193,10 @@ fn spawn_directory_refresh(state: AppState) {
             if let Err(err) = state.reload_directory().await {
                 tracing::warn!(error = %err, "could not refresh regions and schools");
             }
+            if let Err(err) = state.auth().sweep().await {
+                tracing::warn!(error = %err, "could not delete expired sessions");
+            }
+            state.login_guard.retain_recent();
         }
     });
 }

@@ -46,50 +46,30 @@ pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow:
         .migrate()
         .await
         .context("creating the schema in the target")?;
-    let before = target.counts().await?;
-    // Regions do not count: the target's migrations wrote the shipped tree, and the copy
-    // replaces it with the source's.
-    let empty = before.schools + before.tips + before.messages + before.tip_facts == 0;
-    if !empty && !merge {
+    let before = target.row_counts().await?;
+    if !merge && transfer::holds_data(&before) {
         bail!(
-            "the target already holds data ({} schools, {} tips); refusing to copy into it. \
-             Use an empty database, or --merge to resume an interrupted copy (existing rows are kept)",
-            before.schools,
-            before.tips
+            "the target already holds data ({}); refusing to copy into it. Use an empty \
+             database, or --merge to resume an interrupted copy (existing rows are kept)",
+            describe(&before)
         );
     }
     let report = transfer::copy(&source, &target)
         .await
         .context("copying rows")?;
-    let (have, want) = (target.counts().await?, source.counts().await?);
-    let short = [
-        ("regions", have.regions, want.regions),
-        ("schools", have.schools, want.schools),
-        ("tips", have.tips, want.tips),
-        ("messages", have.messages, want.messages),
-        ("tip_facts", have.tip_facts, want.tip_facts),
-    ]
-    .into_iter()
-    .filter(|(_, have, want)| if merge { have < want } else { have != want })
-    .map(|(table, have, want)| format!("{table}: {have} in target, {want} in source"))
-    .collect::<Vec<_>>();
-    if !short.is_empty() {
-        bail!("the copy does not match the source: {}", short.join("; "));
-    }
-    // The copied facts arrive without their counters: recount them in the target.
-    target
-        .rebuild_counters()
-        .await
-        .context("recounting the statistics counters in the target")?;
+    compare_counts(&source, &target, merge).await?;
     let sampled = verify_sample(&target, &keyring, "the target").await?;
     println!(
-        "copied {} regions, {} schools, {} tips, {} messages, {} facts from {} to {}; \
-         counts match and {} sampled tips open with the keys in {}",
+        "copied {} regions, {} schools, {} tips, {} messages, {} notes, {} facts, {} staff, \
+         {} audit events from {} to {}; counts match and {} sampled tips open with the keys in {}",
         report.regions,
         report.schools,
-        report.tips,
-        report.messages,
-        report.facts,
+        report.rows("tips"),
+        report.rows("messages"),
+        report.rows("notes"),
+        report.rows("tip_facts"),
+        report.rows("staff"),
+        report.rows("audit_events"),
         source.backend(),
         target.backend(),
         sampled,
@@ -100,17 +80,89 @@ pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow:
     Ok(())
 }
 
+/// `12 tips, 3 messages, …` for the tables that hold rows.
+pub(crate) fn describe(counts: &[(&'static str, i64)]) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(table, n)| format!("{n} {table}"))
+        .collect();
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Fails unless every copied table holds as many rows in `target` as in `source` (at least as
+/// many when merging into a target that had rows of its own).
+pub(crate) async fn compare_counts(
+    source: &Store,
+    target: &Store,
+    merge: bool,
+) -> anyhow::Result<()> {
+    let (have, want) = (target.row_counts().await?, source.row_counts().await?);
+    let short: Vec<String> = have
+        .iter()
+        .zip(&want)
+        .filter(|((_, have), (_, want))| if merge { have < want } else { have != want })
+        .map(|((table, have), (_, want))| format!("{table}: {have} in target, {want} in source"))
+        .collect();
+    if !short.is_empty() {
+        bail!("the copy does not match the source: {}", short.join("; "));
+    }
+    Ok(())
+}
+
 /// Opens up to `VERIFY_SAMPLE` tips with the keys; returns how many were opened.
-async fn verify_sample(store: &Store, keyring: &Keyring, which: &str) -> anyhow::Result<usize> {
+pub(crate) async fn verify_sample(
+    store: &Store,
+    keyring: &Keyring,
+    which: &str,
+) -> anyhow::Result<usize> {
     let sample = store.tips_page("", VERIFY_SAMPLE).await?;
+    open_tips(&sample, keyring, which)?;
+    Ok(sample.len())
+}
+
+/// Opens every tip with the keys, page by page; returns how many were opened.
+pub(crate) async fn verify_all(
+    store: &Store,
+    keyring: &Keyring,
+    which: &str,
+) -> anyhow::Result<usize> {
+    let mut after = String::new();
+    let mut opened = 0;
+    loop {
+        let page = store.tips_page(&after, transfer::PAGE).await?;
+        let Some(last) = page.last() else {
+            return Ok(opened);
+        };
+        after = last.id.clone();
+        open_tips(&page, keyring, which)?;
+        opened += page.len();
+    }
+}
+
+/// Unwraps each tip's data key and opens its content (a purged tip has no content left).
+fn open_tips(tips: &[transfer::TipRecord], keyring: &Keyring, which: &str) -> anyhow::Result<()> {
     let vault = Vault::new(keyring);
-    for tip in &sample {
+    for tip in tips {
         vault
             .open_tip_key(&tip.id, &tip.wrapped_dek)
-            .and_then(|dek| vault::open_tip(&dek, &tip.id, &tip.content).map(|_| ()))
+            .and_then(|dek| {
+                if tip.content.is_empty() {
+                    return Ok(());
+                }
+                vault::open_tip(&dek, &tip.id, &tip.content).map(|_| ())
+            })
             .with_context(|| {
-                format!("tip {} in {which} does not open with these keys; is this the right keys directory?", tip.id)
+                format!(
+                    "tip {} in {which} does not open with these keys; is this the right keys \
+                     directory?",
+                    tip.id
+                )
             })?;
     }
-    Ok(sample.len())
+    Ok(())
 }

@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::crypto::Keyring;
-use crate::startup;
+use crate::startup::{self, installation};
 use anyhow::{Context, bail};
 
 /// `tipline keys generate`
@@ -30,7 +30,8 @@ pub fn keys_generate(config: &Config) -> anyhow::Result<()> {
 }
 
 /// `tipline keys check`: loads the keys and, when there is a database, checks that every key
-/// its tips need is present. Creates nothing.
+/// its tips need is present, that the keys are the ones it was used with (fingerprints), and
+/// that keys and database belong to the same installation. Creates nothing.
 pub async fn keys_check(config: &Config) -> anyhow::Result<()> {
     if !Keyring::exists(&config.keys_dir) {
         bail!(
@@ -49,12 +50,21 @@ pub async fn keys_check(config: &Config) -> anyhow::Result<()> {
     if let Some(file) = crate::store::sqlite_file(&config.database_url)
         && !file.exists()
     {
+        // Keys that have served a database and no database: the path is wrong.
+        installation::refuse_missing_database(config)?;
         println!("{summary}; no database at {} yet", file.display());
         return Ok(());
     }
     let store = startup::connect(config).await?;
     startup::check_keys(&store, &keyring, config).await?;
-    println!("{summary}; every key the database uses is present");
+    let record = store.installation().await?;
+    installation::verify(&record, &keyring, config)?;
+    let fingerprints = if record.fingerprints.is_empty() {
+        "no key fingerprints are recorded in the database yet (the next start records them)"
+    } else {
+        "the keys' fingerprints match the ones recorded in the database"
+    };
+    println!("{summary}; every key the database uses is present; {fingerprints}");
     store.close().await;
     Ok(())
 }

@@ -5,18 +5,22 @@
 //! may import from here.
 
 pub mod audit;
+pub mod backup;
 pub mod copy;
 pub mod keys;
 pub mod migrate;
+pub mod purge;
 pub mod regions;
 pub mod report;
 pub mod schools;
 pub mod staff;
 
 pub use audit::audit_verify;
+pub use backup::{backup, restore};
 pub use copy::copy;
 pub use keys::{keys_check, keys_generate};
 pub use migrate::migrate;
+pub use purge::purge;
 pub use regions::regions_import;
 pub use report::{report, stats_rebuild, stats_verify};
 pub use schools::schools_import;

@@ -115,7 +115,7 @@ impl Keyring {
     }
 }
 
-fn seal_raw(key: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub(super) fn seal_raw(key: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| CryptoError::Seal)?;
     let nonce_bytes = random::bytes::<NONCE_LEN>()?;
     let nonce = Nonce::from(nonce_bytes);
@@ -134,7 +134,11 @@ fn seal_raw(key: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoE
     Ok(out)
 }
 
-fn open_raw(key: &[u8], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub(super) fn open_raw(
+    key: &[u8],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     if sealed.len() < NONCE_LEN + TAG_LEN {
         return Err(CryptoError::Open);
     }

@@ -16,12 +16,16 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use super::random;
+use super::{keydir, random};
 
 /// Key ids are 8 random bytes, written as 16 hex characters.
 pub const KEY_ID_LEN: usize = 8;
 const PRIMARY_FILE: &str = "primary";
 const PEPPER_FILE: &str = "receipt-pepper.key";
+/// What the receipt pepper's fingerprint is recorded as; KEKs are recorded as `kek-<id>`.
+pub const PEPPER_PURPOSE: &str = "receipt-pepper";
+/// The fixed label every key fingerprint is computed over (with the key's purpose after it).
+const FINGERPRINT_LABEL: &[u8] = b"tipline key fingerprint v1\0";
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyId([u8; KEY_ID_LEN]);
@@ -58,6 +62,24 @@ pub enum KeyringError {
         "key file {0} can be read by other users; run `chmod 400 {0}` (keys must be owner-only)"
     )]
     Permissions(PathBuf),
+    #[error(
+        "keys directory {} can be opened by other users (mode {mode:o}); run `chmod 700 {}` \
+         (the keys directory must be owner-only)",
+        path.display(),
+        path.display()
+    )]
+    DirectoryPermissions { path: PathBuf, mode: u32 },
+    #[error(
+        "{} belongs to uid {owner}, but tipline runs as uid {user}; run `chown {user} {}` \
+         (or start tipline as the user that owns the keys)",
+        path.display(),
+        path.display()
+    )]
+    Owner {
+        path: PathBuf,
+        owner: u32,
+        user: u32,
+    },
     #[error("key file {0} is not a 256-bit key in hex")]
     Malformed(PathBuf),
     #[error(
@@ -129,6 +151,7 @@ impl Keyring {
             path: dir.to_owned(),
             source,
         };
+        keydir::check_directory(dir)?;
         let mut keks = BTreeMap::new();
         for entry in fs::read_dir(dir).map_err(io)? {
             let entry = entry.map_err(io)?;
@@ -206,6 +229,11 @@ impl Keyring {
         self.keks.get(id).map(|k| &k.expose_secret()[..])
     }
 
+    /// The receipt pepper's bytes, for deriving purpose keys inside `crypto` only.
+    pub(super) fn pepper(&self) -> &[u8] {
+        &self.receipt_pepper.expose_secret()[..]
+    }
+
     pub fn kek_ids(&self) -> impl Iterator<Item = &KeyId> {
         self.keks.keys()
     }
@@ -214,6 +242,23 @@ impl Keyring {
     /// stored (SECURITY.md R2).
     pub fn receipt_lookup_id(&self, normalised_receipt: &str) -> [u8; 32] {
         self.hmac(&self.receipt_pepper, normalised_receipt.as_bytes())
+    }
+
+    /// `(purpose, fingerprint)` for every key: `receipt-pepper`, then `kek-<id>` for each KEK.
+    /// A fingerprint is `HMAC-SHA256(key, label ‖ purpose)` in hex: it tells one key from
+    /// another and reveals nothing of the key, so a database may keep it (SECURITY.md R35).
+    pub fn fingerprints(&self) -> Vec<(String, String)> {
+        let mut all = Vec::with_capacity(self.keks.len() + 1);
+        let mut push = |purpose: String, key: &Secret32| {
+            let message = [FINGERPRINT_LABEL, purpose.as_bytes()].concat();
+            let fingerprint = hex::encode(self.hmac(key, &message));
+            all.push((purpose, fingerprint));
+        };
+        push(PEPPER_PURPOSE.to_owned(), &self.receipt_pepper);
+        for (id, key) in &self.keks {
+            push(format!("kek-{id}"), key);
+        }
+        all
     }
 
     fn hmac(&self, key: &Secret32, data: &[u8]) -> [u8; 32] {
@@ -226,6 +271,12 @@ impl Keyring {
             Err(_) => [0u8; 32],
         }
     }
+}
+
+/// Whether two fingerprints (hex) are the same, in constant time (SECURITY.md R17).
+pub fn same_fingerprint(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// Writes a new KEK file into `dir` and returns its id (it does not become primary).
@@ -252,14 +303,17 @@ fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyringError> {
     file.sync_all().map_err(io)
 }
 
-/// Key files (and `primary`) must be readable by their owner only. A missing file passes here
-/// and is reported by whoever needs it.
+/// Key files (and `primary`) must be readable by their owner only, and that owner must be the
+/// user tipline runs as. A missing file passes here and is reported by whoever needs it.
 fn check_owner_only(path: &Path) -> Result<(), KeyringError> {
     match fs::metadata(path) {
-        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
-            Err(KeyringError::Permissions(path.to_owned()))
+        Ok(meta) => {
+            keydir::check_owner(path, &meta)?;
+            if meta.permissions().mode() & 0o077 != 0 {
+                return Err(KeyringError::Permissions(path.to_owned()));
+            }
+            Ok(())
         }
-        Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(source) => Err(KeyringError::Io {
             path: path.to_owned(),
@@ -311,6 +365,69 @@ mod tests {
         let err = Keyring::load(&keys).unwrap_err();
         assert!(matches!(err, KeyringError::Permissions(_)));
         assert!(err.to_string().contains("chmod 400"));
+    }
+
+    #[test]
+    fn r35_fingerprints_name_every_key_and_differ_between_installations() {
+        let dir = tempfile::tempdir().unwrap();
+        let (one, _) = Keyring::load_or_generate(&dir.path().join("a")).unwrap();
+        let (two, _) = Keyring::load_or_generate(&dir.path().join("b")).unwrap();
+        let prints = one.fingerprints();
+        assert_eq!(prints.len(), 2);
+        assert_eq!(prints[0].0, PEPPER_PURPOSE);
+        assert_eq!(prints[1].0, format!("kek-{}", one.primary_id()));
+        assert_eq!(prints, one.fingerprints(), "stable");
+        assert_ne!(prints[0].1, two.fingerprints()[0].1);
+        assert_ne!(prints[0].1, prints[1].1);
+        let key_hex = hex::encode(one.receipt_pepper.expose_secret());
+        assert!(
+            prints.iter().all(|(_, f)| *f != key_hex),
+            "never the key itself"
+        );
+    }
+
+    #[test]
+    fn r35_a_keys_directory_others_can_open_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        Keyring::generate(&keys).unwrap();
+        fs::set_permissions(&keys, fs::Permissions::from_mode(0o777)).unwrap();
+        let err = Keyring::load(&keys).unwrap_err();
+        assert!(
+            matches!(err, KeyringError::DirectoryPermissions { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("chmod 700"), "{err}");
+        fs::set_permissions(&keys, fs::Permissions::from_mode(0o750)).unwrap();
+        assert!(Keyring::load(&keys).is_err(), "group access is refused too");
+        fs::set_permissions(&keys, fs::Permissions::from_mode(0o500)).unwrap();
+        Keyring::load(&keys).unwrap();
+    }
+
+    #[test]
+    fn r35_a_key_file_owned_by_another_user_is_refused_with_the_fix() {
+        if rustix::process::geteuid().as_raw() != 0 {
+            eprintln!("not root: cannot give a file to another user; skipped");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        Keyring::generate(&keys).unwrap();
+        let pepper = keys.join(PEPPER_FILE);
+        std::os::unix::fs::chown(&pepper, Some(65534), None).unwrap();
+        let err = Keyring::load(&keys).unwrap_err();
+        assert!(
+            matches!(err, KeyringError::Owner { owner: 65534, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("chown 0"), "{err}");
+        std::os::unix::fs::chown(&pepper, Some(0), None).unwrap();
+        std::os::unix::fs::chown(&keys, Some(65534), None).unwrap();
+        let err = Keyring::load(&keys).unwrap_err();
+        assert!(
+            matches!(err, KeyringError::Owner { .. }),
+            "the directory too: {err}"
+        );
     }
 
     #[test]

@@ -8,9 +8,11 @@
 
 pub mod derived;
 pub mod envelope;
+pub mod keydir;
 pub mod keyring;
 pub mod password;
 pub mod random;
+pub mod resend;
 pub mod token;
 pub mod totp;
 

@@ -18,6 +18,7 @@ pub mod staff;
 pub mod suppression;
 pub mod text;
 pub mod tip;
+pub mod url;
 pub mod workflow;
 
 pub use code::Code;
@@ -28,3 +29,4 @@ pub use month::Month;
 pub use net::IpBlock;
 pub use receipt::Receipt;
 pub use tip::{Author, Category, Channel, NewMessage, NewTip, Status, TipForm, TipFormError};
+pub use url::redact_url;

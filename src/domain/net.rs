@@ -4,7 +4,7 @@
 //! and the rate limiter can match peers against it with the same rules. It must not hold or log
 //! any client's address: it only answers whether an address lies in a block.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// An IP address or CIDR block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,18 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
+    }
+}
+
+/// The part of an address that identifies one subscriber: IPv4 /32, IPv6 /64 (a phone on IPv6
+/// gets a whole /64, so counting its single addresses would count nothing).
+pub fn subscriber_prefix(ip: IpAddr) -> [u8; 16] {
+    match canonical(ip) {
+        IpAddr::V4(v4) => Ipv4Addr::to_ipv6_mapped(&v4).octets(),
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & (u128::MAX << 64);
+            Ipv6Addr::from(bits).octets()
+        }
     }
 }
 

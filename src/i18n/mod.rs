@@ -13,8 +13,13 @@
 //! nothing of ours but `domain`, so every layer may use it.
 
 mod en;
+mod staff;
+mod staff_en;
+mod staff_vi;
 pub mod stats;
 mod vi;
+
+pub use staff::StaffTexts;
 
 use crate::domain::text::TextError;
 use crate::domain::workflow::TipsterResult;
@@ -26,6 +31,14 @@ use serde::Serialize;
 pub struct Texts {
     pub lang: &'static str,
     pub site_title: &'static str,
+    /// The `<title>`: shown in the tab switcher and kept in history on a shared phone, so it
+    /// names no drugs and no tip (SECURITY.md R39).
+    pub page_title: &'static str,
+    /// Put before the title when a form came back with errors ("Error: …").
+    pub title_error: &'static str,
+    /// Put before each message at a field, for screen readers.
+    pub error_prefix: &'static str,
+    pub skip_link: &'static str,
     pub quick_exit: &'static str,
     pub other_lang_label: &'static str,
     pub other_lang_code: &'static str,
@@ -47,6 +60,8 @@ pub struct Texts {
     pub district_choose: &'static str,
     pub district_chosen: &'static str,
     pub district_change: &'static str,
+    /// Said after the district step, where the school list begins. `{district}` is filled in.
+    pub district_shown: &'static str,
     pub school_label: &'static str,
     pub school_none: &'static str,
     pub sample_notice: &'static str,
@@ -127,11 +142,19 @@ pub struct Texts {
     pub error_message_empty: &'static str,
     pub error_message_too_long: &'static str,
     pub error_receipt_not_found: &'static str,
+    /// Under a receipt that opened nothing: how many digits were typed. `{count}` is filled in.
+    pub receipt_digits_typed: &'static str,
     pub error_too_many_messages: &'static str,
+    pub idempotency_key_invalid: &'static str,
+    pub status_purged: &'static str,
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.
     pub error_too_large: &'static str,
     pub error_unsupported_media_type: &'static str,
     pub error_too_many_requests: &'static str,
+    pub error_too_many_connections: &'static str,
+    /// How long to wait, filling `{wait}`: one second, or `{seconds}` seconds.
+    pub wait_one_second: &'static str,
+    pub wait_seconds: &'static str,
     pub error_busy: &'static str,
     pub error_timeout: &'static str,
     pub error_method_not_allowed: &'static str,
@@ -141,6 +164,7 @@ pub struct Texts {
     pub error_bad_credentials: &'static str,
     pub error_unauthenticated: &'static str,
     pub error_forbidden: &'static str,
+    pub error_cross_site: &'static str,
     pub error_conflict: &'static str,
     pub error_invalid_field: &'static str,
     // Malformed requests. The API answers in English, and so do these on pages for now.
@@ -204,6 +228,15 @@ impl Texts {
             TipFormError::BodyEmpty => self.error_body_empty,
             TipFormError::BodyTooLong => self.error_body_too_long,
             TipFormError::LocationTooLong => self.error_location_too_long,
+        }
+    }
+
+    /// "1 second", "5 seconds": what fills `{wait}`.
+    pub fn wait(&self, seconds: u64) -> String {
+        if seconds == 1 {
+            self.wait_one_second.to_owned()
+        } else {
+            fill(self.wait_seconds, "seconds", &seconds.to_string())
         }
     }
 
@@ -283,7 +316,16 @@ mod tests {
 
     #[test]
     fn fill_replaces_the_named_placeholder() {
-        let text = fill(Texts::of(Lang::En).error_busy, "seconds", "2");
+        let en = Texts::of(Lang::En);
+        let text = fill(en.error_busy, "wait", &en.wait(2));
         assert_eq!(text, "The service is busy. Try again in 2 seconds.");
+        // Issue 13: never "1 seconds".
+        let text = fill(en.error_too_many_requests, "wait", &en.wait(1));
+        assert_eq!(text, "Too many requests. Try again in 1 second.");
+        let vi = Texts::of(Lang::Vi);
+        assert_eq!(
+            fill(vi.error_busy, "wait", &vi.wait(3)),
+            "Hệ thống đang bận. Hãy thử lại sau 3 giây."
+        );
     }
 }

@@ -16,6 +16,9 @@ pub enum ServiceError {
     /// The tip already holds the most messages allowed.
     #[error("the tip holds the most messages allowed")]
     TooManyMessages,
+    /// The tip's content was deleted after closing (retention): nothing can be added.
+    #[error("the tip was closed and its content deleted")]
+    Purged,
     /// The database or the write queue is busy: try again after `StoreError::RETRY_AFTER`.
     #[error("busy")]
     Busy,

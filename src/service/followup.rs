@@ -44,6 +44,8 @@ pub struct TipView {
     pub messages: Vec<MessageView>,
     /// Once closed: the short result staff chose for the tipster, never the internal outcome.
     pub result: Option<TipsterResult>,
+    /// The tip was closed long enough ago that its content was deleted (SECURITY.md R20).
+    pub purged: bool,
 }
 
 impl fmt::Debug for TipView {
@@ -78,6 +80,21 @@ impl Followup<'_> {
     /// Opens a tip and its messages for the holder of its receipt.
     pub async fn view(&self, tip: FoundTip) -> Result<TipView, ServiceError> {
         let tip = tip.0;
+        if tip.wrapped_dek.is_empty() {
+            // Purged: the data key went with the content, so nothing could be opened anyway.
+            return Ok(TipView {
+                status: tip.status,
+                category: tip.category,
+                body: String::new(),
+                location_hint: None,
+                messages: Vec::new(),
+                result: tip
+                    .tipster_result
+                    .as_deref()
+                    .and_then(<TipsterResult as Code>::from_code),
+                purged: true,
+            });
+        }
         let dek = self.vault.open_tip_key(&tip.id, &tip.wrapped_dek)?;
         let content = vault::open_tip(&dek, &tip.id, &tip.content)?;
         let mut sealed = self.store.messages_for_tip(&tip.id).await?;
@@ -110,11 +127,15 @@ impl Followup<'_> {
                     date: self.local_date(at),
                 })
                 .collect(),
+            purged: false,
         })
     }
 
     /// Adds a message to the tip.
     pub async fn reply(&self, tip: FoundTip, message: NewMessage) -> Result<(), ServiceError> {
+        if tip.0.wrapped_dek.is_empty() {
+            return Err(ServiceError::Purged);
+        }
         let tip = tip.0;
         let dek = self.vault.open_tip_key(&tip.id, &tip.wrapped_dek)?;
         let id = self.vault.new_record_id()?;

@@ -7,21 +7,27 @@
 
 use super::audit_event;
 use super::error::ServiceError;
-use super::vault::{self, TipContent, Vault};
+use super::vault::{self, ResendToken, TipContent, Vault};
 use crate::clock::Clock;
-use crate::domain::Channel;
 use crate::domain::access::{Action, may};
 use crate::domain::audit::AuditAction;
 use crate::domain::staff::Staff;
-use crate::domain::{Day, Month, NewTip, Receipt};
-use crate::store::{SealedTip, Store, TipWriter};
-use time::UtcOffset;
+use crate::domain::{Channel, Day, Month, NewTip, Receipt};
+use crate::store::{SealedResend, SealedTip, Store, StoreError, TipWriter};
+use time::{OffsetDateTime, UtcOffset};
+
+/// How long a resent form still gets its first receipt back (SECURITY.md R38).
+pub const RESEND_WINDOW_SECONDS: i64 = 3600;
+/// Expiry times are rounded up to this, so that the entry tells no finer time.
+const RESEND_ROUNDING_SECONDS: i64 = 600;
 
 /// What taking in a tip needs.
 #[derive(Clone, Copy)]
 pub struct Intake<'a> {
     pub vault: Vault<'a>,
     pub writer: &'a TipWriter,
+    /// For finding the receipt of a form sent before (R38).
+    pub store: &'a Store,
     pub clock: &'a dyn Clock,
     /// Local time, for the month in the fact row.
     pub utc_offset: UtcOffset,
@@ -30,9 +36,33 @@ pub struct Intake<'a> {
 impl Intake<'_> {
     /// Seals and stores a tip; returns the receipt once the tip is durably on disk.
     pub async fn submit(&self, tip: NewTip) -> Result<Receipt, ServiceError> {
-        let (receipt, sealed) = self.seal(tip)?;
-        self.writer.write(sealed).await?;
-        Ok(receipt)
+        self.submit_once(tip, None).await
+    }
+
+    /// Like `submit`, but a form sent again with the same one-time token within the hour gets
+    /// the first receipt back and stores nothing new (SECURITY.md R38). That covers a reload of
+    /// the result page and a resend after a connection dropped before the answer arrived.
+    pub async fn submit_once(
+        &self,
+        tip: NewTip,
+        token: Option<&ResendToken>,
+    ) -> Result<Receipt, ServiceError> {
+        let now = self.clock.now();
+        if let Some(token) = token
+            && let Some(receipt) = self.earlier_receipt(token, now.unix_timestamp()).await?
+        {
+            return Ok(receipt);
+        }
+        let (receipt, sealed) = self.seal(tip, now, token)?;
+        match (self.writer.write(sealed).await, token) {
+            (Ok(()), _) => Ok(receipt),
+            // The same form raced in twice and the other copy was stored: its receipt it is.
+            (Err(StoreError::Duplicate(_)), Some(token)) => self
+                .earlier_receipt(token, now.unix_timestamp())
+                .await?
+                .ok_or(ServiceError::Busy),
+            (Err(err), _) => Err(err.into()),
+        }
     }
 
     /// A tip staff enter for a caller (hotline, tip box, relayed SMS). It is written with its
@@ -40,7 +70,6 @@ impl Intake<'_> {
     /// back to the caller, who follows up like any tipster.
     pub async fn submit_on_behalf(
         &self,
-        store: &Store,
         staff: &Staff,
         tip: NewTip,
     ) -> Result<(String, Receipt), ServiceError> {
@@ -50,7 +79,7 @@ impl Intake<'_> {
         if tip.channel == Channel::Web {
             return Err(ServiceError::Invalid("channel"));
         }
-        let (receipt, sealed) = self.seal(tip)?;
+        let (receipt, sealed) = self.seal(tip, self.clock.now(), None)?;
         let event = audit_event(
             self.clock,
             &staff.username,
@@ -59,14 +88,28 @@ impl Intake<'_> {
             Some(sealed.channel.code()),
         );
         let id = sealed.id.clone();
-        store.insert_tip_audited(sealed, &event).await?;
+        self.store.insert_tip_audited(sealed, &event).await?;
         Ok((id, receipt))
     }
 
-    fn seal(&self, tip: NewTip) -> Result<(Receipt, SealedTip), ServiceError> {
+    /// Draws the receipt and seals the tip (and, with a token, its receipt for a resend).
+    fn seal(
+        &self,
+        tip: NewTip,
+        now: OffsetDateTime,
+        token: Option<&ResendToken>,
+    ) -> Result<(Receipt, SealedTip), ServiceError> {
         let receipt = self.vault.new_receipt()?;
         let id = self.vault.new_record_id()?;
-        let now = self.clock.now();
+        let resend = match token {
+            Some(token) => Some(SealedResend {
+                token_mac: self.vault.resend_mac(token),
+                sealed_receipt: self.vault.seal_receipt_for(token, &receipt)?,
+                expires_at: resend_expiry(now.unix_timestamp()),
+                now: now.unix_timestamp(),
+            }),
+            None => None,
+        };
         let (dek, wrapped) = self.vault.new_tip_key(&id)?;
         let sealed_content = vault::seal_tip(
             &dek,
@@ -91,7 +134,38 @@ impl Intake<'_> {
             month: Month::of(now, self.utc_offset),
             received: Day::of(now, self.utc_offset),
             id,
+            resend,
         };
         Ok((receipt, sealed))
+    }
+
+    /// The receipt of an earlier tip sent with `token`, while its entry lives.
+    async fn earlier_receipt(
+        &self,
+        token: &ResendToken,
+        now: i64,
+    ) -> Result<Option<Receipt>, ServiceError> {
+        let mac = self.vault.resend_mac(token);
+        match self.store.resend_receipt(&mac, now).await? {
+            Some(sealed) => Ok(Some(self.vault.open_receipt_for(token, &sealed)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// An hour from `now`, rounded up to ten minutes.
+fn resend_expiry(now: i64) -> i64 {
+    let at = now + RESEND_WINDOW_SECONDS;
+    at + (RESEND_ROUNDING_SECONDS - at.rem_euclid(RESEND_ROUNDING_SECONDS))
+        % RESEND_ROUNDING_SECONDS
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn expiry_is_an_hour_or_a_little_more_on_a_ten_minute_mark() {
+        assert_eq!(super::resend_expiry(0), 3600);
+        assert_eq!(super::resend_expiry(1), 4200);
+        assert_eq!(super::resend_expiry(599), 4200);
     }
 }

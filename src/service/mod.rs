@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod followup;
 pub mod intake;
+pub mod retention;
 pub mod stats;
 pub mod triage;
 pub mod vault;

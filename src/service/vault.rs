@@ -76,6 +76,34 @@ pub enum VaultError {
     Receipt,
 }
 
+/// A tip form's one-time token (SECURITY.md R38), as the form or an `Idempotency-Key` header
+/// carried it. Never printed.
+pub struct ResendToken(String);
+
+impl fmt::Debug for ResendToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ResendToken([redacted])")
+    }
+}
+
+impl ResendToken {
+    /// A token of acceptable shape (16–128 printable characters), or `None`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        crate::crypto::resend::token_is_well_formed(raw).then(|| ResendToken(raw.to_owned()))
+    }
+
+    /// A fresh token for a new form.
+    pub fn generate() -> Result<Self, VaultError> {
+        Ok(ResendToken(crate::crypto::resend::new_token()?))
+    }
+
+    /// The token as the form carries it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The keys, seen from the use cases: operations on tips and receipts, never key bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Vault<'a> {
@@ -107,6 +135,33 @@ impl<'a> Vault<'a> {
         let dek = Dek::generate()?;
         let wrapped = self.keyring.wrap(&dek, tip_id)?;
         Ok((dek, wrapped))
+    }
+
+    /// How the database names a resend token's entry.
+    pub fn resend_mac(&self, token: &ResendToken) -> [u8; 32] {
+        self.keyring.resend_token_mac(token.as_str())
+    }
+
+    /// The receipt sealed so that only the holder of `token` can open it.
+    pub fn seal_receipt_for(
+        &self,
+        token: &ResendToken,
+        receipt: &Receipt,
+    ) -> Result<Vec<u8>, VaultError> {
+        Ok(self
+            .keyring
+            .seal_for_token(token.as_str(), receipt.digits().as_bytes())?)
+    }
+
+    /// The receipt `seal_receipt_for` sealed for the same token.
+    pub fn open_receipt_for(
+        &self,
+        token: &ResendToken,
+        sealed: &[u8],
+    ) -> Result<Receipt, VaultError> {
+        let plain = self.keyring.open_for_token(token.as_str(), sealed)?;
+        let digits = std::str::from_utf8(&plain).map_err(|_| VaultError::Receipt)?;
+        Receipt::parse(digits).map_err(|_| VaultError::Receipt)
     }
 
     pub fn open_tip_key(&self, tip_id: &str, wrapped: &[u8]) -> Result<Dek, VaultError> {

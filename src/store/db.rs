@@ -182,6 +182,27 @@ impl Tx {
         })
     }
 
+    pub(crate) async fn fetch_all(
+        &mut self,
+        sql: Sql,
+        args: &[Val<'_>],
+    ) -> Result<Vec<DbRow>, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => query_sqlite(sql.sqlite, args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(DbRow::Sqlite)
+                .collect(),
+            Tx::Postgres(tx) => query_postgres(sql.postgres, args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(DbRow::Postgres)
+                .collect(),
+        })
+    }
+
     pub(crate) async fn fetch_one(
         &mut self,
         sql: Sql,
@@ -208,6 +229,22 @@ impl Store {
         Ok(match self {
             Store::Sqlite(s) => Tx::Sqlite(s.begin().await?),
             Store::Postgres(s) => Tx::Postgres(s.begin().await?),
+        })
+    }
+
+    /// A read-only snapshot for reading many pages consistently while others write: a
+    /// deferred read transaction on a reader connection (SQLite WAL keeps its view), or a
+    /// REPEATABLE READ, READ ONLY transaction (PostgreSQL). It takes no write lock.
+    pub(crate) async fn snapshot(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Store::Sqlite(s) => Tx::Sqlite(s.reader().begin().await?),
+            Store::Postgres(s) => {
+                let mut tx = s.pool().begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+                Tx::Postgres(tx)
+            }
         })
     }
 

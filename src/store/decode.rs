@@ -4,7 +4,7 @@
 use super::StoreError;
 use super::db::DbRow;
 use super::model::{Fact, StoredMessage, StoredTip, TableCounts};
-use super::transfer::{MessageRecord, SchoolRecord, TipRecord};
+use super::transfer::{SchoolRecord, TipRecord};
 use crate::domain::{Author, Category, Region, RegionKind, School, Status};
 
 fn code<T>(value: String, parse: fn(&str) -> Option<T>, what: &str) -> Result<T, StoreError> {
@@ -102,14 +102,5 @@ pub(super) fn tip_record(row: &DbRow) -> Result<TipRecord, StoreError> {
         channel: row.get("channel")?,
         status: row.get("status")?,
         created_month: row.get("created_month")?,
-    })
-}
-
-pub(super) fn message_record(row: &DbRow) -> Result<MessageRecord, StoreError> {
-    Ok(MessageRecord {
-        id: row.get("id")?,
-        tip_id: row.get("tip_id")?,
-        author: row.get("author")?,
-        body: row.get("body")?,
     })
 }

@@ -9,33 +9,42 @@
 //! never had.
 
 mod audit;
+pub mod backup;
 mod counters;
 mod db;
 mod decode;
 mod directory;
 pub mod disk;
 mod health;
+mod installation;
 mod messages;
 mod model;
 pub mod postgres;
+pub mod queue;
+mod resends;
+pub mod retention;
 mod sessions;
 pub mod sqlite;
 mod staff;
 pub mod stats;
+pub mod tables;
 mod tips;
 pub mod transfer;
 pub mod triage;
 pub mod writer;
 
 pub use counters::CounterMismatch;
+pub use installation::InstallationRecord;
 pub use model::{
-    Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedTip,
-    StoredMessage, StoredTip, TableCounts,
+    Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedResend,
+    SealedTip, StoredMessage, StoredTip, TableCounts,
 };
 pub use sessions::SessionRecord;
 pub use staff::{NewStaffRow, StaffRecord};
 pub use writer::TipWriter;
 
+/// The one redaction rule for URLs lives in `domain` (configuration uses it too).
+pub use crate::domain::redact_url;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +53,16 @@ pub enum StoreError {
     #[error("the database is busy")]
     Busy,
     /// PostgreSQL aborted the transaction (serialization failure, deadlock): run it again.
+    /// Connecting failed: the server refused, did not answer, or is not there. Not `Busy`,
+    /// which tells a client to retry: an operator has to act.
+    #[error(
+        "the database cannot be reached: is the server running, and are the host and port in \
+         the URL right?"
+    )]
+    Unreachable(#[source] sqlx::Error),
+    /// A URL parameter that the driver would not use (and would log with its value).
+    #[error("the database URL parameter {0:?} is not supported; remove it from the URL")]
+    UnsupportedParameter(String),
     #[error("the transaction conflicted with another")]
     Conflict,
     #[error("not found: {0}")]
@@ -54,6 +73,9 @@ pub enum StoreError {
     /// The row changed since it was read (a compare-and-set found another state).
     #[error("changed by someone else: {0}")]
     Stale(&'static str),
+    /// A copy's target already belongs to another installation (its id).
+    #[error("the target belongs to another installation ({0}); use an empty database")]
+    OtherInstallation(String),
     /// A per-record cap was reached (e.g. messages on one tip).
     #[error("limit reached: {0}")]
     LimitReached(&'static str),
@@ -298,35 +320,13 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
         .map(|o| o.get_filename().to_owned())
 }
 
-/// A URL without its password, fit for an error message.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at))
-            if at > scheme_end && url[scheme_end + 3..at].contains(':') =>
-        {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
-        }
-        _ => url.to_owned(),
-    }
+/// The `sqlite://` URL of a file.
+pub fn sqlite_url_of(file: &std::path::Path) -> String {
+    format!("sqlite://{}", file.display())
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn passwords_are_redacted_and_nothing_else() {
-        assert_eq!(
-            super::redact_url("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(
-            super::redact_url("sqlite://data/x.db"),
-            "sqlite://data/x.db"
-        );
-    }
-
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
 

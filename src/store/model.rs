@@ -21,6 +21,20 @@ pub struct SealedTip {
     /// never finer (SECURITY.md P1).
     pub month: Month,
     pub received: Day,
+    /// The resend entry written with the tip, when the form carried a one-time token (R38).
+    pub resend: Option<SealedResend>,
+}
+
+/// What is kept for an hour of a tip form's one-time token: its HMAC and the receipt sealed
+/// under a key only the token gives (SECURITY.md R38).
+#[derive(Debug, Clone)]
+pub struct SealedResend {
+    pub token_mac: [u8; 32],
+    pub sealed_receipt: Vec<u8>,
+    /// Unix seconds, rounded up to ten minutes.
+    pub expires_at: i64,
+    /// Now, in unix seconds: an expired entry for the same token may be replaced. Not stored.
+    pub now: i64,
 }
 
 #[derive(Debug, Clone)]

@@ -17,6 +17,23 @@ const SHOW_SETTING: &str = "SELECT current_setting($1)";
 const WRITABLE: &str =
     "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'";
 
+/// Query parameters the driver uses; it logs any other with its value, so a secret-looking
+/// one it would ignore (`sslpassword`) is refused before it gets there.
+const KNOWN_PARAMETERS: &[&str] = &["password"];
+
+fn refuse_unknown_secrets(url: &str) -> Result<(), StoreError> {
+    let Some((_, query)) = url.split_once('?') else {
+        return Ok(());
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    for name in query.split('&').filter_map(|pair| pair.split('=').next()) {
+        if crate::domain::url::is_secret_parameter(name) && !KNOWN_PARAMETERS.contains(&name) {
+            return Err(StoreError::UnsupportedParameter(name.to_owned()));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
@@ -27,6 +44,7 @@ impl PgStore {
     /// (`lock_timeout`), after which the request becomes 503 + Retry-After.
     pub async fn connect(url: &str, settings: &StoreOptions) -> Result<Self, StoreError> {
         let busy_timeout = settings.busy_timeout;
+        refuse_unknown_secrets(url)?;
         let options = PgConnectOptions::from_str(url)
             .map_err(|_| StoreError::UnsupportedUrl(super::redact_url(url)))?
             .application_name("tipline")
@@ -49,7 +67,15 @@ impl PgStore {
                 })
             })
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(|err| match err {
+                // The pool retries a refused or silent server until its timeout: at startup
+                // that means unreachable, not busy.
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                    StoreError::Unreachable(err)
+                }
+                other => StoreError::from(other),
+            })?;
         Ok(PgStore { pool })
     }
 

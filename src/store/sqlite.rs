@@ -202,6 +202,36 @@ impl SqliteStore {
         checkpoint_truncate(&self.writer).await
     }
 
+    /// Opens a backup file to read it and nothing else: read-only and `immutable`, so that not
+    /// even a lock or a journal touches the file a restore reads from.
+    pub async fn open_read_only(file: &std::path::Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(file)
+            .read_only(true)
+            .immutable(true)
+            .pragma("trusted_schema", "OFF");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore {
+            writer: pool.clone(),
+            reader: pool,
+            // Nothing is written through a read-only store: no floor to keep.
+            disk: Arc::new(DiskFloor::new(file, 0)),
+            writer_file: file.to_owned(),
+        })
+    }
+
+    /// The newest migration this binary ships for SQLite.
+    pub fn latest_migration() -> i64 {
+        sqlx::migrate!("./migrations/sqlite")
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0)
+    }
+
     pub async fn migrate(&self) -> Result<(), StoreError> {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.writer)
@@ -226,6 +256,11 @@ impl SqliteStore {
             out.push((pragma.trim_start_matches("PRAGMA ").to_owned(), value));
         }
         Ok(out)
+    }
+
+    /// The writer connection, for maintenance that must run outside a transaction.
+    pub(super) fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// The readers' pool: reads never wait behind the writer.

@@ -5,6 +5,7 @@ use super::audit::append;
 use super::counters::{Deltas, FactKeys};
 use super::db::{Sql, Tx, Val};
 use super::model::{Fact, SealedTip, StoredTip};
+use super::resends::INSERT_RESEND;
 use super::{Store, StoreError, decode, retry};
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::{Status, workflow};
@@ -22,7 +23,13 @@ const SELECT_TIP_BY_LOOKUP_ID: Sql = Sql::both(
     "SELECT id, wrapped_dek, content, status, category, tipster_result FROM tips \
      WHERE lookup_id = $1",
 );
-const SELECT_KEK_IDS: Sql = Sql::both("SELECT DISTINCT kek_id FROM tips");
+/// R16: each new tip wraps one data key under its key-encryption key.
+const COUNT_WRAPS: Sql = Sql::both(
+    "INSERT INTO kek_wraps (kek_id, wraps) VALUES ($1, $2) \
+     ON CONFLICT (kek_id) DO UPDATE SET wraps = kek_wraps.wraps + excluded.wraps",
+);
+/// Purged tips keep their key id but no longer hold a data key: they need no KEK.
+const SELECT_KEK_IDS: Sql = Sql::both("SELECT DISTINCT kek_id FROM tips WHERE purged = FALSE");
 const SELECT_FACTS: Sql = Sql::both(
     "SELECT tip_id, month, region_id, school_id, category, channel, urgent \
      FROM tip_facts ORDER BY month, tip_id",
@@ -40,7 +47,8 @@ impl Store {
                 insert_rows(&mut tx, tip).await?;
                 counts.add(&fact_keys(tip));
             }
-            // One upsert per counter row the batch touches, not one per tip.
+            count_wraps(&mut tx, tips.iter()).await?;
+            // One statement per counter table for the whole batch, not one per tip.
             counts.apply(&mut tx).await?;
             tx.commit().await
         })
@@ -57,6 +65,7 @@ impl Store {
             for tip in tips {
                 insert_rows(&mut tx, tip).await?;
             }
+            count_wraps(&mut tx, tips.iter()).await?;
             tx.commit().await
         })
         .await
@@ -74,6 +83,7 @@ impl Store {
             let mut counts = Deltas::default();
             counts.add(&fact_keys(&tip));
             counts.apply(&mut tx).await?;
+            count_wraps(&mut tx, std::iter::once(&tip)).await?;
             append(&mut tx, audit).await?;
             tx.commit().await
         })
@@ -158,5 +168,39 @@ async fn insert_rows(tx: &mut Tx, tip: &SealedTip) -> Result<(), StoreError> {
         ],
     )
     .await?;
+    if let Some(resend) = &tip.resend {
+        let stored = tx
+            .execute(
+                INSERT_RESEND,
+                &[
+                    Val::Bytes(&resend.token_mac),
+                    Val::Bytes(&resend.sealed_receipt),
+                    Val::Int(resend.expires_at),
+                    Val::Int(resend.now),
+                ],
+            )
+            .await?;
+        if stored == 0 {
+            // The same form was sent twice at once and the other copy won: this one rolls
+            // back, and intake answers with the winner's receipt.
+            return Err(StoreError::Duplicate("resend token"));
+        }
+    }
+    Ok(())
+}
+
+/// Counts the data keys each key-encryption key wrapped (SECURITY.md R16).
+async fn count_wraps<'a>(
+    tx: &mut Tx,
+    tips: impl Iterator<Item = &'a SealedTip>,
+) -> Result<(), StoreError> {
+    let mut wraps: std::collections::BTreeMap<&str, i64> = Default::default();
+    for tip in tips {
+        *wraps.entry(tip.kek_id.as_str()).or_default() += 1;
+    }
+    for (kek_id, count) in wraps {
+        tx.execute(COUNT_WRAPS, &[Val::Text(kek_id), Val::Int(count)])
+            .await?;
+    }
     Ok(())
 }

@@ -2,10 +2,14 @@
 //! byte for byte, so nothing is decrypted or re-encrypted and the same keys keep working.
 //!
 //! Rows travel in pages ordered by primary key. Inserts skip rows that already exist, so an
-//! interrupted copy can be resumed with `--merge`.
+//! interrupted copy can be resumed with `--merge`. Regions and schools are read first; every
+//! other table (`tables::COPIED`) is read inside one snapshot of the source (a read transaction;
+//! REPEATABLE READ on PostgreSQL), so that a copy taken while the server runs is consistent:
+//! no fact without its tip, no message without its tip. Backups from PostgreSQL use this.
 
-use super::db::{Sql, Val};
-use super::{Fact, Store, StoreError, decode};
+use super::db::{Sql, Tx, Val};
+use super::tables::{COPIED, Cell, Table};
+use super::{Store, StoreError, decode};
 use crate::domain::Region;
 
 /// Rows per page.
@@ -20,12 +24,6 @@ const TIPS_PAGE: Sql = Sql::both(
      urgent, involves_staff, channel, status, created_month \
      FROM tips WHERE id > $1 ORDER BY id LIMIT $2",
 );
-const MESSAGES_PAGE: Sql =
-    Sql::both("SELECT id, tip_id, author, body FROM messages WHERE id > $1 ORDER BY id LIMIT $2");
-const FACTS_PAGE: Sql = Sql::both(
-    "SELECT tip_id, month, region_id, school_id, category, channel, urgent \
-     FROM tip_facts WHERE tip_id > $1 ORDER BY tip_id LIMIT $2",
-);
 /// The target's migrations already wrote the shipped tree: the source's rows (renamed, retired
 /// or added by `tipline regions import`) replace those with the same id.
 const COPY_REGION: Sql = Sql::both(
@@ -39,25 +37,18 @@ const COPY_SCHOOL: Sql = Sql::both(
     "INSERT INTO schools (id, code, name, level, region_id, sample, active) \
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
 );
-const COPY_TIP: Sql = Sql::both(
-    "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, category, region_id, \
-     school_id, urgent, involves_staff, channel, status, created_month) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
-);
-const COPY_MESSAGE: Sql = Sql::both(
-    "INSERT INTO messages (id, tip_id, author, body) VALUES ($1, $2, $3, $4) \
-     ON CONFLICT DO NOTHING",
-);
-const COPY_FACT: Sql = Sql::both(
-    "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, channel, urgent) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-);
 /// Rows arrived with explicit ids: move PostgreSQL's id sequence past them. SQLite's rowid ids
 /// continue from the largest one by themselves.
 const AFTER_IMPORT: Sql = Sql::postgres_only(
     "SELECT setval(pg_get_serial_sequence('schools', 'id'), \
      GREATEST((SELECT COALESCE(MAX(id), 0) FROM schools), 1))",
 );
+const AFTER_IMPORT_STAFF: Sql = Sql::postgres_only(
+    "SELECT setval(pg_get_serial_sequence('staff', 'id'), \
+     GREATEST((SELECT COALESCE(MAX(id), 0) FROM staff), 1))",
+);
+const COUNT_REGIONS: Sql = Sql::both("SELECT COUNT(*) FROM regions");
+const COUNT_SCHOOLS: Sql = Sql::both("SELECT COUNT(*) FROM schools");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchoolRecord {
@@ -88,30 +79,28 @@ pub struct TipRecord {
     pub created_month: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageRecord {
-    pub id: String,
-    pub tip_id: String,
-    pub author: String,
-    pub body: Vec<u8>,
-}
-
-/// What a copy moved.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a copy moved: rows inserted per table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CopyReport {
     pub regions: u64,
     pub schools: u64,
-    pub tips: u64,
-    pub messages: u64,
-    pub facts: u64,
+    pub tables: Vec<(&'static str, u64)>,
+}
+
+impl CopyReport {
+    /// Rows inserted into `table` (0 for a table not copied).
+    pub fn rows(&self, table: &str) -> u64 {
+        self.tables
+            .iter()
+            .find(|(name, _)| *name == table)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// One page of rows of one table, read from either backend.
 pub enum Page {
     Schools(Vec<SchoolRecord>),
-    Tips(Vec<TipRecord>),
-    Messages(Vec<MessageRecord>),
-    Facts(Vec<Fact>),
+    Rows(Table, Vec<Vec<Cell>>),
 }
 
 /// Regions parents-first, so that foreign keys hold while inserting.
@@ -150,34 +139,58 @@ pub async fn copy(from: &Store, to: &Store) -> Result<CopyReport, StoreError> {
     )
     .await?;
     to.after_import().await?;
-    report.tips = pages(
-        from.clone(),
-        to,
-        String::new(),
-        |r: &TipRecord| r.id.clone(),
-        |s, after| async move { s.tips_page(&after, PAGE).await },
-        Page::Tips,
-    )
-    .await?;
-    report.messages = pages(
-        from.clone(),
-        to,
-        String::new(),
-        |r: &MessageRecord| r.id.clone(),
-        |s, after| async move { s.messages_page(&after, PAGE).await },
-        Page::Messages,
-    )
-    .await?;
-    report.facts = pages(
-        from.clone(),
-        to,
-        String::new(),
-        |r: &Fact| r.tip_id.clone(),
-        |s, after| async move { s.facts_page(&after, PAGE).await },
-        Page::Facts,
-    )
-    .await?;
+    let mut snapshot = from.snapshot().await?;
+    for table in COPIED {
+        let copied = copy_table(&mut snapshot, to, table).await?;
+        report.tables.push((table.name, copied));
+    }
+    snapshot.commit().await?;
+    to.after_import().await?;
+    // The copied facts arrive without their counters: recount them in the target.
+    to.rebuild_counters().await?;
+    // The target is the same installation: it carries the installation id and the key
+    // fingerprints, so that the keys (and their `installation` marker) start with it.
+    let record = from.installation().await?;
+    if let Some(id) = &record.id {
+        let copied = to.record_installation(id, &record.fingerprints).await?;
+        if copied.id != record.id {
+            return Err(StoreError::OtherInstallation(copied.id.unwrap_or_default()));
+        }
+    }
     Ok(report)
+}
+
+/// Whether a database holds anything a copy or restore would overwrite. Regions do not count:
+/// every migrated database holds the shipped tree, which a copy replaces with the source's.
+pub fn holds_data(counts: &[(&'static str, i64)]) -> bool {
+    counts
+        .iter()
+        .any(|(table, n)| *table != "regions" && *n > 0)
+}
+
+/// Copies one table from a snapshot of the source, page by page in key order.
+async fn copy_table(source: &mut Tx, to: &Store, table: Table) -> Result<u64, StoreError> {
+    let limit = Val::Int(PAGE);
+    let mut inserted = 0;
+    let mut rows: Vec<Vec<Cell>> = source
+        .fetch_all(table.first, &[limit])
+        .await?
+        .iter()
+        .map(|row| table.decode(row))
+        .collect::<Result<_, _>>()?;
+    while let Some(last) = rows.last() {
+        let mut args: Vec<Val<'_>> = last[..table.key_len].iter().map(Cell::val).collect();
+        args.push(limit);
+        let next = source
+            .fetch_all(table.after, &args)
+            .await?
+            .iter()
+            .map(|row| table.decode(row))
+            .collect::<Result<Vec<_>, _>>()?;
+        inserted += to.import_page(Page::Rows(table, rows)).await?;
+        rows = next;
+    }
+    Ok(inserted)
 }
 
 /// Copies one table page by page in key order: `fetch` reads the page after a key from the
@@ -223,24 +236,6 @@ impl Store {
             .fetch_all(TIPS_PAGE, &[Val::Text(after), Val::Int(limit)])
             .await?;
         rows.iter().map(decode::tip_record).collect()
-    }
-
-    pub async fn messages_page(
-        &self,
-        after: &str,
-        limit: i64,
-    ) -> Result<Vec<MessageRecord>, StoreError> {
-        let rows = self
-            .fetch_all(MESSAGES_PAGE, &[Val::Text(after), Val::Int(limit)])
-            .await?;
-        rows.iter().map(decode::message_record).collect()
-    }
-
-    pub async fn facts_page(&self, after: &str, limit: i64) -> Result<Vec<Fact>, StoreError> {
-        let rows = self
-            .fetch_all(FACTS_PAGE, &[Val::Text(after), Val::Int(limit)])
-            .await?;
-        rows.iter().map(decode::fact).collect()
     }
 
     /// Inserts regions (parents first), replacing those with the same id; returns how many.
@@ -290,61 +285,10 @@ impl Store {
                         .await?;
                 }
             }
-            Page::Tips(rows) => {
-                for t in &rows {
-                    inserted += tx
-                        .execute(
-                            COPY_TIP,
-                            &[
-                                Val::Text(&t.id),
-                                Val::Bytes(&t.lookup_id),
-                                Val::Text(&t.kek_id),
-                                Val::Bytes(&t.wrapped_dek),
-                                Val::Bytes(&t.content),
-                                Val::Text(&t.category),
-                                Val::OptInt(t.region_id),
-                                Val::OptInt(t.school_id),
-                                Val::Bool(t.urgent),
-                                Val::Bool(t.involves_staff),
-                                Val::Text(&t.channel),
-                                Val::Text(&t.status),
-                                Val::Text(&t.created_month),
-                            ],
-                        )
-                        .await?;
-                }
-            }
-            Page::Messages(rows) => {
-                for m in &rows {
-                    inserted += tx
-                        .execute(
-                            COPY_MESSAGE,
-                            &[
-                                Val::Text(&m.id),
-                                Val::Text(&m.tip_id),
-                                Val::Text(&m.author),
-                                Val::Bytes(&m.body),
-                            ],
-                        )
-                        .await?;
-                }
-            }
-            Page::Facts(rows) => {
-                for f in &rows {
-                    inserted += tx
-                        .execute(
-                            COPY_FACT,
-                            &[
-                                Val::Text(&f.tip_id),
-                                Val::Text(&f.month),
-                                Val::OptInt(f.region_id),
-                                Val::OptInt(f.school_id),
-                                Val::Text(&f.category),
-                                Val::Text(&f.channel),
-                                Val::Bool(f.urgent),
-                            ],
-                        )
-                        .await?;
+            Page::Rows(table, rows) => {
+                for row in &rows {
+                    let args: Vec<Val<'_>> = row.iter().map(Cell::val).collect();
+                    inserted += tx.execute(table.insert, &args).await?;
                 }
             }
         }
@@ -356,7 +300,20 @@ impl Store {
     pub async fn after_import(&self) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         tx.execute(AFTER_IMPORT, &[]).await?;
+        tx.execute(AFTER_IMPORT_STAFF, &[]).await?;
         tx.commit().await
+    }
+
+    /// Rows in every table a copy moves, by name, in copy order.
+    pub async fn row_counts(&self) -> Result<Vec<(&'static str, i64)>, StoreError> {
+        let mut out = vec![
+            ("regions", self.fetch_one(COUNT_REGIONS, &[]).await?.at(0)?),
+            ("schools", self.fetch_one(COUNT_SCHOOLS, &[]).await?.at(0)?),
+        ];
+        for table in COPIED {
+            out.push((table.name, self.fetch_one(table.count, &[]).await?.at(0)?));
+        }
+        Ok(out)
     }
 }
 

@@ -77,6 +77,11 @@ impl AppError {
                 code: "receipt_not_found",
                 message: t.error_receipt_not_found.into(),
             },
+            ServiceError::Purged => AppError::Invalid {
+                code: "tip_purged",
+                message: t.status_purged.into(),
+                fields: Vec::new(),
+            },
             ServiceError::TooManyMessages => AppError::Invalid {
                 code: "too_many_messages",
                 message: t.error_too_many_messages.into(),
@@ -191,11 +196,11 @@ impl AppError {
             }
             AppError::TooManyRequests { retry_after } => fill(
                 t.error_too_many_requests,
-                "seconds",
-                &retry_after.to_string(),
+                "wait",
+                &t.wait((*retry_after).max(1)),
             ),
             AppError::Unavailable { retry_after } => {
-                fill(t.error_busy, "seconds", &retry_after.to_string())
+                fill(t.error_busy, "wait", &t.wait((*retry_after).max(1)))
             }
             AppError::Timeout => t.error_timeout.into(),
             AppError::MethodNotAllowed => t.error_method_not_allowed.into(),
@@ -213,7 +218,7 @@ impl AppError {
     }
 
     /// Logs internal causes once, inside the request span.
-    fn log(&self) {
+    pub fn log(&self) {
         if let AppError::Internal(err) = self {
             tracing::error!(error = format!("{err:#}"), "internal error");
         }
@@ -280,8 +285,8 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The error page. Errors are shown in the public layout: every page that can fail today is a
-/// tipster's page. Staff pages will render their errors in their own layout.
+/// The public error page, in the public layout (quick exit included). Staff pages render their
+/// errors in the staff layout instead (`web::staff::pages::error_page`).
 #[derive(Template)]
 #[template(path = "errors/error.html")]
 pub struct ErrorPage {

@@ -1,12 +1,15 @@
-//! Page layouts, one per audience. Today there is the public one; staff pages will bring their
-//! own (`templates/staff/base.html` and a `StaffLayout`) without the tipster's chrome.
+//! Page layouts, one per audience: `PublicLayout` for tipsters, `StaffLayout` for staff.
 //!
 //! `PublicLayout` is what `templates/public/base.html` shows around every tipster page: the
 //! quick-exit link, the site title, navigation and the language switch. The quick exit belongs
 //! to this layout, not to any page. This module must not know what a page shows inside it.
 
+use super::assets;
 use crate::domain::Lang;
-use crate::i18n::Texts;
+use crate::domain::access::{Action, may};
+use crate::i18n::{StaffTexts, Texts, fill};
+use crate::service::auth::StaffSession;
+use time::{OffsetDateTime, UtcOffset};
 
 /// Where the quick-exit link leads: an ordinary site that raises no eyebrows on a shared phone.
 pub const QUICK_EXIT_URL: &str = "https://www.google.com.vn/";
@@ -18,6 +21,8 @@ pub struct PublicLayout {
     pub nav: bool,
     /// The same page in the other language, where a GET can show it.
     pub switch_href: Option<String>,
+    /// The page shows errors to fix: its title starts with "Error:" (GOV.UK pattern).
+    pub error: bool,
 }
 
 impl PublicLayout {
@@ -27,6 +32,7 @@ impl PublicLayout {
             t,
             nav: true,
             switch_href: switch_path.map(|p| format!("{p}?lang={}", t.other_lang_code)),
+            error: false,
         }
     }
 
@@ -37,8 +43,99 @@ impl PublicLayout {
         }
     }
 
+    /// The same frame, marked as showing errors when `error` is true.
+    pub fn with_error(mut self, error: bool) -> Self {
+        self.error = error;
+        self
+    }
+
     /// The quick-exit link, on every public page.
     pub fn exit_url(&self) -> &'static str {
         QUICK_EXIT_URL
+    }
+
+    /// The inlined stylesheet; allowed by its hash in the CSP (`assets`).
+    pub fn css(&self) -> &'static str {
+        assets::STYLE_CSS
+    }
+
+    /// The inlined page script; allowed by its hash in the CSP (`assets`).
+    pub fn js(&self) -> &'static str {
+        assets::PAGE_JS
+    }
+}
+
+/// The frame of a staff page (`templates/staff/base.html`): who is signed in, their role, when
+/// the session ends, the navigation their role may use and the language switch. No quick exit:
+/// staff are at work, and a page that vanishes would lose their place in a case.
+pub struct StaffLayout {
+    pub s: &'static StaffTexts,
+    pub t: &'static Texts,
+    /// The language code every link and form action carries (`?lang=`).
+    pub lang: &'static str,
+    /// `None` on the sign-in page and errors before sign-in.
+    pub user: Option<StaffUser>,
+    /// The same page in the other language, where a GET can show it.
+    pub switch_href: Option<String>,
+}
+
+/// The signed-in person as the layout shows them.
+pub struct StaffUser {
+    pub username: String,
+    pub role: &'static str,
+    /// "Session ends at HH:MM …", local time.
+    pub session_ends: String,
+    /// The session's CSRF token, for the hidden field of every form (sign-out included).
+    pub csrf_token: String,
+    pub may_list: bool,
+    pub may_intake: bool,
+    pub may_manage: bool,
+}
+
+/// `HH:MM` of a Unix time in the service's local time.
+pub fn local_hm(unix: i64, offset: UtcOffset) -> String {
+    let t = OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset);
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+impl StaffLayout {
+    pub fn new(
+        lang: Lang,
+        session: Option<&StaffSession>,
+        offset: UtcOffset,
+        switch_path: Option<&str>,
+    ) -> Self {
+        let s = StaffTexts::of(lang);
+        let t = Texts::of(lang);
+        let user = session.map(|session| {
+            let role = session.staff.role;
+            StaffUser {
+                username: session.staff.username.clone(),
+                role: s.role(role),
+                session_ends: fill(
+                    s.session_ends,
+                    "time",
+                    &local_hm(session.expires_at, offset),
+                ),
+                csrf_token: session.csrf_token.clone(),
+                may_list: may(role, Action::ListTips),
+                may_intake: may(role, Action::Intake),
+                may_manage: may(role, Action::ManageStaff),
+            }
+        });
+        StaffLayout {
+            s,
+            t,
+            lang: lang.code(),
+            user,
+            switch_href: switch_path.map(|p| format!("{p}?lang={}", t.other_lang_code)),
+        }
+    }
+
+    /// The CSRF token for a form's hidden field; empty before sign-in.
+    pub fn csrf(&self) -> &str {
+        self.user.as_ref().map_or("", |u| u.csrf_token.as_str())
     }
 }

@@ -1,12 +1,13 @@
 //! HTTP: one router per audience, merged here, under the layers every response passes.
 //!
 //! `router(state)` is the seam tests drive with `oneshot`; `server` serves it on a socket.
-//! Audiences: `public` (tipster pages), `api` (JSON); staff pages will get `staff/` with their
-//! own layout, layers and limits. Shared: `state`, `error`, `extract`, `layout`, `tipster` (the
-//! tipster's use cases behind their rate limits), `middleware/` and `limits/`.
+//! Audiences: `public` (tipster pages), `api` (JSON), `staff` (staff JSON and pages, with their
+//! own layout, door, layers and limits). Shared: `state`, `error`, `extract`, `layout`,
+//! `tipster` (the tipster's use cases behind their rate limits), `middleware/` and `limits/`.
 //! The web layer calls `service` for use cases; it must not seal, open or store tips itself.
 
 pub mod api;
+pub mod assets;
 pub mod error;
 pub mod extract;
 pub mod layout;
@@ -26,6 +27,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -35,8 +38,6 @@ pub const MAX_BODY_BYTES: usize = max(
     max(public::MAX_FORM_BYTES, api::MAX_JSON_BYTES),
     staff::MAX_STAFF_BODY_BYTES,
 );
-
-const STYLE_CSS: &str = include_str!("../../static/style.css");
 
 const fn max(a: usize, b: usize) -> usize {
     if a > b { a } else { b }
@@ -57,6 +58,8 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(style))
+        .route("/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .merge(public::router(&state))
         .merge(api::router(&state))
         .merge(staff::router(&state))
@@ -71,13 +74,39 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.config.limits.request_timeout_seconds),
         ))
+        // Outside every route group (and its rate limits), inside the error bodies and headers.
+        .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
         .layer(axum::middleware::from_fn(middleware::error_bodies))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
         ))
         .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .compress_when(compressible()),
+        )
         .with_state(state)
+}
+
+/// Marks a response that shows a receipt: it is sent uncompressed.
+///
+/// Pages are gzipped (issue 13: a third of the bytes on a slow link), except those that carry
+/// a receipt next to text a request can influence, where compressed length could leak the
+/// secret a little at a time (BREACH). Cross-site posts are refused anyway (R36); this keeps
+/// the receipt safe without relying on that alone. Those pages are small.
+#[derive(Clone, Copy, Debug)]
+pub struct Uncompressed;
+
+/// Gzip what is worth it (tower-http's default: not tiny bodies, not images) and not marked.
+fn compressible() -> impl Predicate {
+    DefaultPredicate::new().and(
+        |_: StatusCode,
+         _: axum::http::Version,
+         _: &axum::http::HeaderMap,
+         ext: &axum::http::Extensions| { ext.get::<Uncompressed>().is_none() },
+    )
 }
 
 /// `GET /healthz`: 200 when the database takes writes (SECURITY.md R33), 503 otherwise.
@@ -97,7 +126,16 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn style() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        STYLE_CSS,
+        assets::STYLE_CSS,
+    )
+        .into_response()
+}
+
+/// `GET /favicon.svg` (and `/favicon.ico`, which browsers ask for on their own).
+async fn favicon() -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml")],
+        assets::FAVICON_SVG,
     )
         .into_response()
 }

@@ -78,8 +78,19 @@ impl AppState {
         Intake {
             vault: Vault::new(&self.keyring),
             writer: &self.writer,
+            store: &self.store,
             clock: self.clock.as_ref(),
             utc_offset: self.config.utc_offset(),
+        }
+    }
+
+    /// What the retention purge needs.
+    pub fn retention(&self) -> crate::service::retention::Retention<'_> {
+        crate::service::retention::Retention {
+            store: &self.store,
+            clock: self.clock.as_ref(),
+            utc_offset: self.config.utc_offset(),
+            retention_days: self.config.retention_days,
         }
     }
 

@@ -10,6 +10,7 @@ use super::limits::Client;
 use super::state::AppState;
 use crate::domain::{Lang, NewMessage, NewTip, Receipt};
 use crate::service::followup::{FoundTip, TipView};
+use crate::service::vault::ResendToken;
 
 /// Seals and stores a tip; returns the receipt once the tip is durably on disk.
 /// `client` is the rate-limit key of the sender: a valid tip costs one from their budget.
@@ -19,10 +20,23 @@ pub async fn submit(
     tip: NewTip,
     lang: Lang,
 ) -> Result<Receipt, AppError> {
+    submit_once(state, client, tip, None, lang).await
+}
+
+/// `submit`, where a resend with the same one-time token gets the first receipt back and
+/// stores nothing new (SECURITY.md R38). A resend is charged like a first send: the budget is
+/// checked before anything can tell the two apart.
+pub async fn submit_once(
+    state: &AppState,
+    client: Client,
+    tip: NewTip,
+    token: Option<&ResendToken>,
+    lang: Lang,
+) -> Result<Receipt, AppError> {
     state.limits.check_tip(client)?;
     state
         .intake()
-        .submit(tip)
+        .submit_once(tip, token)
         .await
         .map_err(|e| AppError::from_service(e, lang))
 }
@@ -42,6 +56,12 @@ async fn find(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<FoundTi
         .find(receipt)
         .await
         .map_err(|e| AppError::from_service(e, lang))
+}
+
+/// Charges one follow-up attempt to `client` (the follow-up page; other routes are charged by
+/// their layer), before any receipt is looked at.
+pub fn follow_up_attempt(state: &AppState, client: Client) -> Result<(), AppError> {
+    state.limits.check_followup(client)
 }
 
 /// Whether the receipt opens a tip (for the receipt confirmation step).

@@ -458,6 +458,11 @@ async fn the_openapi_document_describes_every_api_route_and_nothing_else() {
         "/api/v1/schools",
         "/api/v1/regions",
         "/api/v1/categories",
+        "/api/v1/staff/session",
+        "/api/v1/staff/tips",
+        "/api/v1/staff/tips/{id}",
+        "/api/v1/staff/tips/{id}/status",
+        "/api/v1/staff/intake",
     ] {
         assert!(paths.contains_key(route), "{route} undocumented");
     }

@@ -56,6 +56,46 @@ macro_rules! on_both {
     };
 }
 
+/// Like `on_both!`, with a clock the test moves by hand, starting at `$start` (unix seconds):
+/// for deadlines, session expiry, retention, and TOTP codes (single-use per 30-second step).
+#[macro_export]
+macro_rules! on_both_clocked {
+    ($name:ident, $start:expr, |$app:ident, $clock:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: &$crate::helpers::TestApp, $clock: &tipline::clock::ManualClock) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let (app, clock) =
+                    $crate::helpers::spawn_clocked($crate::helpers::Backend::Sqlite, $start).await;
+                run(&app, &clock).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                not(tipline_pg),
+                ignore = "TEST_DATABASE_URL not set: PostgreSQL case not run"
+            )]
+            async fn on_postgres() {
+                let (app, clock) =
+                    $crate::helpers::spawn_clocked($crate::helpers::Backend::Postgres, $start).await;
+                run(&app, &clock).await;
+                app.drop_database().await;
+            }
+        }
+    };
+}
+
+/// An app on `backend` whose clock starts at `start` and moves only when the test says.
+pub async fn spawn_clocked(backend: Backend, start: i64) -> (TestApp, tipline::clock::ManualClock) {
+    let clock = tipline::clock::ManualClock::at(start);
+    let app = TestApp::spawn_full(backend, |_| {}, Arc::new(clock.clone())).await;
+    (app, clock)
+}
+
 pub const PEER: [u8; 4] = [192, 0, 2, 10];
 
 /// The URL of a SQLite database file.

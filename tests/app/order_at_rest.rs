@@ -71,6 +71,7 @@ fn random_tip() -> SealedTip {
             month: 11,
         },
         received: tipline::domain::Day::from_ymd(2026, 11, 15).unwrap(),
+        resend: None,
     }
 }
 

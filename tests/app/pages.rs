@@ -8,9 +8,26 @@ fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
 }
 
+/// The text of the first inline `<tag>…</tag>` of a page.
+fn inline<'a>(html: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let start = html.find(&open).unwrap() + open.len();
+    let end = start + html[start..].find(&format!("</{tag}>")).unwrap();
+    &html[start..end]
+}
+
+/// The CSP source expression that allows an inline text.
+fn csp_hash(text: &str) -> String {
+    use base64ct::Encoding;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!("'sha256-{}'", base64ct::Base64::encode_string(&digest))
+}
+
 crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
     let page = app.get("/").await;
-    assert_eq!(page.status, StatusCode::OK);
+    // 203, not 200: kept out of Chromium's back/forward cache (issue 13, R39).
+    assert_eq!(page.status, StatusCode::NON_AUTHORITATIVE_INFORMATION);
     assert!(
         page.header("content-type")
             .unwrap()
@@ -103,7 +120,15 @@ crate::on_both!(the_whole_form_flow_works_without_javascript, |app| {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.text.contains("class=\"error\""));
+    // Issue 13 (GOV.UK pattern): a summary, and the message at the field, which stays filled.
+    assert!(wrong.text.contains("class=\"errors\""));
+    assert!(wrong.text.contains("id=\"last_digits-error\""));
+    assert!(wrong.text.contains(&format!("value=\"{wrong_digits}\"")));
+    assert!(
+        wrong
+            .text
+            .contains("id=\"saved\" name=\"saved\" value=\"1\" required checked")
+    );
     assert_eq!(
         receipt_from_page(&wrong.text),
         receipt,
@@ -189,7 +214,12 @@ crate::on_both!(form_errors_re_render_in_the_visitors_language, |app| {
                 .text
                 .contains("&lt;script&gt;alert(1)&lt;/script&gt; kept")
     );
-    assert!(!page.text.contains("<script>"));
+    assert!(!page.text.contains("<script>alert"));
+    assert_eq!(
+        count(&page.text, "<script>"),
+        1,
+        "only the page's own script"
+    );
     assert_eq!(app.store().counts().await.unwrap().tips, 0);
 
     let vi = app
@@ -226,7 +256,7 @@ crate::on_both!(
             )
             .await;
         assert_eq!(page.status, StatusCode::OK);
-        let main = &page.text[page.text.find("<main>").unwrap()..];
+        let main = &page.text[page.text.find("<main").unwrap()..];
         let emergency = main.find("class=\"emergency\"").expect("emergency box");
         assert!(emergency < main.find("<h1>").unwrap(), "numbers come first");
         for number in ["tel:113", "tel:115", "tel:111"] {
@@ -260,16 +290,18 @@ crate::on_both!(
 async fn public_pages_set_no_cookies_load_nothing_third_party_and_stay_small() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let form = app.get("/").await;
+    let csp = form.header("content-security-policy").unwrap().to_owned();
     let css = app.get("/static/style.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
     let weight = form.text.len() + css.text.len();
     assert!(weight < 50 * 1024, "tip form with CSS is {weight} bytes");
     let receipt = app.submit_tip("x").await;
+    let typed_into = StatusCode::NON_AUTHORITATIVE_INFORMATION;
     let pages = [
-        (StatusCode::OK, form),
-        (StatusCode::OK, app.get("/followup").await),
-        (StatusCode::OK, app.get("/?lang=en").await),
+        (typed_into, form),
+        (typed_into, app.get("/followup").await),
+        (typed_into, app.get("/?lang=en").await),
         (StatusCode::OK, app.get("/safety").await),
         (StatusCode::OK, app.get("/safety?lang=en").await),
         (
@@ -289,8 +321,21 @@ async fn public_pages_set_no_cookies_load_nothing_third_party_and_stay_small() {
             page.header("set-cookie").is_none(),
             "R10: no cookie on public pages"
         );
-        assert!(!page.text.contains("<script"), "no scripts at all");
+        // Issue 13: one inline script and one inline stylesheet, each allowed by its hash;
+        // nothing else inline, nothing linked.
+        assert_eq!(page.text.matches("<script").count(), 1, "one script");
+        assert_eq!(page.text.matches("<style").count(), 1, "one stylesheet");
+        for tag in ["script", "style"] {
+            let hash = csp_hash(inline(&page.text, tag));
+            assert!(
+                csp.contains(&hash),
+                "R22: the inline {tag} is allowed by {hash}"
+            );
+        }
         assert!(!page.text.contains("style=\""), "no inline styles");
+        for handler in [" onload=", " onclick=", " onerror=", " onsubmit="] {
+            assert!(!page.text.contains(handler), "no inline event handlers");
+        }
         assert!(
             !page.text.contains("src=\"http"),
             "nothing loaded from elsewhere"
@@ -299,11 +344,19 @@ async fn public_pages_set_no_cookies_load_nothing_third_party_and_stay_small() {
             !page.text.contains("href=\"//"),
             "no protocol-relative loads"
         );
-        let stylesheets: Vec<&str> = page
-            .text
-            .matches("rel=\"stylesheet\" href=\"/static/")
-            .collect();
-        assert_eq!(stylesheets.len(), 1, "one local stylesheet");
+        assert!(
+            !page.text.contains("rel=\"stylesheet\""),
+            "issue 13: no second round trip for CSS"
+        );
+        assert!(
+            page.text
+                .contains("<link rel=\"icon\" href=\"/favicon.svg\""),
+            "a favicon of our own: no 404 on every page"
+        );
+        assert!(
+            !page.text.contains("<title>Hòm thư tố giác") && !page.text.contains("ma túy</title>"),
+            "R39: a quiet title"
+        );
         assert!(
             page.text.contains("class=\"exit\""),
             "quick exit on every page"
@@ -369,3 +422,34 @@ async fn the_safety_page_explains_in_both_languages() {
         "linked from every page"
     );
 }
+
+crate::on_both!(r24_typed_text_is_bidi_isolated_on_follow_up, |app| {
+    // A right-to-left override and zero-width characters, as a prank or to disguise a name.
+    let body = "tin \u{202E}cbá\u{200B} có đảo chiều";
+    let hint = "\u{2067}gần cổng\u{200D} sau";
+    let reply = "\u{202D}trả lời\u{2066} không đóng";
+    let res = app
+        .post_json(
+            "/api/v1/tips",
+            serde_json::json!({"category": "drug_use", "body": body, "location_hint": hint}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let receipt = res.json()["receipt"].as_str().unwrap().to_owned();
+    let page = app
+        .post_form(
+            "/followup/reply?lang=en",
+            &[("receipt", &receipt), ("body", reply)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for typed in [body, hint, reply] {
+        let shown = page.text.matches(typed).count();
+        assert!(shown >= 1, "{typed:?} is on the page");
+        assert_eq!(
+            page.text.matches(&format!("<bdi>{typed}</bdi>")).count(),
+            shown,
+            "R24: every showing of {typed:?} sits in its own <bdi>"
+        );
+    }
+});

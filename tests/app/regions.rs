@@ -8,8 +8,6 @@ use std::path::Path;
 use std::sync::Arc;
 use tipline::clock::SystemClock;
 use tipline::domain::{Region, RegionKind};
-use tipline::store::Store;
-use tipline::store::transfer::Page;
 use tipline::web::AppState;
 
 const SHIPPED_CSV: &str = include_str!("../../seed/son-la-communes-2025.csv");
@@ -124,26 +122,121 @@ async fn fill_with_tips(scratch: &TestApp, old_url: &str) -> Vec<(String, Option
         assert!(reply.status.is_success(), "{}", reply.text);
         receipts.push((receipt, *region));
     }
-    let store = scratch.store();
-    let mut tips = store.tips_page("", 100).await.unwrap();
-    let mut facts = store.facts_page("", 100).await.unwrap();
-    for tip in &mut tips {
-        if tip.school_id.is_some() {
-            tip.region_id = Some(125);
-        }
-    }
-    for fact in &mut facts {
-        if fact.school_id.is_some() {
-            fact.region_id = Some(125);
-        }
-    }
-    let messages = store.messages_page("", 100).await.unwrap();
-    let old = Store::connect(old_url).await.unwrap();
-    assert_eq!(old.import_page(Page::Tips(tips)).await.unwrap(), 4);
-    assert_eq!(old.import_page(Page::Messages(messages)).await.unwrap(), 4);
-    assert_eq!(old.import_page(Page::Facts(facts)).await.unwrap(), 4);
-    old.close().await;
+    // The rows as the previous release's schema (0001) holds them, as SQL literals: the staff
+    // side's columns did not exist yet.
+    let statements = old_release_rows(&scratch.database_url).await;
+    let old_backend = if old_url.starts_with("postgres") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    exec_on(old_backend, old_url, &statements).await;
     receipts
+}
+
+/// INSERTs of the scratch installation's tips, messages and facts in the 0001 columns, with the
+/// region of a tip with a school set to its district (125), as the previous release stored it.
+async fn old_release_rows(scratch_url: &str) -> String {
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::SqliteConnection::connect(scratch_url).await.unwrap();
+    let hex = |b: Vec<u8>| format!("'\\x{}'", hex::encode(b));
+    let text = |s: String| format!("'{}'", s.replace('\'', "''"));
+    let int = |v: Option<i64>| v.map_or("NULL".into(), |v| v.to_string());
+    let boolean = |v: bool| if v { "TRUE" } else { "FALSE" }.to_owned();
+    let mut out = String::new();
+    let tips = sqlx::query(
+        "SELECT id, lookup_id, kek_id, wrapped_dek, content, category, region_id, school_id, \
+         urgent, involves_staff, channel, status, created_month FROM tips",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    for r in tips {
+        let school: Option<i64> = r.get("school_id");
+        let region = if school.is_some() {
+            Some(125)
+        } else {
+            r.get("region_id")
+        };
+        out += &format!(
+            "INSERT INTO tips (id, lookup_id, kek_id, wrapped_dek, content, category, region_id, \
+             school_id, urgent, involves_staff, channel, status, created_month) VALUES \
+             ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {});\n",
+            text(r.get("id")),
+            hex(r.get("lookup_id")),
+            text(r.get("kek_id")),
+            hex(r.get("wrapped_dek")),
+            hex(r.get("content")),
+            text(r.get("category")),
+            int(region),
+            int(school),
+            boolean(r.get("urgent")),
+            boolean(r.get("involves_staff")),
+            text(r.get("channel")),
+            text(r.get("status")),
+            text(r.get("created_month")),
+        );
+    }
+    let messages = sqlx::query("SELECT id, tip_id, author, body FROM messages")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    for r in messages {
+        out += &format!(
+            "INSERT INTO messages (id, tip_id, author, body) VALUES ({}, {}, {}, {});\n",
+            text(r.get("id")),
+            text(r.get("tip_id")),
+            text(r.get("author")),
+            hex(r.get("body")),
+        );
+    }
+    let facts = sqlx::query(
+        "SELECT tip_id, month, region_id, school_id, category, channel, urgent FROM tip_facts",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    for r in facts {
+        let school: Option<i64> = r.get("school_id");
+        let region = if school.is_some() {
+            Some(125)
+        } else {
+            r.get("region_id")
+        };
+        out += &format!(
+            "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, channel, \
+             urgent) VALUES ({}, {}, {}, {}, {}, {}, {});\n",
+            text(r.get("tip_id")),
+            text(r.get("month")),
+            int(region),
+            int(school),
+            text(r.get("category")),
+            text(r.get("channel")),
+            boolean(r.get("urgent")),
+        );
+    }
+    out
+}
+
+/// Runs statements on a database behind the application's back.
+async fn exec_on(backend: Backend, url: &str, sql: &str) {
+    use sqlx::Connection;
+    // SQLite spells a blob literal X'..', PostgreSQL '\x..'.
+    let sql = match backend {
+        Backend::Sqlite => sql.replace("'\\x", "X'"),
+        Backend::Postgres => sql.to_owned(),
+    };
+    let sql = sqlx::AssertSqlSafe(sql);
+    match backend {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::Executor::execute(&mut conn, sql).await.unwrap();
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::Executor::execute(&mut conn, sql).await.unwrap();
+        }
+    }
 }
 
 async fn an_installation_of_the_previous_release_upgrades_in_place(backend: Backend) {
@@ -153,8 +246,11 @@ async fn an_installation_of_the_previous_release_upgrades_in_place(backend: Back
     let url = previous_release_database(backend, old_dir.path()).await;
     let receipts = fill_with_tips(&fresh, &url).await;
 
-    // Upgrade: the app's own startup migrates (0002, then 0003) with the same keys.
+    // Upgrade: the app's own startup migrates (0002, then 0003) with the same keys. The
+    // previous release kept no installation marker in keys/: take away the one the fresh
+    // installation just wrote, as the keys directory of that release would be.
     let config = test_config(fresh.dir.path(), &url);
+    std::fs::remove_file(config.keys_dir.join("installation")).unwrap();
     let keyring = tipline::startup::load_keyring(&config).unwrap();
     let store = tipline::startup::open_store(&config, &keyring)
         .await
@@ -394,7 +490,8 @@ crate::on_both!(
 
 crate::on_both!(the_form_offers_communes_grouped_by_former_district, |app| {
     let page = app.get("/").await;
-    assert_eq!(page.status, StatusCode::OK);
+    // 203, not 200: kept out of the back/forward cache (issue 13).
+    assert_eq!(page.status, StatusCode::NON_AUTHORITATIVE_INFORMATION);
     assert_eq!(page.text.matches("<optgroup label=").count(), 12);
     assert!(page.text.contains("<optgroup label=\"Huyện Sốp Cộp\">"));
     assert!(page.text.contains(">Phường Chiềng An</option>"));

@@ -107,3 +107,41 @@ async fn keys_check_without_keys_says_what_to_do() {
     assert!(err.to_string().contains("tipline keys generate"), "{err:#}");
     assert!(!dir.path().join("keys").exists(), "creates nothing");
 }
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_reported_as_unreachable_and_no_password_is_printed() {
+    let logs = LogCapture::of_this_test();
+    let dir = tempfile::tempdir().unwrap();
+    // Port 1 on loopback: nothing listens, the connection is refused.
+    for url in [
+        "postgres://tipline:userinfo-canary@127.0.0.1:1/tipline?password=query-canary&sslmode=disable",
+        "postgresql://tipline@127.0.0.1:1/tipline?sslmode=disable&password=query-canary",
+    ] {
+        let mut config = test_config(dir.path(), url);
+        config.limits.database_busy_timeout_ms = 300;
+        let err = tipline::startup::prepare(&config)
+            .await
+            .expect_err("refused");
+        let shown = format!("{err:#} {err:?} {config:?}");
+        assert!(shown.contains("cannot be reached"), "{shown}");
+        assert!(!format!("{err:#}").contains("busy"), "not busy: {err:#}");
+        assert!(!shown.contains("canary"), "a password was printed: {shown}");
+        assert!(shown.contains("127.0.0.1:1"), "says which server: {shown}");
+    }
+    // A password-like parameter the driver would ignore (and log with its value) is refused.
+    let url = "postgres://tipline@127.0.0.1:1/tipline?sslpassword=ssl-canary";
+    let err = tipline::startup::prepare(&test_config(dir.path(), url))
+        .await
+        .expect_err("refused");
+    let shown = format!("{err:#} {err:?}");
+    assert!(
+        shown.contains("\"sslpassword\" is not supported"),
+        "{shown}"
+    );
+    assert!(!shown.contains("canary"), "{shown}");
+    assert!(!logs.text().contains("canary"), "{}", logs.text());
+    assert!(
+        !dir.path().join("keys").exists(),
+        "no keys were made for it"
+    );
+}

@@ -22,6 +22,7 @@ fn sealed_tip(n: u8) -> SealedTip {
             month: 11,
         },
         received: Day::from_ymd(2026, 11, 3).unwrap(),
+        resend: None,
     }
 }
 

@@ -17,7 +17,8 @@ use crate::domain::staff::Staff;
 use crate::domain::workflow::{self, Step};
 use crate::domain::{Category, Channel, Day, Directory, Status};
 use crate::store::Store;
-use crate::store::triage::{QueueCursor, QueueFilter, QueueRow, StaffTipRow};
+use crate::store::queue::{QueueCursor, QueueFilter, QueueRow};
+use crate::store::triage::StaffTipRow;
 use time::{OffsetDateTime, UtcOffset};
 
 /// Rows per queue page unless asked otherwise, and the most a page may hold.

@@ -46,6 +46,7 @@ pub async fn followup(
         "category": view.category.code(),
         "result": view.result.map(Code::code),
         "messages": messages,
+        "purged": view.purged,
     }))
     .into_response())
 }

@@ -10,9 +10,9 @@
 use crate::crypto::RotatingHasher;
 use crate::crypto::random::RandomError;
 use crate::domain::IpBlock;
-use crate::domain::net::canonical;
+use crate::domain::net::{canonical, subscriber_prefix};
 use axum::http::HeaderMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr};
 
 /// The client's address per R27: the peer, unless the peer is a trusted proxy.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpBlock]) -> IpAddr {
@@ -59,17 +59,6 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
             host.parse().ok()
         }
         _ => None,
-    }
-}
-
-/// The part of an address that identifies one subscriber: IPv4 /32, IPv6 /64.
-fn subscriber_prefix(ip: IpAddr) -> [u8; 16] {
-    match canonical(ip) {
-        IpAddr::V4(v4) => Ipv4Addr::to_ipv6_mapped(&v4).octets(),
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6) & (u128::MAX << 64);
-            Ipv6Addr::from(bits).octets()
-        }
     }
 }
 

@@ -158,6 +158,21 @@ impl RateLimits {
     }
 
     /// Draws one write (a tipster's message) from the global budget.
+    /// One follow-up attempt from this client, from the same per-client budget as the
+    /// follow-up routes' layer. The follow-up page checks here rather than in a layer, so that
+    /// a refusal can show the form again with the code that was typed (issue 13).
+    pub fn check_followup(&self, client: Client) -> Result<(), AppError> {
+        self.followup
+            .limiter()
+            .check_key(&client.subscriber)
+            .map_err(|not_until| AppError::TooManyRequests {
+                retry_after: not_until
+                    .wait_time_from(DefaultClock::default().now())
+                    .as_secs()
+                    .max(1),
+            })
+    }
+
     pub fn check_global_submit(&self) -> Result<(), AppError> {
         check_direct(&self.global_submit)
     }
@@ -227,7 +242,8 @@ pub fn html_rejection(err: GovernorError) -> Response<Body> {
     to_app_error(err).into_bilingual_html()
 }
 
-fn to_app_error(err: GovernorError) -> AppError {
+/// A limiter's refusal as our error, for audiences that render it themselves.
+pub fn to_app_error(err: GovernorError) -> AppError {
     match err {
         GovernorError::TooManyRequests { wait_time, .. } => AppError::TooManyRequests {
             retry_after: wait_time.max(1),

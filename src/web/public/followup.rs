@@ -7,9 +7,10 @@
 use super::PageResult;
 use super::pages::{FollowupPage, MessageLine, StatusPage};
 use crate::domain::{Author, Lang, NewMessage};
-use crate::i18n::Texts;
+use crate::i18n::{Texts, fill};
+use crate::web::Uncompressed;
 use crate::web::error::{AppError, FieldError};
-use crate::web::extract::{HtmlForm, PageLang};
+use crate::web::extract::{ClientKey, HtmlForm, PageLang};
 use crate::web::layout::PublicLayout;
 use crate::web::state::AppState;
 use crate::web::tipster;
@@ -26,11 +27,16 @@ pub async fn to_followup(PageLang(lang): PageLang) -> Response {
 
 /// `GET /followup`: ask for the receipt.
 pub async fn followup_form(PageLang(lang): PageLang) -> Response {
-    FollowupPage {
-        layout: PublicLayout::new(lang, Some("/followup")),
-        error: None,
-    }
-    .into_response()
+    super::never_restored(
+        FollowupPage {
+            layout: PublicLayout::new(lang, Some("/followup")),
+            error: None,
+            digits: None,
+            receipt: String::new(),
+            alert: None,
+        }
+        .into_response(),
+    )
 }
 
 #[derive(Default, Deserialize)]
@@ -49,9 +55,12 @@ impl fmt::Debug for ReceiptForm {
 /// `POST /followup`: show the tip's status and messages.
 pub async fn followup_open(
     State(state): State<AppState>,
+    ClientKey(client): ClientKey,
     PageLang(lang): PageLang,
     HtmlForm(form): HtmlForm<ReceiptForm>,
 ) -> PageResult {
+    tipster::follow_up_attempt(&state, client)
+        .map_err(|e| followup_error(lang, &form.receipt, e))?;
     status_page(&state, lang, &form.receipt, Vec::new(), false).await
 }
 
@@ -89,11 +98,11 @@ pub async fn followup_reply(
     };
     let receipt = match tipster::parse_receipt(&form.receipt, lang) {
         Ok(r) => r,
-        Err(e) => return Err(followup_error(lang, e)),
+        Err(e) => return Err(followup_error(lang, &form.receipt, e)),
     };
     tipster::reply(&state, &receipt, message, lang)
         .await
-        .map_err(|e| followup_error(lang, e))?;
+        .map_err(|e| followup_error(lang, &form.receipt, e))?;
     status_page(&state, lang, &form.receipt, Vec::new(), true).await
 }
 
@@ -104,44 +113,88 @@ async fn status_page(
     errors: Vec<FieldError>,
     sent: bool,
 ) -> PageResult {
-    let receipt =
-        tipster::parse_receipt(typed_receipt, lang).map_err(|e| followup_error(lang, e))?;
+    let receipt = tipster::parse_receipt(typed_receipt, lang)
+        .map_err(|e| followup_error(lang, typed_receipt, e))?;
     let view = tipster::follow_up(state, &receipt, lang)
         .await
-        .map_err(|e| followup_error(lang, e))?;
-    Ok(StatusPage {
-        layout: PublicLayout::new(lang, None),
+        .map_err(|e| followup_error(lang, typed_receipt, e))?;
+    let mut response = StatusPage {
+        layout: PublicLayout::new(lang, None).with_error(!errors.is_empty()),
         receipt: receipt.grouped(),
         status: Texts::of(lang).status(view.status),
         category: Texts::of(lang).category(view.category),
         result: view.result.map(|r| Texts::of(lang).tipster_result(r)),
         body: view.body,
         location_hint: view.location_hint,
+        purged: view.purged,
         messages: view
             .messages
             .into_iter()
             .map(|m| MessageLine {
                 from: m.author.code(),
-                date: m.date,
+                date: shown_date(lang, &m.date),
                 body: m.body,
             })
             .collect(),
         errors,
         sent,
     }
-    .into_response())
+    .into_response();
+    response.extensions_mut().insert(Uncompressed);
+    Ok(response)
 }
 
-/// Unknown receipts go back to the receipt form with the message; other errors get the page.
-fn followup_error(lang: Lang, err: AppError) -> Response {
-    match err {
+/// A message's date as people write it: dd/mm/yyyy in Vietnamese (issue 13), the ISO form
+/// the service gives (yyyy-mm-dd) in English, where no one order is read the same everywhere.
+fn shown_date(lang: Lang, iso: &str) -> String {
+    let mut parts = iso.splitn(3, '-');
+    match (lang, parts.next(), parts.next(), parts.next()) {
+        (Lang::Vi, Some(y), Some(m), Some(d)) => format!("{d}/{m}/{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+/// Unknown receipts, and attempts refused for now, go back to the receipt form with the code
+/// as typed and the message (issue 13: one wrong digit must not cost all 25); other errors get
+/// the error page.
+fn followup_error(lang: Lang, typed: &str, err: AppError) -> Response {
+    let page =
+        |error: Option<String>, digits: Option<String>, alert: Option<String>| FollowupPage {
+            layout: PublicLayout::new(lang, None).with_error(error.is_some()),
+            error,
+            digits,
+            receipt: typed.chars().take(40).collect(),
+            alert,
+        };
+    let mut response = match err {
         AppError::NotFound { message, .. } => {
-            let page = FollowupPage {
-                layout: PublicLayout::new(lang, Some("/followup")),
-                error: Some(message),
-            };
-            (StatusCode::NOT_FOUND, page).into_response()
+            let count = typed.chars().filter(char::is_ascii_digit).count();
+            let digits = (count != 25).then(|| {
+                fill(
+                    Texts::of(lang).receipt_digits_typed,
+                    "count",
+                    &count.to_string(),
+                )
+            });
+            (StatusCode::NOT_FOUND, page(Some(message), digits, None)).into_response()
         }
-        other => other.into_html(lang),
+        err @ (AppError::TooManyRequests { .. } | AppError::Unavailable { .. }) => {
+            err.decorate(page(None, None, Some(err.message(lang))).into_response())
+        }
+        other => return other.into_html(lang),
+    };
+    response.extensions_mut().insert(Uncompressed);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_day_month_year_in_vietnamese() {
+        assert_eq!(shown_date(Lang::Vi, "2026-03-07"), "07/03/2026");
+        assert_eq!(shown_date(Lang::En, "2026-03-07"), "2026-03-07");
+        assert_eq!(shown_date(Lang::Vi, "garbled"), "garbled");
     }
 }

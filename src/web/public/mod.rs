@@ -11,6 +11,7 @@ pub mod tip;
 use super::limits::html_rejection;
 use super::state::AppState;
 use axum::Router;
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use tower_governor::GovernorLayer;
@@ -20,6 +21,22 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// A page, or an error already rendered as a page.
 type PageResult = Result<Response, Response>;
+
+/// Marks a page with fields a tipster types into (the tip form, the follow-up form) as one
+/// that must never come back from the browser's back/forward cache (SECURITY.md R39).
+///
+/// Chromium keeps `Cache-Control: no-store` pages in that cache too now, and Back after Quick
+/// exit then showed the typed tip, JavaScript or not (issue 13). It keeps only pages answered
+/// `200 OK`, so these are answered `203 Non-Authoritative Information`: a success to every
+/// browser and tool, never cached (`no-store`), and the one lever a server has when the page
+/// script cannot run. With JavaScript, `static/page.js` also clears the fields on `pagehide`
+/// and reloads a page restored from that cache, for browsers with other rules.
+fn never_restored(mut response: Response) -> Response {
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NON_AUTHORITATIVE_INFORMATION;
+    }
+    response
+}
 
 /// The tipster's pages.
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -33,11 +50,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/tip", post(tip::submit))
         .route_layer(submit)
         .route("/tip", get(tip::to_form));
+    // `POST /followup` is charged to the same per-client budget in its handler instead, so that
+    // a refusal can show the form again with the code that was typed.
     let followup_pages = Router::new()
         .route("/receipt/confirm", post(tip::confirm))
-        .route("/followup", post(followup::followup_open))
         .route("/followup/reply", post(followup::followup_reply))
         .route_layer(followup)
+        .route("/followup", post(followup::followup_open))
         .route("/receipt/confirm", get(followup::to_followup))
         .route("/followup/reply", get(followup::to_followup))
         .route("/followup", get(followup::followup_form));

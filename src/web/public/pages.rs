@@ -1,6 +1,6 @@
 //! Page structs for the tipster's askama templates (`templates/public/`). Escaping is on for
-//! every `.html` template and no template uses `|safe` (SECURITY.md R24); there are no inline
-//! scripts or styles, so the CSP can forbid both.
+//! every `.html` template and `|safe` is used only for the fixed stylesheet and script of the
+//! layout, which the CSP allows by hash (SECURITY.md R24, `web::assets`); never on user data.
 //!
 //! Each page carries the public layout (`templates/public/base.html`: quick exit, navigation)
 //! and what it shows. Pages hold data only: no handler logic, no words (those are in `i18n`).
@@ -25,6 +25,8 @@ pub struct FormValues {
     pub location_hint: String,
     pub urgent: bool,
     pub involves_school_staff: bool,
+    /// The form's one-time token (SECURITY.md R38), kept through every re-display of the form.
+    pub resend_token: String,
 }
 
 impl fmt::Debug for FormValues {
@@ -37,6 +39,7 @@ impl fmt::Debug for FormValues {
             .field("location_hint", &REDACTED)
             .field("urgent", &self.urgent)
             .field("involves_school_staff", &self.involves_school_staff)
+            .field("resend_token", &REDACTED)
             .finish()
     }
 }
@@ -64,6 +67,11 @@ pub struct CategoryChoice {
     pub checked: bool,
 }
 
+/// The message for `field` among `errors`, if it has one: shown at the field (GOV.UK pattern).
+fn error_for(errors: &[FieldError], field: &str) -> Option<&'static str> {
+    errors.iter().find(|e| e.field == field).map(|e| e.message)
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "public/form.html")]
 pub struct FormPage<'a> {
@@ -79,9 +87,15 @@ pub struct FormPage<'a> {
     pub district_has_no_schools: bool,
     pub sample: bool,
     pub categories: Vec<CategoryChoice>,
+    /// After the district step: what to say where the school list begins, which then gets focus.
+    pub district_note: Option<String>,
 }
 
 impl FormPage<'_> {
+    pub fn field_error(&self, field: &str) -> Option<&'static str> {
+        error_for(&self.errors, field)
+    }
+
     pub fn category_choices(lang: Lang, selected: &str) -> Vec<CategoryChoice> {
         let t = Texts::of(lang);
         Category::ALL
@@ -102,8 +116,17 @@ pub struct ReceiptPage {
     pub groups: Vec<String>,
     pub grouped: String,
     pub urgent: bool,
-    /// Why the confirmation did not go through.
-    pub problem: Option<&'static str>,
+    /// Why the confirmation did not go through, at the field concerned.
+    pub errors: Vec<FieldError>,
+    /// What the tipster already did, kept when the confirmation comes back (issue 13).
+    pub saved: bool,
+    pub last_digits: String,
+}
+
+impl ReceiptPage {
+    pub fn field_error(&self, field: &str) -> Option<&'static str> {
+        error_for(&self.errors, field)
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -116,13 +139,28 @@ pub struct SafetyPage {
 #[template(path = "public/confirmed.html")]
 pub struct ConfirmedPage {
     pub layout: PublicLayout,
+    /// The tip said someone is in danger: the emergency numbers come first.
+    pub urgent: bool,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "public/followup.html")]
 pub struct FollowupPage {
     pub layout: PublicLayout,
+    /// Why the code opened nothing, shown at the field.
     pub error: Option<String>,
+    /// How many digits were typed, said under the error.
+    pub digits: Option<String>,
+    /// What was typed, kept so that one wrong digit does not cost all 25 (issue 13).
+    pub receipt: String,
+    /// A problem with the service rather than the code (too many attempts, busy).
+    pub alert: Option<String>,
+}
+
+impl fmt::Debug for FollowupPage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FollowupPage([redacted])")
+    }
 }
 
 pub struct MessageLine {
@@ -145,4 +183,12 @@ pub struct StatusPage {
     pub messages: Vec<MessageLine>,
     pub errors: Vec<FieldError>,
     pub sent: bool,
+    /// Closed and its content deleted (retention): say so instead of showing the tip.
+    pub purged: bool,
+}
+
+impl StatusPage {
+    pub fn field_error(&self, field: &str) -> Option<&'static str> {
+        error_for(&self.errors, field)
+    }
 }

@@ -11,7 +11,9 @@ use super::PageResult;
 use super::pages::{ConfirmedPage, FormPage, FormValues, ReceiptPage, SafetyPage, UnitGroup};
 use crate::domain::tip::REDACTED;
 use crate::domain::{Channel, Directory, Lang, NewTip, TipForm};
-use crate::i18n::Texts;
+use crate::i18n::{Texts, fill};
+use crate::service::vault::ResendToken;
+use crate::web::Uncompressed;
 use crate::web::error::{AppError, FieldError};
 use crate::web::extract::{ClientKey, HtmlForm, PageLang};
 use crate::web::layout::PublicLayout;
@@ -36,6 +38,7 @@ pub struct TipFormHtml {
     location_hint: String,
     urgent: String,
     involves_school_staff: String,
+    resend_token: String,
 }
 
 /// What the tipster typed never reaches a log through `Debug`.
@@ -50,6 +53,7 @@ impl fmt::Debug for TipFormHtml {
             .field("location_hint", &REDACTED)
             .field("urgent", &self.urgent)
             .field("involves_school_staff", &self.involves_school_staff)
+            .field("resend_token", &REDACTED)
             .finish()
     }
 }
@@ -76,6 +80,7 @@ impl TipFormHtml {
             location_hint: self.location_hint.clone(),
             urgent: ticked(&self.urgent),
             involves_school_staff: ticked(&self.involves_school_staff),
+            resend_token: self.resend_token.clone(),
         }
     }
 }
@@ -85,16 +90,24 @@ impl TipFormHtml {
 fn form_page(
     lang: Lang,
     dir: &Directory,
-    form: FormValues,
+    mut form: FormValues,
     errors: Vec<FieldError>,
 ) -> FormPage<'_> {
+    // A new form gets its one-time token here; a form shown again keeps the one it came with,
+    // so that sending it twice stores one tip (SECURITY.md R38). Without randomness the form
+    // still works, only without that protection.
+    if ResendToken::parse(&form.resend_token).is_none() {
+        form.resend_token = ResendToken::generate()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default();
+    }
     let district = form
         .region_id
         .filter(|&r| dir.region(r).is_some_and(|r| r.active));
     let schools = district.map(|r| dir.schools_within(r)).unwrap_or_default();
     let fresh = form.body.is_empty() && form.location_hint.is_empty();
     FormPage {
-        layout: PublicLayout::new(lang, fresh.then_some("/")),
+        layout: PublicLayout::new(lang, fresh.then_some("/")).with_error(!errors.is_empty()),
         alert: None,
         errors,
         sample: schools.iter().any(|s| s.sample),
@@ -106,6 +119,7 @@ fn form_page(
             .map(|(district, units)| UnitGroup { district, units })
             .collect(),
         categories: FormPage::category_choices(lang, &form.category),
+        district_note: None,
         form,
     }
 }
@@ -113,7 +127,7 @@ fn form_page(
 /// `GET /`: the tip form.
 pub async fn form(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
     let dir = state.directory();
-    form_page(lang, &dir, FormValues::default(), Vec::new()).into_response()
+    super::never_restored(form_page(lang, &dir, FormValues::default(), Vec::new()).into_response())
 }
 
 /// `POST /tip`: either "show the schools of this place" or "send".
@@ -126,7 +140,16 @@ pub async fn submit(
     let dir = state.directory();
     let values = html.values();
     if html.step == "district" {
-        return Ok(form_page(lang, &dir, values, Vec::new()).into_response());
+        // Land on the school list (issue 13): the list (or the note that there is none) takes
+        // focus (`autofocus`, which also scrolls it into view; a `#fragment` would switch
+        // autofocus off), and a status line says what changed.
+        let mut page = form_page(lang, &dir, values, Vec::new());
+        page.district_note = page
+            .form
+            .region_id
+            .and_then(|id| dir.region(id))
+            .map(|r| fill(Texts::of(lang).district_shown, "district", &r.name));
+        return Ok(page.into_response());
     }
     let form = TipForm {
         category: values.category.clone(),
@@ -153,25 +176,35 @@ pub async fn submit(
         }
     };
     let urgent = tip.urgent;
-    let receipt = match tipster::submit(&state, client, tip, lang).await {
+    let token = ResendToken::parse(&html.resend_token);
+    let receipt = match tipster::submit_once(&state, client, tip, token.as_ref(), lang).await {
         Ok(receipt) => receipt,
-        // Too many tips, or the database is busy: show the form again with everything the
-        // tipster typed, so that trying again later loses nothing.
-        Err(err @ (AppError::TooManyRequests { .. } | AppError::Unavailable { .. })) => {
+        // Too many tips, the database busy or full, or any other server error: show the form
+        // again with everything the tipster typed, so that trying again later loses nothing
+        // (issue 11). An internal error still shows only its request id, and is logged.
+        Err(err)
+            if err.status().is_server_error()
+                || matches!(err, AppError::TooManyRequests { .. }) =>
+        {
+            err.log();
             let mut page = form_page(lang, &dir, values, Vec::new());
             page.alert = Some(err.message(lang));
             return Ok(err.decorate(page.into_response()));
         }
         Err(err) => return Err(err.into_html(lang)),
     };
-    Ok(ReceiptPage {
+    let mut response = ReceiptPage {
         layout: PublicLayout::without_nav(lang),
         groups: receipt.groups().iter().map(|g| g.to_string()).collect(),
         grouped: receipt.grouped(),
         urgent,
-        problem: None,
+        errors: Vec::new(),
+        saved: false,
+        last_digits: String::new(),
     }
-    .into_response())
+    .into_response();
+    response.extensions_mut().insert(Uncompressed);
+    Ok(response)
 }
 
 #[derive(Default, Deserialize)]
@@ -213,24 +246,40 @@ pub async fn confirm(
         .into();
     let saved = ticked(&form.saved);
     let t = Texts::of(lang);
+    let urgent = ticked(&form.urgent);
     if digits_match && saved {
         return Ok(ConfirmedPage {
             layout: PublicLayout::new(lang, None),
+            urgent,
         }
         .into_response());
     }
+    let mut errors = Vec::new();
+    if !saved {
+        errors.push(FieldError {
+            field: "saved",
+            message: t.receipt_confirm_unticked,
+        });
+    }
+    if !digits_match {
+        errors.push(FieldError {
+            field: "last_digits",
+            message: t.receipt_confirm_mismatch,
+        });
+    }
+    // What the tipster did stays done: the tick and the digits they typed (issue 13).
     let page = ReceiptPage {
-        layout: PublicLayout::without_nav(lang),
+        layout: PublicLayout::without_nav(lang).with_error(true),
         groups: receipt.groups().iter().map(|g| g.to_string()).collect(),
         grouped: receipt.grouped(),
-        urgent: ticked(&form.urgent),
-        problem: Some(if digits_match {
-            t.receipt_confirm_unticked
-        } else {
-            t.receipt_confirm_mismatch
-        }),
+        urgent,
+        errors,
+        saved,
+        last_digits: typed.chars().take(5).collect(),
     };
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    let mut response = (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+    response.extensions_mut().insert(Uncompressed);
+    Ok(response)
 }
 
 /// `GET /safety`: what we keep, who reads a tip, and how to stay safe, in plain words.

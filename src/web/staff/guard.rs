@@ -64,8 +64,15 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-/// Rejection in the caller's form: JSON for the API; for pages, the sign-in page after a 401.
-fn reject(err: AppError, api: bool, lang: Lang) -> Response {
+/// Rejection in the caller's form: JSON for the API; for pages, the sign-in page after a 401
+/// and otherwise a page in the staff layout.
+fn reject(
+    state: &AppState,
+    session: Option<&StaffSession>,
+    err: AppError,
+    api: bool,
+    lang: Lang,
+) -> Response {
     if api {
         return err.into_response();
     }
@@ -77,7 +84,7 @@ fn reject(err: AppError, api: bool, lang: Lang) -> Response {
         }
         return response;
     }
-    err.into_html(lang)
+    super::pages::Ctx::new(state, lang, session).fail(err)
 }
 
 fn forbidden(lang: Lang) -> AppError {
@@ -112,6 +119,8 @@ pub async fn require_staff(
     let insecure = state.config.staff.insecure_cookies;
     let Some(session_id) = cookie::session_id(request.headers(), insecure) else {
         return reject(
+            &state,
+            None,
             AppError::from_service(crate::service::ServiceError::Unauthenticated, lang),
             api,
             lang,
@@ -119,7 +128,7 @@ pub async fn require_staff(
     };
     let session = match state.auth().session(&session_id).await {
         Ok(session) => session,
-        Err(err) => return reject(AppError::from_service(err, lang), api, lang),
+        Err(err) => return reject(&state, None, AppError::from_service(err, lang), api, lang),
     };
     let safe = matches!(
         *request.method(),
@@ -143,14 +152,14 @@ pub async fn require_staff(
             Some(token) => (Some(token), body),
             None if is_form => {
                 let Ok(bytes) = to_bytes(body, super::MAX_STAFF_BODY_BYTES).await else {
-                    return reject(AppError::TooLarge, api, lang);
+                    return reject(&state, Some(&session), AppError::TooLarge, api, lang);
                 };
                 (form_token(&bytes), Body::from(bytes))
             }
             None => (None, body),
         };
         if !offered.is_some_and(|t| state.auth().csrf_ok(&session_id, &t)) {
-            return reject(forbidden(lang), api, lang);
+            return reject(&state, Some(&session), forbidden(lang), api, lang);
         }
         body
     };

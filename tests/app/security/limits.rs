@@ -86,7 +86,8 @@ async fn r28_p5_one_client_is_limited_per_refill_period_and_others_still_submit(
         ))
         .await
         .status,
-        StatusCode::OK
+        // The form is answered 203 to keep it out of the back/forward cache (issue 13).
+        StatusCode::NON_AUTHORITATIVE_INFORMATION
     );
 }
 

@@ -17,6 +17,7 @@
 
 mod binary;
 mod client;
+mod readers;
 mod serving;
 mod slow;
 

@@ -120,8 +120,13 @@ crate::on_both!(r30_two_hundred_concurrent_submitters_lose_nothing, |app| {
     let server = tokio::spawn(tipline::server::serve(
         listener,
         app.router.clone(),
-        4 * SUBMITTERS,
-        Duration::from_secs(30),
+        tipline::server::ConnectionLimits {
+            max_connections: 4 * SUBMITTERS,
+            max_per_client: 4 * SUBMITTERS,
+            header_read_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+            uncapped: Vec::new(),
+        },
         async {
             let _ = stopped.await;
         },

@@ -81,6 +81,7 @@ fn role_may(role: Role, need: Need) -> bool {
 
 on_both_clocked!(
     r12_every_role_sees_and_acts_on_exactly_its_jurisdiction,
+    START,
     |app, clock| {
         let school_a = school_in(app, 116);
         let (t_a, _) = tip(app, Some(116), Some(school_a), "drug_use", false).await;
@@ -218,6 +219,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     r12_anonymous_callers_get_401_on_every_staff_route,
+    START,
     |app, clock| {
         let _ = clock;
         let (id, _) = tip(app, Some(116), None, "drug_use", false).await;
@@ -251,6 +253,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     r11_unsafe_staff_routes_refuse_a_missing_or_foreign_csrf_token,
+    START,
     |app, clock| {
         let (id, _) = tip(app, Some(116), None, "drug_use", false).await;
         let police = staffer(app, clock, "police.one", Role::Police, &[], &[]).await;

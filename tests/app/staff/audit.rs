@@ -27,6 +27,7 @@ async fn work(app: &TestApp, clock: &ManualClock) {
 
 on_both_clocked!(
     the_chain_detects_an_edited_a_deleted_and_a_swapped_event,
+    START,
     |app, clock| {
         work(app, clock).await;
         let count = verify(app).await.unwrap();
@@ -71,7 +72,7 @@ on_both_clocked!(
     }
 );
 
-on_both_clocked!(the_trail_holds_no_tip_content, |app, clock| {
+on_both_clocked!(the_trail_holds_no_tip_content, START, |app, clock| {
     let police = staffer(app, clock, "police.a", Role::Police, &[], &[]).await;
     let (id, _) = tip(app, Some(116), None, "drug_use", false).await;
     post_as(
@@ -107,7 +108,7 @@ on_both_clocked!(the_trail_holds_no_tip_content, |app, clock| {
     ignore = "TEST_DATABASE_URL not set: PostgreSQL case not run"
 )]
 async fn two_processes_on_one_postgres_append_to_one_chain() {
-    let (a, clock) = spawn(Backend::Postgres).await;
+    let (a, clock) = crate::helpers::spawn_clocked(Backend::Postgres, START).await;
     // A second application on the same database, as a second process would be.
     let dir = tempfile::tempdir().unwrap();
     let mut config = crate::helpers::test_config(dir.path(), &a.database_url);

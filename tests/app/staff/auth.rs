@@ -4,6 +4,7 @@ use super::*;
 
 on_both_clocked!(
     r5_r10_sign_in_sets_a_host_only_strict_cookie_and_public_pages_set_none,
+    START,
     |app, clock| {
         let secret = create(app, "lan", Role::Police, &[], &[]).await;
         clock.advance(30);
@@ -37,6 +38,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     r5_wrong_password_unknown_user_and_disabled_accounts_get_the_same_answer,
+    START,
     |app, clock| {
         let secret = create(app, "lan", Role::Police, &[], &[]).await;
         let other = create(app, "minh", Role::Police, &[], &[]).await;
@@ -78,6 +80,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     r7_a_totp_code_is_accepted_once_even_when_raced,
+    START,
     |app, clock| {
         let secret = create(app, "lan", Role::Police, &[], &[]).await;
         clock.advance(30);
@@ -114,6 +117,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     r8_one_account_is_throttled_while_another_still_signs_in,
+    START,
     |app, clock| {
         let lan = create(app, "lan", Role::Police, &[], &[]).await;
         let minh = create(app, "minh", Role::Police, &[], &[]).await;
@@ -149,6 +153,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     r9_sessions_end_at_logout_password_change_disable_and_expiry,
+    START,
     |app, clock| {
         // Logout.
         let lan = staffer(app, clock, "lan", Role::Police, &[], &[]).await;
@@ -227,6 +232,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     r6_only_an_admin_can_reset_anothers_2fa_and_accounts_need_an_admin,
+    START,
     |app, clock| {
         let _victim = create(app, "victim", Role::Police, &[], &[]).await;
         let police = staffer(app, clock, "police.a", Role::Police, &[], &[]).await;
@@ -288,7 +294,7 @@ on_both_clocked!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r5_health_stays_answered_during_50_concurrent_logins() {
-    let (app, clock) = spawn(Backend::Sqlite).await;
+    let (app, clock) = crate::helpers::spawn_clocked(Backend::Sqlite, START).await;
     let secret = create(&app, "lan", Role::Police, &[], &[]).await;
     clock.advance(30);
     let app = Arc::new(app);

@@ -3,6 +3,7 @@
 //! loop from a tipster's tip to the result they read.
 
 use crate::helpers::{Backend, TestApp, TestResponse};
+use crate::on_both_clocked;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use std::sync::Arc;
@@ -17,48 +18,12 @@ use tipline::service::vault::Vault;
 pub const START: i64 = 1_794_276_000;
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// Runs the body on SQLite and PostgreSQL with a manual clock at `START`.
-#[macro_export]
-macro_rules! on_both_clocked {
-    ($name:ident, |$app:ident, $clock:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run($app: &$crate::helpers::TestApp, $clock: &tipline::clock::ManualClock) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let (app, clock) = $crate::staff::spawn($crate::helpers::Backend::Sqlite).await;
-                run(&app, &clock).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(
-                not(tipline_pg),
-                ignore = "TEST_DATABASE_URL not set: PostgreSQL case not run"
-            )]
-            async fn on_postgres() {
-                let (app, clock) = $crate::staff::spawn($crate::helpers::Backend::Postgres).await;
-                run(&app, &clock).await;
-                app.drop_database().await;
-            }
-        }
-    };
-}
-
 // After the macro: modules see it only below its definition.
 mod access;
 mod audit;
 mod auth;
 mod stats;
 mod workflow;
-
-pub async fn spawn(backend: Backend) -> (TestApp, ManualClock) {
-    let clock = ManualClock::at(START);
-    let app = TestApp::spawn_full(backend, |_| {}, Arc::new(clock.clone())).await;
-    (app, clock)
-}
 
 /// A signed-in staff member, as a client holds them.
 #[derive(Debug, Clone)]

@@ -34,6 +34,7 @@ async fn seed(
             channel,
             month: Month::parse(month).unwrap(),
             received: Day::parse(&format!("{month}-05")).unwrap(),
+            resend: None,
         })
         .collect();
     app.store().insert_tips(&tips).await.unwrap();
@@ -69,6 +70,7 @@ fn assert_published_counts_are_safe(rows: &[serde_json::Value]) {
 
 on_both_clocked!(
     counters_equal_a_recount_after_submissions_status_changes_and_closings,
+    START,
     |app, clock| {
         let district = 116;
         let units = communes(app, district);
@@ -144,6 +146,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     tables_follow_the_contract_and_never_publish_a_small_count,
+    START,
     |app, clock| {
         let units = communes(app, 116);
         seed(
@@ -299,6 +302,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     a_school_head_sees_only_their_school_their_district_and_the_province,
+    START,
     |app, clock| {
         let dir = app.state.directory();
         let schools_116 = dir.schools_within(116);
@@ -385,25 +389,30 @@ on_both_clocked!(
     }
 );
 
-on_both_clocked!(admins_and_liaisons_get_no_statistics, |app, clock| {
-    let school = school_in(app, 116);
-    let admin = staffer(app, clock, "admin.s", Role::Admin, &[], &[]).await;
-    let liaison = staffer(app, clock, "liaison.s", Role::SchoolLiaison, &[], &[school]).await;
-    for who in [&admin, &liaison] {
-        for uri in [
-            "/api/v1/stats/region-month",
-            "/api/v1/stats/school-quarter",
-            "/api/v1/reports/indicators?period=2026-H1",
-            "/staff/reports/indicators?period=2026-H1",
-        ] {
-            let res = get_as(app, who, uri).await;
-            assert_eq!(res.status, StatusCode::FORBIDDEN, "{} {uri}", who.username);
+on_both_clocked!(
+    admins_and_liaisons_get_no_statistics,
+    START,
+    |app, clock| {
+        let school = school_in(app, 116);
+        let admin = staffer(app, clock, "admin.s", Role::Admin, &[], &[]).await;
+        let liaison = staffer(app, clock, "liaison.s", Role::SchoolLiaison, &[], &[school]).await;
+        for who in [&admin, &liaison] {
+            for uri in [
+                "/api/v1/stats/region-month",
+                "/api/v1/stats/school-quarter",
+                "/api/v1/reports/indicators?period=2026-H1",
+                "/staff/reports/indicators?period=2026-H1",
+            ] {
+                let res = get_as(app, who, uri).await;
+                assert_eq!(res.status, StatusCode::FORBIDDEN, "{} {uri}", who.username);
+            }
         }
     }
-});
+);
 
 on_both_clocked!(
     the_indicator_report_comes_as_json_csv_and_a_printable_page,
+    START,
     |app, clock| {
         let units = communes(app, 116);
         seed(

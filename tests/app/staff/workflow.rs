@@ -14,6 +14,7 @@ fn item<'a>(list: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 
 on_both_clocked!(
     deadlines_turn_overdue_extensions_move_them_and_a_third_is_refused,
+    START,
     |app, clock| {
         let police = staffer(app, clock, "police.a", Role::Police, &[], &[]).await;
         let (id, _) = tip(app, Some(116), None, "drug_use", false).await;
@@ -138,6 +139,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     closing_needs_an_outcome_and_closed_is_final,
+    START,
     |app, clock| {
         let police = staffer(app, clock, "police.a", Role::Police, &[], &[]).await;
         let (id, _) = tip(app, Some(116), None, "drug_use", false).await;
@@ -193,6 +195,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     the_queue_puts_urgent_first_then_overdue_then_the_nearest_due_day_and_pages,
+    START,
     |app, clock| {
         let police = staffer(app, clock, "police.a", Role::Police, &[], &[]).await;
         let (old, _) = tip(app, Some(116), None, "drug_use", false).await;
@@ -246,6 +249,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     the_whole_loop_from_tip_to_the_result_the_tipster_reads,
+    START,
     |app, clock| {
         let police = staffer(app, clock, "police.a", Role::Police, &[116], &[]).await;
         let (id, receipt) = tip(app, Some(116), None, "selling_near_school", false).await;
@@ -359,6 +363,7 @@ on_both_clocked!(
 
 on_both_clocked!(
     staff_enter_a_hotline_tip_and_the_caller_follows_up_with_the_receipt,
+    START,
     |app, clock| {
         let police = staffer(app, clock, "police.a", Role::Police, &[], &[]).await;
         let res = post_as(

@@ -1,0 +1,58 @@
+//! The server's periodic chores (issue 10): expired resend entries are deleted, and the content
+//! of tips closed longer ago than `retention_days` is purged.
+//!
+//! Owns when each chore runs inside `tipline serve`; what a chore does lives in `service` (or
+//! the store), so that the CLI runs the same code by hand. A failed chore is logged and tried
+//! again next time: it must never stop the server.
+
+use crate::web::AppState;
+use std::time::Duration;
+
+/// How often the chores run.
+const EVERY: Duration = Duration::from_secs(60);
+
+/// Starts the chores on the current runtime.
+pub fn spawn(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        let mut round: u64 = 0;
+        loop {
+            tick.tick().await;
+            expire_resends(&state).await;
+            // The first purge a minute after start, then daily.
+            if round % PURGE_EVERY_ROUNDS == 1 {
+                purge(&state).await;
+            }
+            round += 1;
+        }
+    });
+}
+
+/// The purge runs once a day (its VACUUM on SQLite holds the write lock for a moment).
+const PURGE_EVERY_ROUNDS: u64 = 24 * 60;
+
+/// One round of chores (tests call it directly).
+pub async fn run_once(state: &AppState) {
+    expire_resends(state).await;
+    purge(state).await;
+}
+
+async fn expire_resends(state: &AppState) {
+    let now = state.clock.now().unix_timestamp();
+    if let Err(err) = state.store.delete_expired_resends(now).await {
+        tracing::warn!(error = %err, "could not delete expired resend entries");
+    }
+}
+
+async fn purge(state: &AppState) {
+    match state.retention().purge(false).await {
+        Ok(report) if report.tips > 0 => {
+            tracing::info!(
+                tips = report.tips,
+                "purged the content of tips closed long ago"
+            );
+        }
+        Ok(_) => {}
+        Err(err) => tracing::warn!(error = %err, "the retention purge failed"),
+    }
+}

@@ -1,0 +1,148 @@
+//! Staff accounts for admins, in JSON: list, create (the TOTP URI shown once), disable, reset
+//! 2FA, change scope. Who may is decided by `service::accounts` (`By::Staff`).
+
+use super::{invalid, service};
+use crate::domain::Code;
+use crate::domain::staff::{Role, Scope};
+use crate::service::accounts::By;
+use crate::web::error::AppError;
+use crate::web::extract::ApiJson;
+use crate::web::staff::guard::Signed;
+use crate::web::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use std::fmt;
+
+/// `GET /api/v1/staff/accounts` (admins).
+pub async fn accounts(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
+    let dir = state.directory();
+    let list = state
+        .accounts(&dir)
+        .list(By::Staff(&signed.session.staff))
+        .await
+        .map_err(service)?;
+    let accounts: Vec<_> = list
+        .iter()
+        .map(|s| {
+            json!({
+                "username": s.username,
+                "role": s.role.code(),
+                "regions": s.scope.regions,
+                "schools": s.scope.schools,
+                "disabled": s.disabled,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "accounts": accounts })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccountRequest {
+    username: String,
+    role: String,
+    #[serde(default)]
+    regions: Vec<i64>,
+    #[serde(default)]
+    schools: Vec<i64>,
+    password: String,
+}
+
+impl fmt::Debug for NewAccountRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewAccountRequest([redacted])")
+    }
+}
+
+/// `POST /api/v1/staff/accounts` (admins) → 201 with the TOTP provisioning URI, shown once.
+pub async fn create_account(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiJson(req): ApiJson<NewAccountRequest>,
+) -> Result<Response, AppError> {
+    let role = <Role as Code>::from_code(&req.role).ok_or_else(|| invalid("role"))?;
+    let scope = Scope {
+        regions: req.regions,
+        schools: req.schools,
+    };
+    let dir = state.directory();
+    let created = state
+        .accounts(&dir)
+        .create(
+            By::Staff(&signed.session.staff),
+            &req.username,
+            role,
+            scope,
+            &req.password,
+        )
+        .await
+        .map_err(service)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": created.staff_id, "provisioning_uri": created.provisioning_uri })),
+    )
+        .into_response())
+}
+
+/// `POST /api/v1/staff/accounts/{username}/disable` (admins).
+pub async fn disable_account(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    let dir = state.directory();
+    state
+        .accounts(&dir)
+        .disable(By::Staff(&signed.session.staff), &username)
+        .await
+        .map_err(service)?;
+    Ok(Json(json!({ "disabled": true })).into_response())
+}
+
+/// `POST /api/v1/staff/accounts/{username}/reset-2fa` (admins) → the new provisioning URI.
+pub async fn reset_totp(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    let dir = state.directory();
+    let uri = state
+        .accounts(&dir)
+        .reset_totp(By::Staff(&signed.session.staff), &username)
+        .await
+        .map_err(service)?;
+    Ok(Json(json!({ "provisioning_uri": uri })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeRequest {
+    #[serde(default)]
+    regions: Vec<i64>,
+    #[serde(default)]
+    schools: Vec<i64>,
+}
+
+/// `POST /api/v1/staff/accounts/{username}/scope` (admins).
+pub async fn set_scope(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(username): Path<String>,
+    ApiJson(req): ApiJson<ScopeRequest>,
+) -> Result<Response, AppError> {
+    let dir = state.directory();
+    let scope = Scope {
+        regions: req.regions,
+        schools: req.schools,
+    };
+    state
+        .accounts(&dir)
+        .set_scope(By::Staff(&signed.session.staff), &username, scope)
+        .await
+        .map_err(service)?;
+    Ok(Json(json!({ "updated": true })).into_response())
+}

@@ -1,0 +1,212 @@
+//! The queue, a tip, and what staff do to it, in JSON.
+
+use super::{invalid, service};
+use crate::domain::workflow::{Outcome, TipsterResult};
+use crate::domain::{Channel, Code, Lang, NewTip, Status, TipForm};
+use crate::web::error::AppError;
+use crate::web::extract::ApiJson;
+use crate::web::staff::guard::Signed;
+use crate::web::staff::query::{item_json, parse_queue_query, tip_json};
+use crate::web::state::AppState;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use std::fmt;
+
+/// `GET /api/v1/staff/tips` → `{"tips":[…],"next"}`.
+pub async fn tips(
+    State(state): State<AppState>,
+    signed: Signed,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let query = parse_queue_query(query.as_deref()).map_err(invalid)?;
+    let dir = state.directory();
+    let page = state
+        .triage(&dir)
+        .queue(&signed.session.staff, query)
+        .await
+        .map_err(service)?;
+    let tips: Vec<_> = page.items.iter().map(item_json).collect();
+    Ok(Json(json!({ "tips": tips, "next": page.next })).into_response())
+}
+
+/// `GET /api/v1/staff/tips/{id}` → the tip, its messages, notes and trail (the opening is
+/// audited).
+pub async fn tip(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let dir = state.directory();
+    let detail = state
+        .triage(&dir)
+        .open(&signed.session.staff, &id)
+        .await
+        .map_err(service)?;
+    Ok(Json(tip_json(&detail)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    status: String,
+    outcome: Option<String>,
+    tipster_result: Option<String>,
+}
+
+/// `POST /api/v1/staff/tips/{id}/status`.
+pub async fn status(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<StatusRequest>,
+) -> Result<Response, AppError> {
+    let to = Status::from_code(&req.status).ok_or_else(|| invalid("status"))?;
+    let outcome = match req.outcome.as_deref() {
+        Some(code) => Some(<Outcome as Code>::from_code(code).ok_or_else(|| invalid("outcome"))?),
+        None => None,
+    };
+    let result = match req.tipster_result.as_deref() {
+        Some(code) => Some(
+            <TipsterResult as Code>::from_code(code).ok_or_else(|| invalid("tipster_result"))?,
+        ),
+        None => None,
+    };
+    let dir = state.directory();
+    state
+        .triage(&dir)
+        .change_status(&signed.session.staff, &id, to, outcome, result)
+        .await
+        .map_err(service)?;
+    Ok(Json(json!({ "status": to.code() })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodyRequest {
+    body: String,
+}
+
+impl fmt::Debug for BodyRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BodyRequest([redacted])")
+    }
+}
+
+/// `POST /api/v1/staff/tips/{id}/messages` → 201: a message the tipster reads on follow-up.
+pub async fn message(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<BodyRequest>,
+) -> Result<Response, AppError> {
+    let dir = state.directory();
+    state
+        .triage(&dir)
+        .message(&signed.session.staff, &id, &req.body)
+        .await
+        .map_err(service)?;
+    Ok((StatusCode::CREATED, Json(json!({ "sent": true }))).into_response())
+}
+
+/// `POST /api/v1/staff/tips/{id}/notes` → 201: an internal note.
+pub async fn note(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<BodyRequest>,
+) -> Result<Response, AppError> {
+    let dir = state.directory();
+    state
+        .triage(&dir)
+        .add_note(&signed.session.staff, &id, &req.body)
+        .await
+        .map_err(service)?;
+    Ok((StatusCode::CREATED, Json(json!({ "added": true }))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    username: String,
+}
+
+/// `POST /api/v1/staff/tips/{id}/assign`: to a colleague who has the tip in scope.
+pub async fn assign(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AssignRequest>,
+) -> Result<Response, AppError> {
+    let dir = state.directory();
+    state
+        .triage(&dir)
+        .assign(&signed.session.staff, &id, &req.username)
+        .await
+        .map_err(service)?;
+    Ok(Json(json!({ "status": "assigned", "assignee": req.username.trim() })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendRequest {
+    reason: String,
+}
+
+impl fmt::Debug for ExtendRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExtendRequest([redacted])")
+    }
+}
+
+/// `POST /api/v1/staff/tips/{id}/extend`: a third → 409.
+pub async fn extend(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ExtendRequest>,
+) -> Result<Response, AppError> {
+    let dir = state.directory();
+    let triage = state.triage(&dir);
+    let staff = &signed.session.staff;
+    triage
+        .extend(staff, &id, &req.reason)
+        .await
+        .map_err(service)?;
+    let detail = triage.open(staff, &id).await.map_err(service)?;
+    Ok(Json(json!({ "due": detail.item.due, "extensions": detail.extensions })).into_response())
+}
+
+/// `POST /api/v1/staff/intake` `{"channel", …the public tip fields}` → 201 `{"id","receipt"}`:
+/// read the receipt back to the caller.
+pub async fn intake(
+    State(state): State<AppState>,
+    signed: Signed,
+    ApiJson(mut req): ApiJson<serde_json::Map<String, serde_json::Value>>,
+) -> Result<Response, AppError> {
+    // The channel, then exactly the public tip's fields (serde cannot both flatten and refuse
+    // unknown fields, so the channel is taken out first).
+    let channel = req
+        .remove("channel")
+        .and_then(|v| v.as_str().and_then(Channel::from_code))
+        .filter(|c| *c != Channel::Web)
+        .ok_or_else(|| invalid("channel"))?;
+    let form: TipForm = serde_json::from_value(serde_json::Value::Object(req))
+        .map_err(|_| invalid("tip_fields"))?;
+    let dir = state.directory();
+    let tip = NewTip::parse(form, channel, &dir)
+        .map_err(|errors| AppError::invalid_tip(&errors, Lang::En))?;
+    let (id, receipt) = state
+        .intake()
+        .submit_on_behalf(&signed.session.staff, tip)
+        .await
+        .map_err(service)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "receipt": receipt.grouped() })),
+    )
+        .into_response())
+}
