@@ -1,5 +1,5 @@
 //! The command line: `tipline [serve]`, `migrate`, `keys …`, `schools import`, `regions import`,
-//! `copy`, `staff …`, `audit verify`.
+//! `copy`, `staff …`, `audit verify`, `stats verify|rebuild`, `report`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -85,6 +85,26 @@ pub enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check or rebuild the statistics counters.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+    /// Print the plan's indicator report (province-wide, suppressed as on the web) to stdout.
+    Report {
+        /// YYYY-H1 (the half year reported before 25 May), YYYY-H2 or YYYY.
+        #[arg(long)]
+        period: String,
+        /// html (printable A4), csv or json.
+        #[arg(long, default_value = "html")]
+        format: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Recount every counter from the facts; exit non-zero on a mismatch.
+    Verify,
+    /// Replace every counter with a recount from the facts.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]

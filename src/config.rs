@@ -36,6 +36,23 @@ pub struct Config {
     /// lets keys that have served a database start beside a new, empty one (SECURITY.md R35).
     #[serde(skip)]
     pub allow_new_database: bool,
+    pub stats: StatsSettings,
+}
+
+/// Published statistics (SECURITY.md P4, R21).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatsSettings {
+    /// Counts below this are never published ("<11"); at least `domain::suppression::MIN_K`.
+    pub k: u64,
+}
+
+impl Default for StatsSettings {
+    fn default() -> Self {
+        StatsSettings {
+            k: crate::domain::suppression::DEFAULT_K,
+        }
+    }
 }
 
 /// Staff sign-in and sessions (SECURITY.md R5–R10).
@@ -174,6 +191,7 @@ impl Default for Config {
             limits: Limits::default(),
             staff: StaffSettings::default(),
             allow_new_database: false,
+            stats: StatsSettings::default(),
         }
     }
 }
@@ -188,6 +206,7 @@ impl std::fmt::Debug for Config {
             .field("tls", &self.tls)
             .field("limits", &self.limits)
             .field("staff", &self.staff)
+            .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
 }
@@ -213,7 +232,7 @@ impl Config {
     }
 
     /// Environment overrides: `TIPLINE_BIND`, `TIPLINE_DATABASE_URL` (or `_FILE` holding it),
-    /// `TIPLINE_KEYS_DIR`, `TIPLINE_TRUSTED_PROXIES` (comma-separated), `TIPLINE_TLS`.
+    /// `TIPLINE_KEYS_DIR`, `TIPLINE_TRUSTED_PROXIES` (comma-separated), `TIPLINE_TLS`, `TIPLINE_STATS_K`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
         if let Some(bind) = var("TIPLINE_BIND") {
             self.bind = bind.parse().with_context(|| {
@@ -245,6 +264,11 @@ impl Config {
                 format!("TIPLINE_RETENTION_DAYS={days:?} is not a number of days")
             })?;
         }
+        if let Some(k) = var("TIPLINE_STATS_K") {
+            self.stats.k = k
+                .parse()
+                .with_context(|| format!("TIPLINE_STATS_K={k:?} is not a whole number"))?;
+        }
         if let Some(tls) = var("TIPLINE_TLS") {
             self.tls = matches!(tls.as_str(), "1" | "true" | "yes" | "on");
         }
@@ -259,6 +283,14 @@ impl Config {
         }
         if !(-12..=14).contains(&self.utc_offset_hours) {
             bail!("utc_offset_hours must be between -12 and 14");
+        }
+        let min_k = crate::domain::suppression::MIN_K;
+        if self.stats.k < min_k {
+            bail!(
+                "stats.k = {} is below {min_k}: counts that small identify people; use {min_k} or more (default {})",
+                self.stats.k,
+                crate::domain::suppression::DEFAULT_K
+            );
         }
         let s = &self.staff;
         if s.session_idle_minutes == 0
@@ -340,5 +372,11 @@ mod tests {
         );
         config.trusted_proxies = vec!["10.0.0.0/99".into()];
         assert!(config.validate().is_err());
+        let mut config = Config::default();
+        assert_eq!(config.stats.k, 11);
+        config.stats.k = 4;
+        assert!(config.validate().is_err(), "k is never below 5");
+        config.stats.k = 5;
+        assert!(config.validate().is_ok());
     }
 }

@@ -43,7 +43,10 @@ pub mod upkeep;
 /// HTTP: routers per audience, middleware, limits, the HTTP error.
 pub mod web;
 
-use cli::{AuditCommand, Cli, Command, KeysCommand, RegionsCommand, SchoolsCommand, StaffCommand};
+use cli::{
+    AuditCommand, Cli, Command, KeysCommand, RegionsCommand, SchoolsCommand, StaffCommand,
+    StatsCommand,
+};
 use config::Config;
 
 /// Runs one CLI command to completion.
@@ -89,6 +92,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Staff(StaffCommand::List) => commands::staff_list(&config).await,
         Command::Audit(AuditCommand::Verify) => commands::audit_verify(&config).await,
+        Command::Stats(StatsCommand::Verify) => commands::stats_verify(&config).await,
+        Command::Stats(StatsCommand::Rebuild) => commands::stats_rebuild(&config).await,
+        Command::Report { period, format } => commands::report(&config, &period, &format).await,
         Command::Purge { dry_run } => commands::purge(&config, dry_run).await,
         Command::Backup { to } => commands::backup(&config, &to).await,
         Command::Restore { from, to } => commands::restore(&config, &from, &to).await,

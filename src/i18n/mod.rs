@@ -16,6 +16,7 @@ mod en;
 mod staff;
 mod staff_en;
 mod staff_vi;
+pub mod stats;
 mod vi;
 
 pub use staff::StaffTexts;

@@ -10,6 +10,7 @@
 
 mod audit;
 pub mod backup;
+mod counters;
 mod db;
 mod decode;
 mod directory;
@@ -25,12 +26,14 @@ pub mod retention;
 mod sessions;
 pub mod sqlite;
 mod staff;
+pub mod stats;
 pub mod tables;
 mod tips;
 pub mod transfer;
 pub mod triage;
 pub mod writer;
 
+pub use counters::CounterMismatch;
 pub use installation::InstallationRecord;
 pub use model::{
     Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedResend,

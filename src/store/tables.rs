@@ -65,12 +65,18 @@ pub struct Table {
 }
 
 /// Tables no copy moves, on purpose (see the module comment), besides sqlx's own.
-pub const NOT_COPIED: [&str; 5] = [
+/// The statistics counters are not copied either: `transfer::copy` recounts them from the
+/// copied facts, so a copy can never carry counters that disagree with its facts.
+pub const NOT_COPIED: [&str; 9] = [
     "sessions",
     "resends",
     "installation",
     "key_fingerprints",
     "_sqlx_migrations",
+    "stat_region",
+    "stat_school",
+    "stat_outcome",
+    "stat_timeliness",
 ];
 
 impl Table {

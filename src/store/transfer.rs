@@ -146,6 +146,8 @@ pub async fn copy(from: &Store, to: &Store) -> Result<CopyReport, StoreError> {
     }
     snapshot.commit().await?;
     to.after_import().await?;
+    // The copied facts arrive without their counters: recount them in the target.
+    to.rebuild_counters().await?;
     // The target is the same installation: it carries the installation id and the key
     // fingerprints, so that the keys (and their `installation` marker) start with it.
     let record = from.installation().await?;

@@ -6,6 +6,7 @@
 //! acting at once cannot both win (the loser gets `Stale`, shown as 409).
 
 use super::audit::append;
+use super::counters;
 use super::db::{Sql, Val};
 use super::queue::{QueueRow, decode_queue_row};
 use super::{Store, StoreError, retry};
@@ -34,6 +35,7 @@ const SET_EXTENSIONS: Sql = Sql::both(
     "UPDATE tips SET extensions = $2, due_day = $3 WHERE id = $1 AND status = $4 \
      AND extensions = $5",
 );
+/// Run through `counters::update_fact`, which moves the fact's counts with it.
 const UPDATE_FACT: Sql = Sql::both(
     "UPDATE tip_facts SET status = $2, outcome = COALESCE($3, outcome), \
      classified_on_time = COALESCE(classified_on_time, $4), \
@@ -178,7 +180,7 @@ impl Store {
             if changed != 1 {
                 return Err(StoreError::Stale("tip"));
             }
-            tx.execute(UPDATE_FACT, &fact_args(change)).await?;
+            counters::update_fact(&mut tx, change.tip_id, UPDATE_FACT, &fact_args(change)).await?;
             append(&mut tx, audit).await?;
             tx.commit().await
         })
@@ -209,7 +211,7 @@ impl Store {
             if changed != 1 {
                 return Err(StoreError::Stale("tip"));
             }
-            tx.execute(UPDATE_FACT, &fact_args(change)).await?;
+            counters::update_fact(&mut tx, change.tip_id, UPDATE_FACT, &fact_args(change)).await?;
             append(&mut tx, audit).await?;
             tx.commit().await
         })

@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod public;
 pub mod staff;
 pub mod state;
+pub mod stats;
 pub mod tipster;
 
 pub use state::AppState;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router(&state))
         .merge(api::router(&state))
         .merge(staff::router(&state))
+        .merge(stats::router(&state))
         .fallback(middleware::fallback);
     // Innermost first. The body limit layer is the backstop for anything that reads a body
     // without going through an extractor (and for routes outside any group); the groups'

@@ -13,6 +13,7 @@ use crate::service::accounts::Accounts;
 use crate::service::auth::{Auth, LoginGuard};
 use crate::service::followup::Followup;
 use crate::service::intake::Intake;
+use crate::service::stats::Stats;
 use crate::service::triage::Triage;
 use crate::service::vault::Vault;
 use crate::store::{Store, StoreError, TipWriter};
@@ -135,6 +136,15 @@ impl AppState {
             utc_offset: self.config.utc_offset(),
             directory,
             max_messages_per_tip: self.config.limits.max_messages_per_tip,
+        }
+    }
+
+    /// What statistics need, over `directory` (from `directory()`).
+    pub fn stats<'a>(&'a self, directory: &'a Directory) -> Stats<'a> {
+        Stats {
+            store: &self.store,
+            directory,
+            k: self.config.stats.k,
         }
     }
 

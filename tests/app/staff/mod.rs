@@ -22,6 +22,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 mod access;
 mod audit;
 mod auth;
+mod stats;
 mod workflow;
 
 /// A signed-in staff member, as a client holds them.

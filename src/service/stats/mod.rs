@@ -1,0 +1,206 @@
+//! Anonymised statistics (issue 9; SECURITY.md P4, R21): the fixed tables and the plan's
+//! indicator report, read from the counters and protected by `domain::suppression` before
+//! anything leaves this module.
+//!
+//! Who sees what: analysts, police and border guards see the province-wide tables (the same
+//! suppressed numbers for all of them, whatever their region scope); school heads see their
+//! own schools' rows beside their former district's and the province's; admins and liaisons
+//! nothing. Rows are cut to the audience after the whole table was protected, so a head's
+//! view is a subset of what an analyst sees, never differently suppressed.
+
+pub mod csv;
+pub mod frame;
+pub mod report;
+pub mod tables;
+
+pub use frame::{StatRow, Subject};
+pub use report::{IndicatorReport, UnitReport};
+pub use tables::{Table, TimelyShare};
+
+use super::ServiceError;
+use crate::domain::access::{Action, may};
+use crate::domain::period::{MonthRange, PeriodError};
+use crate::domain::staff::{Role, Staff};
+use crate::domain::{Directory, RegionKind};
+use crate::store::Store;
+use serde_json::Value;
+
+/// What statistics need: the counters, the region tree and the threshold.
+pub struct Stats<'a> {
+    pub store: &'a Store,
+    pub directory: &'a Directory,
+    pub k: u64,
+}
+
+/// Whose rows a person may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Every row.
+    Province,
+    /// A school head: their schools, their former districts, the province.
+    Schools {
+        schools: Vec<i64>,
+        districts: Vec<i64>,
+    },
+}
+
+impl Audience {
+    /// The audience of a staff member, or `Forbidden` for roles without statistics.
+    pub fn of(staff: &Staff, dir: &Directory) -> Result<Audience, ServiceError> {
+        if staff.disabled || !may(staff.role, Action::ViewStatistics) {
+            return Err(ServiceError::Forbidden);
+        }
+        if staff.role != Role::SchoolHead {
+            return Ok(Audience::Province);
+        }
+        let schools = staff.scope.schools.clone();
+        let mut districts: Vec<i64> = schools
+            .iter()
+            .filter_map(|&s| dir.school(s))
+            .filter_map(|s| district_of(dir, s.region_id))
+            .collect();
+        districts.sort_unstable();
+        districts.dedup();
+        Ok(Audience::Schools { schools, districts })
+    }
+
+    pub fn sees(&self, subject: Subject) -> bool {
+        match self {
+            Audience::Province => true,
+            Audience::Schools { schools, districts } => match subject {
+                Subject::Province => true,
+                Subject::District(d) => districts.contains(&d),
+                Subject::School(s) => schools.contains(&s),
+                Subject::Unit | Subject::Pool => false,
+            },
+        }
+    }
+}
+
+/// The former district a region lies in.
+pub fn district_of(dir: &Directory, region: i64) -> Option<i64> {
+    let mut current = Some(region);
+    for _ in 0..=dir.regions().len() {
+        let r = dir.region(current?)?;
+        if r.kind == RegionKind::FormerDistrict {
+            return Some(r.id);
+        }
+        current = r.parent_id;
+    }
+    None
+}
+
+/// One table as published.
+#[derive(Debug, Clone)]
+pub struct StatTable {
+    pub k: u64,
+    pub table: Table,
+    pub range: MonthRange,
+    pub level: Option<&'static str>,
+    pub rows: Vec<StatRow>,
+    /// Timeliness shares (the timeliness table only).
+    pub shares: Vec<TimelyShare>,
+}
+
+/// A table request.
+#[derive(Debug, Clone, Copy)]
+pub struct TableQuery {
+    pub table: Table,
+    pub range: MonthRange,
+    /// Units as well as former districts (tables with a region dimension).
+    pub communes: bool,
+}
+
+impl From<PeriodError> for ServiceError {
+    fn from(err: PeriodError) -> Self {
+        ServiceError::Invalid(match err {
+            PeriodError::BadMonth => "month",
+            PeriodError::Reversed => "range_reversed",
+            PeriodError::TooLong => "range_too_long",
+            PeriodError::NotWholeQuarters => "whole_quarters",
+            PeriodError::BadPeriod => "period",
+        })
+    }
+}
+
+impl Stats<'_> {
+    /// One fixed table for `staff`, protected, cut to what they may see.
+    pub async fn table(&self, staff: &Staff, query: TableQuery) -> Result<StatTable, ServiceError> {
+        let audience = Audience::of(staff, self.directory)?;
+        let TableQuery {
+            table,
+            range,
+            communes,
+        } = query;
+        let range = if table.by_quarter() {
+            range.whole_quarters()?
+        } else {
+            range
+        };
+        let from = range.from.to_string();
+        let to = range.to.to_string();
+        let counts = self.store.stat_counts(table.cut(), &from, &to).await?;
+        let rows = tables::build(table, range, counts, self.directory, communes, self.k);
+        let mut rows: Vec<StatRow> = rows
+            .into_iter()
+            .filter(|r| audience.sees(r.subject))
+            .collect();
+        if let (Audience::Schools { schools, .. }, Table::SchoolQuarter) = (&audience, table) {
+            rows.extend(own_pooled_schools(&rows, schools, range, self.directory));
+        }
+        let shares = if table == Table::TimelinessQuarter {
+            tables::shares(&rows)
+        } else {
+            Vec::new()
+        };
+        Ok(StatTable {
+            k: self.k,
+            table,
+            range,
+            level: table.has_level().then_some(if communes {
+                "commune"
+            } else {
+                "former_district"
+            }),
+            rows,
+            shares,
+        })
+    }
+}
+
+/// A head's school that is in its unit's pool still gets its row, with no count.
+fn own_pooled_schools(
+    rows: &[StatRow],
+    schools: &[i64],
+    range: MonthRange,
+    dir: &Directory,
+) -> Vec<StatRow> {
+    let (_, quarters) = tables::periods(Table::SchoolQuarter, range);
+    let mut extra = Vec::new();
+    for quarter in quarters {
+        let q = Value::from(quarter.clone());
+        for &school in schools {
+            let listed = rows.iter().any(|r| {
+                r.dim("quarter") == Some(&q) && r.dim("school_id") == Some(&Value::from(school))
+            });
+            if listed {
+                continue;
+            }
+            let mut dims = frame::dims([
+                ("quarter", q.clone()),
+                ("school_id", Value::from(school)),
+                ("in_pool", Value::Bool(true)),
+            ]);
+            if let Some(s) = dir.school(school) {
+                dims.insert("region_id".into(), Value::from(s.region_id));
+            }
+            extra.push(StatRow {
+                dims,
+                count: None,
+                suppressed: true,
+                subject: Subject::School(school),
+            });
+        }
+    }
+    extra
+}
