@@ -68,8 +68,8 @@ on_both!(
             assert!(!blob.windows(8).any(|w| w == &token.as_bytes()[..8]));
         }
 
-        // A form shown again (district step, a mistake) keeps its token, so sending it after that
-        // still stores one tip.
+        // The same form's district step sent again after it stored its tip (what Back does) gets
+        // a blank form with a new token, never the old one (R39).
         let shown = app
             .post_form(
                 "/tip",
@@ -80,12 +80,29 @@ on_both!(
                 ],
             )
             .await;
-        assert_eq!(token_from_form(&shown.text), token);
+        assert_ne!(token_from_form(&shown.text), token);
 
-        // Another form is another tip.
+        // Another form is another tip; shown again before it is sent (district step, a
+        // mistake), it keeps its token, so sending it after that still stores one tip.
         let other = token_from_form(&app.get("/").await.text);
+        let shown = app
+            .post_form(
+                "/tip",
+                &[
+                    ("step", "district"),
+                    ("region_id", "125"),
+                    ("resend_token", &other),
+                ],
+            )
+            .await;
+        assert_eq!(token_from_form(&shown.text), other);
         let second = app.post_form("/tip", &tip_form(&other, "khác")).await;
         assert_ne!(receipt_from_page(&second.text), receipt);
+        let again = app.post_form("/tip", &tip_form(&other, "khác")).await;
+        assert_eq!(
+            receipt_from_page(&again.text),
+            receipt_from_page(&second.text)
+        );
         assert_eq!(app.store().counts().await.unwrap().tips, 2);
     }
 );
