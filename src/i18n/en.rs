@@ -172,6 +172,7 @@ pub static EN: Texts = Texts {
     error_unauthenticated: "Your session has ended or you are not signed in. Please sign in again.",
     error_cross_site: "This form was sent from another website. Open the tip line yourself and send it again there.",
     error_forbidden: "Your role may not do this.",
+    error_csrf: "This request did not carry the page's security token (the page may be old, or from another site). Reload the page and try again.",
     error_conflict: "This cannot be done in the tip's current state ({code}). Please reload the page.",
     error_invalid_field: "Something is not valid ({code}).",
     // Malformed requests. The API answers in English, and so do these on pages for now.

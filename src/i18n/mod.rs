@@ -166,6 +166,8 @@ pub struct Texts {
     pub error_bad_credentials: &'static str,
     pub error_unauthenticated: &'static str,
     pub error_forbidden: &'static str,
+    /// An unsafe staff request without its session's token (SECURITY.md R11).
+    pub error_csrf: &'static str,
     pub error_cross_site: &'static str,
     pub error_conflict: &'static str,
     pub error_invalid_field: &'static str,

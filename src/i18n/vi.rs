@@ -174,6 +174,7 @@ pub static VI: Texts = Texts {
     error_unauthenticated: "Phiên làm việc đã hết hạn hoặc chưa đăng nhập. Hãy đăng nhập lại.",
     error_cross_site: "Biểu mẫu này được gửi từ một trang web khác. Hãy tự mở trang tố giác và gửi lại tại đó.",
     error_forbidden: "Vai trò của bạn không được làm việc này.",
+    error_csrf: "Yêu cầu này thiếu mã bảo vệ của trang (trang có thể đã cũ, hoặc từ trang web khác). Hãy tải lại trang rồi thử lại.",
     error_conflict: "Không thực hiện được trong trạng thái hiện tại của tin ({code}). Hãy tải lại trang.",
     error_invalid_field: "Thông tin chưa hợp lệ ({code}).",
     // Malformed requests. The API answers in English, and so do these on pages for now.

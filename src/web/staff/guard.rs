@@ -90,7 +90,7 @@ fn reject(
 fn forbidden(lang: Lang) -> AppError {
     AppError::Forbidden {
         code: "csrf",
-        message: crate::i18n::Texts::of(lang).error_forbidden.into(),
+        message: crate::i18n::Texts::of(lang).error_csrf.into(),
     }
 }
 
