@@ -32,6 +32,7 @@ pub struct Config {
     pub retention_days: u32,
     pub limits: Limits,
     pub staff: StaffSettings,
+    pub keys: KeySettings,
     /// Set by `--new-database` only (never by file or environment, where it would stay on):
     /// lets keys that have served a database start beside a new, empty one (SECURITY.md R35).
     #[serde(skip)]
@@ -64,6 +65,27 @@ impl Default for StaffSettings {
             login_attempts_per_minute: 5,
             password_hash_concurrency: 2,
             insecure_cookies: false,
+        }
+    }
+}
+
+/// When a key-encryption key has wrapped enough data keys (SECURITY.md R16). AES-GCM with
+/// random 96-bit nonces stays within its safety bound for 2^32 encryptions under one key; both
+/// thresholds sit well below that.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeySettings {
+    /// Past this many wraps, `keys check` and every start warn loudly: rotate soon (2^31).
+    pub wrap_warn: u64,
+    /// Past this many, the key wraps no more: new tips are refused until `keys rotate` (3·2^30).
+    pub wrap_limit: u64,
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        KeySettings {
+            wrap_warn: 1 << 31,
+            wrap_limit: 3 << 30,
         }
     }
 }
@@ -173,6 +195,7 @@ impl Default for Config {
             retention_days: 180,
             limits: Limits::default(),
             staff: StaffSettings::default(),
+            keys: KeySettings::default(),
             allow_new_database: false,
         }
     }
@@ -267,6 +290,9 @@ impl Config {
             || s.password_hash_concurrency == 0
         {
             bail!("staff: session times, login attempts and hash concurrency must be above 0");
+        }
+        if self.keys.wrap_warn > self.keys.wrap_limit || self.keys.wrap_limit > 1 << 32 {
+            bail!("keys: wrap_warn must not exceed wrap_limit, nor wrap_limit 2^32");
         }
         let l = &self.limits;
         if l.submit_burst == 0

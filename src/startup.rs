@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub mod installation;
+pub mod keys;
 
 /// Keys and database together, in the order that cannot lose data: with keys present they
 /// load first (fail fast on bad permissions); without them the database is checked first, so
@@ -113,6 +114,10 @@ pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<St
         );
     }
     check_keys(&store, keyring, config).await?;
+    let (_, warnings) = keys::check_wear(&store, keyring, config).await?;
+    for warning in warnings {
+        eprintln!("\n!!! {warning}\n");
+    }
     Ok(store)
 }
 

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod migrate;
 pub mod purge;
 pub mod regions;
+pub mod rotate;
 pub mod schools;
 pub mod staff;
 
@@ -21,5 +22,6 @@ pub use keys::{keys_check, keys_generate};
 pub use migrate::migrate;
 pub use purge::purge;
 pub use regions::regions_import;
+pub use rotate::{keys_retire, keys_rotate};
 pub use schools::schools_import;
 pub use staff::{staff_add, staff_disable, staff_list, staff_reset_totp};

@@ -16,6 +16,7 @@ mod directory;
 pub mod disk;
 mod health;
 mod installation;
+pub mod keys;
 mod messages;
 mod model;
 pub mod postgres;

@@ -4,6 +4,7 @@
 mod backup;
 mod resend;
 mod retention;
+mod rotation;
 
 use crate::helpers::{Backend, TestApp};
 use std::sync::Arc;
