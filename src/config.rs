@@ -33,6 +33,9 @@ pub struct Config {
     pub limits: Limits,
     pub staff: StaffSettings,
     pub keys: KeySettings,
+    /// Where `/metrics` (Prometheus text) is served, apart from the public listener; off when
+    /// unset. Bind it to a private address: it is not for the public.
+    pub metrics_bind: Option<SocketAddr>,
     /// Set by `--new-database` only (never by file or environment, where it would stay on):
     /// lets keys that have served a database start beside a new, empty one (SECURITY.md R35).
     #[serde(skip)]
@@ -196,6 +199,7 @@ impl Default for Config {
             limits: Limits::default(),
             staff: StaffSettings::default(),
             keys: KeySettings::default(),
+            metrics_bind: None,
             allow_new_database: false,
         }
     }
@@ -242,6 +246,11 @@ impl Config {
             self.bind = bind.parse().with_context(|| {
                 format!("TIPLINE_BIND={bind:?} is not an address like 127.0.0.1:8080")
             })?;
+        }
+        if let Some(bind) = var("TIPLINE_METRICS_BIND") {
+            self.metrics_bind = Some(bind.parse().with_context(|| {
+                format!("TIPLINE_METRICS_BIND={bind:?} is not an address like 127.0.0.1:9090")
+            })?);
         }
         if let Some(file) = var("TIPLINE_DATABASE_URL_FILE") {
             self.database_url = std::fs::read_to_string(&file)

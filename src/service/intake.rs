@@ -55,8 +55,12 @@ impl Intake<'_> {
             return Ok(receipt);
         }
         let (receipt, sealed) = self.seal(tip, now, token)?;
+        let channel = sealed.channel.code();
         match (self.writer.write(sealed).await, token) {
-            (Ok(()), _) => Ok(receipt),
+            (Ok(()), _) => {
+                metrics::counter!("tipline_tips_accepted_total", "channel" => channel).increment(1);
+                Ok(receipt)
+            }
             // The same form raced in twice and the other copy was stored: its receipt it is.
             (Err(StoreError::Duplicate(_)), Some(token)) => self
                 .earlier_receipt(token, now.unix_timestamp())
@@ -89,7 +93,9 @@ impl Intake<'_> {
             Some(sealed.channel.code()),
         );
         let id = sealed.id.clone();
+        let channel = sealed.channel.code();
         self.store.insert_tip_audited(sealed, &event).await?;
+        metrics::counter!("tipline_tips_accepted_total", "channel" => channel).increment(1);
         Ok((id, receipt))
     }
 

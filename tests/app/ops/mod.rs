@@ -2,6 +2,7 @@
 //! metrics.
 
 mod backup;
+mod metrics;
 mod resend;
 mod retention;
 mod rotation;
