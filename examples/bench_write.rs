@@ -81,9 +81,12 @@ fn parse_args() -> anyhow::Result<Args> {
 }
 
 /// A tip as the server would store it: real envelope, real lookup HMAC, a few sentences.
-fn sealed_tip(keyring: &tipline::crypto::Keyring, n: u64) -> anyhow::Result<SealedTip> {
+fn sealed_tip(
+    keyring: &std::sync::Arc<tipline::crypto::Keyring>,
+    n: u64,
+) -> anyhow::Result<SealedTip> {
     let id = random::id_hex()?;
-    let (dek, wrapped) = Vault::new(keyring).new_tip_key(&id)?;
+    let (dek, wrapped) = Vault::new(keyring.clone()).new_tip_key(&id)?;
     let content = vault::seal_tip(
         &dek,
         &id,

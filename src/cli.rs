@@ -145,8 +145,24 @@ pub enum AuditCommand {
 pub enum KeysCommand {
     /// Create a keys directory with fresh keys (refuses to touch existing keys).
     Generate,
-    /// Check that the keys load and that every key the database uses is present.
+    /// Check that the keys load and that every key the database uses is present; show which
+    /// keys are referenced, by how many rows, and how many data keys each has wrapped.
     Check,
+    /// Add a key, make it primary, and re-wrap every data key under it (resumable: run it
+    /// again after an interruption and it continues).
+    Rotate {
+        /// Rows re-wrapped per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch_size: i64,
+        /// Do not wait a minute for running servers to load the new key (when none runs).
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Delete a key file that no stored data key references any more (never the primary).
+    Retire {
+        /// The key id (16 hex characters, as `keys check` shows it).
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,6 +32,10 @@ pub struct Config {
     pub retention_days: u32,
     pub limits: Limits,
     pub staff: StaffSettings,
+    pub keys: KeySettings,
+    /// Where `/metrics` (Prometheus text) is served, apart from the public listener; off when
+    /// unset. Bind it to a private address: it is not for the public.
+    pub metrics_bind: Option<SocketAddr>,
     /// Set by `--new-database` only (never by file or environment, where it would stay on):
     /// lets keys that have served a database start beside a new, empty one (SECURITY.md R35).
     #[serde(skip)]
@@ -81,6 +85,27 @@ impl Default for StaffSettings {
             login_attempts_per_minute: 5,
             password_hash_concurrency: 2,
             insecure_cookies: false,
+        }
+    }
+}
+
+/// When a key-encryption key has wrapped enough data keys (SECURITY.md R16). AES-GCM with
+/// random 96-bit nonces stays within its safety bound for 2^32 encryptions under one key; both
+/// thresholds sit well below that.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeySettings {
+    /// Past this many wraps, `keys check` and every start warn loudly: rotate soon (2^31).
+    pub wrap_warn: u64,
+    /// Past this many, the key wraps no more: new tips are refused until `keys rotate` (3·2^30).
+    pub wrap_limit: u64,
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        KeySettings {
+            wrap_warn: 1 << 31,
+            wrap_limit: 3 << 30,
         }
     }
 }
@@ -190,6 +215,8 @@ impl Default for Config {
             retention_days: 180,
             limits: Limits::default(),
             staff: StaffSettings::default(),
+            keys: KeySettings::default(),
+            metrics_bind: None,
             allow_new_database: false,
             stats: StatsSettings::default(),
         }
@@ -238,6 +265,11 @@ impl Config {
             self.bind = bind.parse().with_context(|| {
                 format!("TIPLINE_BIND={bind:?} is not an address like 127.0.0.1:8080")
             })?;
+        }
+        if let Some(bind) = var("TIPLINE_METRICS_BIND") {
+            self.metrics_bind = Some(bind.parse().with_context(|| {
+                format!("TIPLINE_METRICS_BIND={bind:?} is not an address like 127.0.0.1:9090")
+            })?);
         }
         if let Some(file) = var("TIPLINE_DATABASE_URL_FILE") {
             self.database_url = std::fs::read_to_string(&file)
@@ -299,6 +331,9 @@ impl Config {
             || s.password_hash_concurrency == 0
         {
             bail!("staff: session times, login attempts and hash concurrency must be above 0");
+        }
+        if self.keys.wrap_warn > self.keys.wrap_limit || self.keys.wrap_limit > 1 << 32 {
+            bail!("keys: wrap_warn must not exceed wrap_limit, nor wrap_limit 2^32");
         }
         let l = &self.limits;
         if l.submit_burst == 0

@@ -65,7 +65,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { .. } => commands::migrate(&config).await,
         Command::Keys(KeysCommand::Generate) => commands::keys_generate(&config),
-        Command::Keys(KeysCommand::Check) => commands::keys_check(&config).await,
+        Command::Keys(KeysCommand::Check) => commands::keys_check(&config).await.map(|_| ()),
+        Command::Keys(KeysCommand::Rotate {
+            batch_size,
+            no_wait,
+        }) => {
+            let options = commands::rotate::RotateOptions {
+                batch_size,
+                wait: if no_wait {
+                    std::time::Duration::ZERO
+                } else {
+                    commands::rotate::SERVER_RELOAD_WAIT
+                },
+                max_batches: None,
+            };
+            commands::keys_rotate(&config, &options).await.map(|_| ())
+        }
+        Command::Keys(KeysCommand::Retire { id }) => commands::keys_retire(&config, &id).await,
         Command::Schools(SchoolsCommand::Import { file, keep_samples }) => {
             commands::schools_import(&config, &file, keep_samples).await
         }

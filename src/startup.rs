@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub mod installation;
+pub mod keys;
 
 /// Keys and database together, in the order that cannot lose data: with keys present they
 /// load first (fail fast on bad permissions); without them the database is checked first, so
@@ -113,6 +114,10 @@ pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<St
         );
     }
     check_keys(&store, keyring, config).await?;
+    let (_, warnings) = keys::check_wear(&store, keyring, config).await?;
+    for warning in warnings {
+        eprintln!("\n!!! {warning}\n");
+    }
     Ok(store)
 }
 
@@ -138,6 +143,7 @@ pub async fn check_keys(store: &Store, keyring: &Keyring, config: &Config) -> an
 /// A bound, ready-to-serve application.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -150,12 +156,33 @@ impl Application {
         let (keyring, store) = prepare(&config).await?;
         let listener = server::bind(config.bind, config.limits.listen_backlog)
             .with_context(|| format!("binding {} (TIPLINE_BIND)", config.bind))?;
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => Some({
+                // The recorder goes in before the first request, so that none goes uncounted.
+                web::metrics::handle();
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} (TIPLINE_METRICS_BIND)"))?
+            }),
+            None => None,
+        };
         let state = AppState::new(config, store, keyring, clock).await?;
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            metrics_listener,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The metrics listener's address, when `metrics_bind` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -168,6 +195,14 @@ impl Application {
         web::limits::spawn_maintenance(state.limits.clone());
         spawn_housekeeping(state.clone());
         crate::upkeep::spawn(state.clone());
+        if let Some(listener) = self.metrics_listener {
+            let router = web::metrics::router(state.clone());
+            tokio::spawn(async move {
+                if let Err(err) = axum::serve(listener, router).await {
+                    tracing::warn!(error = %err, "the metrics listener stopped");
+                }
+            });
+        }
         let limits = server::ConnectionLimits::from_config(&state.config);
         let router = web::router(state.clone());
         tracing::info!(

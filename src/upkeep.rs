@@ -1,5 +1,6 @@
-//! The server's periodic chores (issue 10): expired resend entries are deleted, and the content
-//! of tips closed longer ago than `retention_days` is purged.
+//! The server's periodic chores (issue 10): expired resend entries are deleted, the content
+//! of tips closed longer ago than `retention_days` is purged, and a new primary key put in
+//! place by `tipline keys rotate` is picked up (with the R16 wear check).
 //!
 //! Owns when each chore runs inside `tipline serve`; what a chore does lives in `service` (or
 //! the store), so that the CLI runs the same code by hand. A failed chore is logged and tried
@@ -18,6 +19,7 @@ pub fn spawn(state: AppState) {
         let mut round: u64 = 0;
         loop {
             tick.tick().await;
+            refresh_keys(&state).await;
             expire_resends(&state).await;
             // The first purge a minute after start, then daily.
             if round % PURGE_EVERY_ROUNDS == 1 {
@@ -33,8 +35,17 @@ const PURGE_EVERY_ROUNDS: u64 = 24 * 60;
 
 /// One round of chores (tests call it directly).
 pub async fn run_once(state: &AppState) {
+    refresh_keys(state).await;
     expire_resends(state).await;
     purge(state).await;
+}
+
+/// A keyring that fails to load or check is not put in place: the server keeps its keys and
+/// says why, every minute, until the keys directory is fixed.
+async fn refresh_keys(state: &AppState) {
+    if let Err(err) = crate::startup::keys::refresh(state).await {
+        tracing::error!(error = %format!("{err:#}"), "could not load the new keys; still using the old ones");
+    }
 }
 
 async fn expire_resends(state: &AppState) {

@@ -70,12 +70,12 @@ pub async fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
 
 /// `tipline restore --from FILE --to URL`
 pub async fn restore(config: &Config, from: &Path, to: &str) -> anyhow::Result<()> {
-    let keyring = Keyring::load(&config.keys_dir).with_context(|| {
+    let keyring = std::sync::Arc::new(Keyring::load(&config.keys_dir).with_context(|| {
         format!(
             "loading keys from {} (a restore checks that they open the backup)",
             config.keys_dir.display()
         )
-    })?;
+    })?);
     // Everything about the backup is checked before the target is touched.
     let source = backup::open_backup(from)
         .await

@@ -9,18 +9,19 @@ use crate::crypto::Keyring;
 use crate::service::vault::{self, Vault};
 use crate::store::{Store, redact_url, transfer};
 use anyhow::{Context, bail};
+use std::sync::Arc;
 
 /// Tips opened after a copy to prove that keys and bytes made it across.
 const VERIFY_SAMPLE: i64 = 50;
 
 /// `tipline copy --from URL --to URL [--merge]`
 pub async fn copy(config: &Config, from: &str, to: &str, merge: bool) -> anyhow::Result<()> {
-    let keyring = Keyring::load(&config.keys_dir).with_context(|| {
+    let keyring = std::sync::Arc::new(Keyring::load(&config.keys_dir).with_context(|| {
         format!(
             "loading keys from {} (the copy is checked by opening tips with them)",
             config.keys_dir.display()
         )
-    })?;
+    })?);
     if from.trim() == to.trim() {
         bail!("the source and the target are the same database");
     }
@@ -117,7 +118,7 @@ pub(crate) async fn compare_counts(
 /// Opens up to `VERIFY_SAMPLE` tips with the keys; returns how many were opened.
 pub(crate) async fn verify_sample(
     store: &Store,
-    keyring: &Keyring,
+    keyring: &Arc<Keyring>,
     which: &str,
 ) -> anyhow::Result<usize> {
     let sample = store.tips_page("", VERIFY_SAMPLE).await?;
@@ -128,7 +129,7 @@ pub(crate) async fn verify_sample(
 /// Opens every tip with the keys, page by page; returns how many were opened.
 pub(crate) async fn verify_all(
     store: &Store,
-    keyring: &Keyring,
+    keyring: &Arc<Keyring>,
     which: &str,
 ) -> anyhow::Result<usize> {
     let mut after = String::new();
@@ -145,8 +146,12 @@ pub(crate) async fn verify_all(
 }
 
 /// Unwraps each tip's data key and opens its content (a purged tip has no content left).
-fn open_tips(tips: &[transfer::TipRecord], keyring: &Keyring, which: &str) -> anyhow::Result<()> {
-    let vault = Vault::new(keyring);
+fn open_tips(
+    tips: &[transfer::TipRecord],
+    keyring: &Arc<Keyring>,
+    which: &str,
+) -> anyhow::Result<()> {
+    let vault = Vault::new(keyring.clone());
     for tip in tips {
         vault
             .open_tip_key(&tip.id, &tip.wrapped_dek)

@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::crypto::Keyring;
-use crate::startup::{self, installation};
+use crate::startup::{self, installation, keys};
 use anyhow::{Context, bail};
 
 /// `tipline keys generate`
@@ -31,8 +31,10 @@ pub fn keys_generate(config: &Config) -> anyhow::Result<()> {
 
 /// `tipline keys check`: loads the keys and, when there is a database, checks that every key
 /// its tips need is present, that the keys are the ones it was used with (fingerprints), and
-/// that keys and database belong to the same installation. Creates nothing.
-pub async fn keys_check(config: &Config) -> anyhow::Result<()> {
+/// that keys and database belong to the same installation; reports which keys live rows
+/// reference and how many data keys each has wrapped, loudly when one is worn (R16). Creates
+/// nothing. Returns what it printed.
+pub async fn keys_check(config: &Config) -> anyhow::Result<String> {
     if !Keyring::exists(&config.keys_dir) {
         bail!(
             "no keys in {}: run `tipline keys generate` for a new installation, or restore the \
@@ -52,8 +54,9 @@ pub async fn keys_check(config: &Config) -> anyhow::Result<()> {
     {
         // Keys that have served a database and no database: the path is wrong.
         installation::refuse_missing_database(config)?;
-        println!("{summary}; no database at {} yet", file.display());
-        return Ok(());
+        let text = format!("{summary}; no database at {} yet", file.display());
+        println!("{text}");
+        return Ok(text);
     }
     let store = startup::connect(config).await?;
     startup::check_keys(&store, &keyring, config).await?;
@@ -64,7 +67,28 @@ pub async fn keys_check(config: &Config) -> anyhow::Result<()> {
     } else {
         "the keys' fingerprints match the ones recorded in the database"
     };
-    println!("{summary}; every key the database uses is present; {fingerprints}");
+    let mut text = format!("{summary}; every key the database uses is present; {fingerprints}");
+    let references = store.key_references().await?;
+    let (wear, warnings) = keys::check_wear(&store, &keyring, config).await?;
     store.close().await;
-    Ok(())
+    let primary = keyring.primary_id().to_string();
+    for id in keyring.kek_ids() {
+        let id = id.to_string();
+        let refs = references.iter().find(|r| r.kek_id == id);
+        let wraps = wear.iter().find(|w| w.kek_id == id).map_or(0, |w| w.wraps);
+        text.push_str(&format!(
+            "\n  key {id}{}: referenced by {} tip(s) and {} staff account(s); {wraps} wrap(s)",
+            if primary == id { " (primary)" } else { "" },
+            refs.map_or(0, |r| r.tips),
+            refs.map_or(0, |r| r.staff),
+        ));
+        if refs.is_none() && primary != id {
+            text.push_str(" — nothing references it: `tipline keys retire` may remove it");
+        }
+    }
+    for warning in warnings {
+        text.push_str(&format!("\n\n!!! {warning}"));
+    }
+    println!("{text}");
+    Ok(text)
 }

@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod purge;
 pub mod regions;
 pub mod report;
+pub mod rotate;
 pub mod schools;
 pub mod staff;
 
@@ -23,5 +24,6 @@ pub use migrate::migrate;
 pub use purge::purge;
 pub use regions::regions_import;
 pub use report::{report, stats_rebuild, stats_verify};
+pub use rotate::{keys_retire, keys_rotate};
 pub use schools::schools_import;
 pub use staff::{staff_add, staff_disable, staff_list, staff_reset_totp};

@@ -52,7 +52,7 @@ async fn with_accounts<T>(
     let guard = LoginGuard::new(&config.staff);
     let accounts = Accounts {
         store: &store,
-        vault: Vault::new(&keyring),
+        vault: Vault::new(keyring.clone()),
         clock: &SystemClock,
         guard: &guard,
         directory: &directory,

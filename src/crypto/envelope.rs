@@ -33,6 +33,11 @@ pub enum CryptoError {
     Random(#[from] random::RandomError),
     #[error("encryption failed")]
     Seal,
+    /// SECURITY.md R16: the primary key has wrapped too many data keys.
+    #[error(
+        "key {0} has wrapped too many data keys to wrap more safely; run `tipline keys rotate`"
+    )]
+    WornOut(String),
 }
 
 /// A per-record data key. Wiped from memory when dropped.
@@ -85,6 +90,9 @@ impl Keyring {
     /// Wraps `dek` for record `record_id` with the primary KEK.
     pub fn wrap(&self, dek: &Dek, record_id: &str) -> Result<WrappedDek, CryptoError> {
         let (kek_id, kek) = self.primary();
+        if self.refuses_new_wraps() {
+            return Err(CryptoError::WornOut(kek_id.to_string()));
+        }
         let aad = wrap_aad(kek_id, record_id);
         let mut blob = vec![WRAP_VERSION];
         blob.extend_from_slice(kek_id.as_bytes());
@@ -112,6 +120,15 @@ impl Keyring {
         let plain = open_raw(kek, &wrap_aad(&kek_id, record_id), sealed)?;
         let key: [u8; 32] = plain.as_slice().try_into().map_err(|_| CryptoError::Open)?;
         Ok(Dek(Zeroizing::new(key)))
+    }
+}
+
+impl Keyring {
+    /// Key rotation (SECURITY.md R15): the data key in `blob` wrapped again under the primary
+    /// key for the same record. The data key itself, and so every sealed field, is unchanged.
+    pub fn rewrap(&self, blob: &[u8], record_id: &str) -> Result<WrappedDek, CryptoError> {
+        let dek = self.unwrap(blob, record_id)?;
+        self.wrap(&dek, record_id)
     }
 }
 

@@ -15,12 +15,13 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{keydir, random};
 
 /// Key ids are 8 random bytes, written as 16 hex characters.
 pub const KEY_ID_LEN: usize = 8;
-const PRIMARY_FILE: &str = "primary";
+pub(super) const PRIMARY_FILE: &str = "primary";
 const PEPPER_FILE: &str = "receipt-pepper.key";
 /// What the receipt pepper's fingerprint is recorded as; KEKs are recorded as `kek-<id>`.
 pub const PEPPER_PURPOSE: &str = "receipt-pepper";
@@ -103,6 +104,9 @@ pub struct Keyring {
     primary: KeyId,
     keks: BTreeMap<KeyId, Secret32>,
     receipt_pepper: Secret32,
+    /// Set when the primary key has wrapped so many data keys that it must wrap no more
+    /// (SECURITY.md R16): `wrap` then refuses until a rotation makes another key primary.
+    worn_out: AtomicBool,
 }
 
 impl fmt::Debug for Keyring {
@@ -188,6 +192,7 @@ impl Keyring {
             primary,
             keks,
             receipt_pepper,
+            worn_out: AtomicBool::new(false),
         })
     }
 
@@ -212,6 +217,17 @@ impl Keyring {
     /// The id of the key that wraps new data keys.
     pub fn primary_id(&self) -> &KeyId {
         &self.primary
+    }
+
+    /// Refuses (or allows again) new wraps under the primary key: set when its wrap count has
+    /// passed the hard limit (SECURITY.md R16). Unwrapping is never refused.
+    pub fn refuse_new_wraps(&self, refuse: bool) {
+        self.worn_out.store(refuse, Ordering::Relaxed);
+    }
+
+    /// Whether `refuse_new_wraps` is in force.
+    pub fn refuses_new_wraps(&self) -> bool {
+        self.worn_out.load(Ordering::Relaxed)
     }
 
     /// The primary KEK's id and bytes, for wrapping inside `crypto` only.
@@ -287,7 +303,7 @@ pub fn add_kek(dir: &Path) -> Result<KeyId, KeyringError> {
     Ok(id)
 }
 
-fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyringError> {
+pub(super) fn write_secret_file(path: &Path, contents: &[u8]) -> Result<(), KeyringError> {
     let io = |source| KeyringError::Io {
         path: path.to_owned(),
         source,

@@ -1,4 +1,4 @@
-//! Tests of `keyring` (kept apart so the module stays readable).
+//! Tests of the key files: permissions, owners, fingerprints, a missing primary.
 
 use super::*;
 

@@ -9,6 +9,7 @@
 pub mod derived;
 pub mod envelope;
 pub mod keydir;
+pub mod keyfiles;
 pub mod keyring;
 pub mod password;
 pub mod random;

@@ -103,8 +103,8 @@ impl TotpSecret {
 }
 
 /// Staff secrets live in their own record namespace, so a tip's wrapped key can never be passed
-/// off as an account's.
-fn record_id(username: &str) -> String {
+/// off as an account's. Public for key rotation, which re-wraps these data keys too.
+pub fn record_id(username: &str) -> String {
     format!("staff:{username}")
 }
 

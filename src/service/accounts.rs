@@ -21,10 +21,10 @@ use crate::domain::staff::{
 use crate::store::{NewStaffRow, StaffRecord, Store, StoreError};
 
 /// What account management needs.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Accounts<'a> {
     pub store: &'a Store,
-    pub vault: Vault<'a>,
+    pub vault: Vault,
     pub clock: &'a dyn Clock,
     pub guard: &'a LoginGuard,
     pub directory: &'a Directory,

@@ -104,10 +104,10 @@ impl std::fmt::Debug for NewSession {
 }
 
 /// What sign-in and sessions need.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Auth<'a> {
     pub store: &'a Store,
-    pub vault: Vault<'a>,
+    pub vault: Vault,
     pub clock: &'a dyn Clock,
     pub settings: &'a StaffSettings,
     pub guard: &'a LoginGuard,

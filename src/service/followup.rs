@@ -15,10 +15,10 @@ use std::fmt;
 use time::{OffsetDateTime, UtcOffset};
 
 /// What following up needs.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Followup<'a> {
     pub store: &'a Store,
-    pub vault: Vault<'a>,
+    pub vault: Vault,
     pub clock: &'a dyn Clock,
     /// Local time, for the dates shown on messages.
     pub utc_offset: UtcOffset,

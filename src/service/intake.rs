@@ -7,8 +7,9 @@
 
 use super::audit_event;
 use super::error::ServiceError;
-use super::vault::{self, ResendToken, TipContent, Vault};
+use super::vault::{self, ResendToken, TipContent, Vault, VaultError};
 use crate::clock::Clock;
+use crate::crypto::CryptoError;
 use crate::domain::access::{Action, may};
 use crate::domain::audit::AuditAction;
 use crate::domain::staff::Staff;
@@ -22,9 +23,9 @@ pub const RESEND_WINDOW_SECONDS: i64 = 3600;
 const RESEND_ROUNDING_SECONDS: i64 = 600;
 
 /// What taking in a tip needs.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Intake<'a> {
-    pub vault: Vault<'a>,
+    pub vault: Vault,
     pub writer: &'a TipWriter,
     /// For finding the receipt of a form sent before (R38).
     pub store: &'a Store,
@@ -54,8 +55,12 @@ impl Intake<'_> {
             return Ok(receipt);
         }
         let (receipt, sealed) = self.seal(tip, now, token)?;
+        let channel = sealed.channel.code();
         match (self.writer.write(sealed).await, token) {
-            (Ok(()), _) => Ok(receipt),
+            (Ok(()), _) => {
+                metrics::counter!("tipline_tips_accepted_total", "channel" => channel).increment(1);
+                Ok(receipt)
+            }
             // The same form raced in twice and the other copy was stored: its receipt it is.
             (Err(StoreError::Duplicate(_)), Some(token)) => self
                 .earlier_receipt(token, now.unix_timestamp())
@@ -88,7 +93,9 @@ impl Intake<'_> {
             Some(sealed.channel.code()),
         );
         let id = sealed.id.clone();
+        let channel = sealed.channel.code();
         self.store.insert_tip_audited(sealed, &event).await?;
+        metrics::counter!("tipline_tips_accepted_total", "channel" => channel).increment(1);
         Ok((id, receipt))
     }
 
@@ -110,7 +117,12 @@ impl Intake<'_> {
             }),
             None => None,
         };
-        let (dek, wrapped) = self.vault.new_tip_key(&id)?;
+        let (dek, wrapped) = self.vault.new_tip_key(&id).map_err(|err| match err {
+            // R16: the primary key may wrap no more until a rotation. The server logs why every
+            // minute; the tipster is asked to try again, as when the queue is full.
+            VaultError::Crypto(CryptoError::WornOut(_)) => ServiceError::Busy,
+            other => ServiceError::Vault(other),
+        })?;
         let sealed_content = vault::seal_tip(
             &dek,
             &id,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod followup;
 pub mod intake;
 pub mod retention;
+pub mod rotation;
 pub mod stats;
 pub mod triage;
 pub mod vault;

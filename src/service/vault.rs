@@ -14,6 +14,7 @@ use crate::domain::receipt::RECEIPT_DIGITS;
 use crate::domain::{Author, Receipt};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 const TIPS: &str = "tips";
@@ -105,14 +106,33 @@ impl ResendToken {
 }
 
 /// The keys, seen from the use cases: operations on tips and receipts, never key bytes.
-#[derive(Clone, Copy, Debug)]
-pub struct Vault<'a> {
-    keyring: &'a Keyring,
+///
+/// It holds the keyring it was made with: a running server may load a new keyring after a
+/// rotation, and a use case started before that keeps the keys it began with.
+#[derive(Clone, Debug)]
+pub struct Vault {
+    keyring: Arc<Keyring>,
 }
 
-impl<'a> Vault<'a> {
-    pub fn new(keyring: &'a Keyring) -> Self {
+impl Vault {
+    pub fn new(keyring: Arc<Keyring>) -> Self {
         Vault { keyring }
+    }
+
+    /// The id of the key new data keys are wrapped with.
+    pub fn primary_id(&self) -> String {
+        self.keyring.primary_id().to_string()
+    }
+
+    /// A tip's data key, wrapped again under the primary key (rotation, R15).
+    pub fn rewrap_tip_key(&self, tip_id: &str, wrapped: &[u8]) -> Result<Vec<u8>, VaultError> {
+        Ok(self.keyring.rewrap(wrapped, tip_id)?.blob)
+    }
+
+    /// An account's TOTP data key, wrapped again under the primary key (rotation, R15).
+    pub fn rewrap_totp_key(&self, username: &str, wrapped: &[u8]) -> Result<Vec<u8>, VaultError> {
+        let record = crate::crypto::totp::record_id(username);
+        Ok(self.keyring.rewrap(wrapped, &record)?.blob)
     }
 
     /// A fresh receipt: 25 digits, each uniform, from the OS CSPRNG (SECURITY.md R1).
@@ -170,7 +190,7 @@ impl<'a> Vault<'a> {
 
     /// A new account's TOTP secret, sealed for storage.
     pub fn seal_totp(&self, secret: &TotpSecret, username: &str) -> Result<SealedTotp, VaultError> {
-        Ok(secret.seal(self.keyring, username)?)
+        Ok(secret.seal(&self.keyring, username)?)
     }
 
     pub fn open_totp(
@@ -180,7 +200,7 @@ impl<'a> Vault<'a> {
         sealed: &[u8],
     ) -> Result<TotpSecret, VaultError> {
         Ok(TotpSecret::open(
-            self.keyring,
+            &self.keyring,
             username,
             wrapped_dek,
             sealed,

@@ -17,6 +17,7 @@ mod directory;
 pub mod disk;
 mod health;
 mod installation;
+pub mod keys;
 mod messages;
 mod model;
 pub mod postgres;
@@ -101,40 +102,60 @@ impl StoreError {
     pub const RETRY_AFTER: Duration = Duration::from_secs(2);
 }
 
+/// Every driver error passes here: counted by kind for `/metrics` (never with its text, which
+/// may quote a value).
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        let code = match &err {
-            sqlx::Error::PoolTimedOut => return StoreError::Busy,
-            sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
-            _ => None,
-        };
-        match code.as_deref() {
-            // SQLite: BUSY, LOCKED, BUSY_SNAPSHOT, BUSY_TIMEOUT. PostgreSQL: lock timeout,
-            // too many connections, cannot connect now.
-            Some("5" | "6" | "517" | "773" | "55P03" | "53300" | "57P03") => StoreError::Busy,
-            // The disk is full or will not take the write (SECURITY.md R33): SQLite FULL,
-            // IOERR and its write-side variants (WRITE, FSYNC, DIR_FSYNC, TRUNCATE, SHMSIZE),
-            // READONLY; PostgreSQL disk_full, io_error, read_only_sql_transaction. Nothing was
-            // committed, so the client may try again once space is back: 503 + Retry-After.
-            Some(
-                c @ ("13" | "10" | "778" | "1034" | "1290" | "1546" | "4874" | "8" | "53100"
-                | "58030" | "25006"),
-            ) => {
-                tracing::warn!(
-                    parent: None,
-                    code = c,
-                    "the database cannot write (disk full, I/O error or read-only): answering 503"
-                );
-                StoreError::Busy
-            }
-            // PostgreSQL: serialization failure, deadlock.
-            Some("40001" | "40P01") => StoreError::Conflict,
-            _ => StoreError::Database(err),
+        let mapped = classify(err);
+        metrics::counter!("tipline_database_errors_total", "kind" => mapped.kind()).increment(1);
+        mapped
+    }
+}
+
+fn classify(err: sqlx::Error) -> StoreError {
+    let code = match &err {
+        sqlx::Error::PoolTimedOut => return StoreError::Busy,
+        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        _ => None,
+    };
+    match code.as_deref() {
+        // SQLite: BUSY, LOCKED, BUSY_SNAPSHOT, BUSY_TIMEOUT. PostgreSQL: lock timeout,
+        // too many connections, cannot connect now.
+        Some("5" | "6" | "517" | "773" | "55P03" | "53300" | "57P03") => StoreError::Busy,
+        // The disk is full or will not take the write (SECURITY.md R33): SQLite FULL,
+        // IOERR and its write-side variants (WRITE, FSYNC, DIR_FSYNC, TRUNCATE, SHMSIZE),
+        // READONLY; PostgreSQL disk_full, io_error, read_only_sql_transaction. Nothing was
+        // committed, so the client may try again once space is back: 503 + Retry-After.
+        Some(
+            c @ ("13" | "10" | "778" | "1034" | "1290" | "1546" | "4874" | "8" | "53100" | "58030"
+            | "25006"),
+        ) => {
+            tracing::warn!(
+                parent: None,
+                code = c,
+                "the database cannot write (disk full, I/O error or read-only): answering 503"
+            );
+            StoreError::Busy
         }
+        // PostgreSQL: serialization failure, deadlock.
+        Some("40001" | "40P01") => StoreError::Conflict,
+        _ => StoreError::Database(err),
     }
 }
 
 impl StoreError {
+    /// A fixed name for the kind of error (a metrics label: no values in it).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreError::Busy => "busy",
+            StoreError::Conflict => "conflict",
+            StoreError::Unreachable(_) => "unreachable",
+            StoreError::Database(_) => "database",
+            StoreError::Corrupt(_) => "corrupt",
+            _ => "other",
+        }
+    }
+
     /// Turns a unique-constraint violation into `Duplicate`; other errors pass through.
     pub(crate) fn unique_as_duplicate(self) -> Self {
         match &self {

@@ -5,6 +5,7 @@
 
 use super::audit::append;
 use super::db::{DbRow, Sql, Tx, Val};
+use super::tips::add_wraps;
 use super::{Store, StoreError, retry};
 use crate::domain::Code;
 use crate::domain::audit::NewAuditEvent;
@@ -153,6 +154,7 @@ impl Store {
                 .await
                 .map_err(StoreError::unique_as_duplicate)?;
             let id: i64 = row.get("id")?;
+            add_wraps(&mut tx, new.totp_kek_id, 1).await?;
             write_scope(&mut tx, id, new.scope).await?;
             append(&mut tx, audit).await?;
             tx.commit().await?;
@@ -248,6 +250,7 @@ impl Store {
                 ],
             )
             .await?;
+            add_wraps(&mut tx, kek_id, 1).await?;
             tx.execute(END_SESSIONS, &[Val::Int(staff_id)]).await?;
             append(&mut tx, audit).await?;
             tx.commit().await

@@ -199,8 +199,14 @@ async fn count_wraps<'a>(
         *wraps.entry(tip.kek_id.as_str()).or_default() += 1;
     }
     for (kek_id, count) in wraps {
-        tx.execute(COUNT_WRAPS, &[Val::Text(kek_id), Val::Int(count)])
-            .await?;
+        add_wraps(tx, kek_id, count).await?;
     }
+    Ok(())
+}
+
+/// Adds `count` wraps to `kek_id`'s tally (new tips, new TOTP secrets, rotation).
+pub(super) async fn add_wraps(tx: &mut Tx, kek_id: &str, count: i64) -> Result<(), StoreError> {
+    tx.execute(COUNT_WRAPS, &[Val::Text(kek_id), Val::Int(count)])
+        .await?;
     Ok(())
 }

@@ -44,6 +44,8 @@ impl TipWriter {
 async fn run(store: Store, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     let mut jobs = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut jobs, max_batch).await > 0 {
+        metrics::gauge!("tipline_writer_queue_depth").set(rx.len() as f64);
+        metrics::histogram!("tipline_writer_batch_size").record(jobs.len() as f64);
         // Rows go in by their random id, not in arrival order (SECURITY.md R37): within a
         // commit nothing in the files follows who came first. Sorted keys also keep the
         // B-tree inserts of one batch close together.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod layout;
 pub mod limits;
+pub mod metrics;
 pub mod middleware;
 pub mod public;
 pub mod staff;
@@ -82,6 +83,8 @@ pub fn router(state: AppState) -> Router {
             middleware::security_headers,
         ))
         .layer(axum::middleware::from_fn(middleware::request_context))
+        // Outermost but compression: every answer is counted, the refused ones included.
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(
             CompressionLayer::new()
                 .gzip(true)

@@ -27,7 +27,8 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub config: Config,
     pub store: Store,
-    pub keyring: Arc<Keyring>,
+    /// Replaced whole when a rotation makes another key primary (`replace_keyring`).
+    keyring: RwLock<Arc<Keyring>>,
     pub writer: TipWriter,
     pub limits: Arc<RateLimits>,
     pub clock: Arc<dyn Clock>,
@@ -63,7 +64,7 @@ impl AppState {
             login_guard: LoginGuard::new(&config.staff),
             config,
             store,
-            keyring,
+            keyring: RwLock::new(keyring),
             writer,
             limits,
             clock,
@@ -76,7 +77,7 @@ impl AppState {
     /// What taking in a tip needs.
     pub fn intake(&self) -> Intake<'_> {
         Intake {
-            vault: Vault::new(&self.keyring),
+            vault: Vault::new(self.keyring()),
             writer: &self.writer,
             store: &self.store,
             clock: self.clock.as_ref(),
@@ -98,7 +99,7 @@ impl AppState {
     pub fn followup(&self) -> Followup<'_> {
         Followup {
             store: &self.store,
-            vault: Vault::new(&self.keyring),
+            vault: Vault::new(self.keyring()),
             clock: self.clock.as_ref(),
             utc_offset: self.config.utc_offset(),
             max_messages_per_tip: self.config.limits.max_messages_per_tip,
@@ -109,7 +110,7 @@ impl AppState {
     pub fn auth(&self) -> Auth<'_> {
         Auth {
             store: &self.store,
-            vault: Vault::new(&self.keyring),
+            vault: Vault::new(self.keyring()),
             clock: self.clock.as_ref(),
             settings: &self.config.staff,
             guard: &self.login_guard,
@@ -120,7 +121,7 @@ impl AppState {
     pub fn accounts<'a>(&'a self, directory: &'a Directory) -> Accounts<'a> {
         Accounts {
             store: &self.store,
-            vault: Vault::new(&self.keyring),
+            vault: Vault::new(self.keyring()),
             clock: self.clock.as_ref(),
             guard: &self.login_guard,
             directory,
@@ -131,7 +132,7 @@ impl AppState {
     pub fn triage<'a>(&'a self, directory: &'a Directory) -> Triage<'a> {
         Triage {
             store: &self.store,
-            vault: Vault::new(&self.keyring),
+            vault: Vault::new(self.keyring()),
             clock: self.clock.as_ref(),
             utc_offset: self.config.utc_offset(),
             directory,
@@ -145,6 +146,22 @@ impl AppState {
             store: &self.store,
             directory,
             k: self.config.stats.k,
+        }
+    }
+
+    /// The keys now in use: a snapshot, which a rotation does not change under its holder.
+    pub fn keyring(&self) -> Arc<Keyring> {
+        match self.keyring.read() {
+            Ok(k) => k.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Puts a freshly loaded and checked keyring in place: new tips use its primary key.
+    pub fn replace_keyring(&self, fresh: Arc<Keyring>) {
+        match self.keyring.write() {
+            Ok(mut k) => *k = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
         }
     }
 

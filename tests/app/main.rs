@@ -15,6 +15,7 @@ mod ops;
 mod order_at_rest;
 mod pages;
 mod phone;
+mod properties;
 mod regions;
 mod security;
 mod socket;

@@ -298,7 +298,7 @@ async fn r33_a_read_only_postgres_url_fails_the_health_check() {
     let state = AppState::new(
         app.state.config.clone(),
         store.clone(),
-        app.state.keyring.clone(),
+        app.state.keyring(),
         Arc::new(SystemClock),
     )
     .await

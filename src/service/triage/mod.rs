@@ -26,10 +26,10 @@ pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
 
 /// What triage needs.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Triage<'a> {
     pub store: &'a Store,
-    pub vault: Vault<'a>,
+    pub vault: Vault,
     pub clock: &'a dyn Clock,
     pub utc_offset: UtcOffset,
     pub directory: &'a Directory,

@@ -2,8 +2,10 @@
 //! metrics.
 
 mod backup;
+mod metrics;
 mod resend;
 mod retention;
+mod rotation;
 
 use crate::helpers::{Backend, TestApp};
 

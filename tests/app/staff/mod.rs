@@ -170,7 +170,7 @@ pub async fn tip(
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let receipt = res.json()["receipt"].as_str().unwrap().to_owned();
-    let lookup = Vault::new(&app.state.keyring).lookup_id(&Receipt::parse(&receipt).unwrap());
+    let lookup = Vault::new(app.state.keyring()).lookup_id(&Receipt::parse(&receipt).unwrap());
     let stored = app
         .store()
         .tip_by_lookup_id(&lookup)
