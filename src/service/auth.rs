@@ -28,7 +28,9 @@ const TOUCH_EVERY: i64 = 60;
 /// hashes computed at once. One per process.
 #[derive(Debug)]
 pub struct LoginGuard {
-    attempts: DefaultKeyedRateLimiter<i64>,
+    /// Keyed by the normalised username tried, whether or not such an account exists: a
+    /// budget that only real accounts had would tell which names exist (SECURITY.md R5).
+    attempts: DefaultKeyedRateLimiter<String>,
     hashing: Arc<Semaphore>,
 }
 
@@ -82,11 +84,21 @@ impl LoginGuard {
 
 /// A valid session: who is signed in, the token their unsafe requests must carry, and when the
 /// session ends if they do nothing (unix seconds).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StaffSession {
     pub staff: Staff,
     pub csrf_token: String,
     pub expires_at: i64,
+}
+
+/// The CSRF token stays out of any debug output.
+impl std::fmt::Debug for StaffSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffSession")
+            .field("staff", &self.staff)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A session just started: its id goes into the cookie, once.
@@ -129,10 +141,9 @@ impl Auth<'_> {
         password: &str,
         code: &str,
     ) -> Result<NewSession, ServiceError> {
-        let record = self.store.staff_by_username(username.trim()).await?;
-        if let Some(r) = &record
-            && let Err(not_until) = self.guard.attempts.check_key(&r.staff.id)
-        {
+        let name = username.trim();
+        let key: String = name.to_lowercase().chars().take(64).collect();
+        if let Err(not_until) = self.guard.attempts.check_key(&key) {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
@@ -140,6 +151,7 @@ impl Auth<'_> {
                 retry_after: wait.as_secs().max(1),
             });
         }
+        let record = self.store.staff_by_username(name).await?;
         let password_ok = self
             .guard
             .verify(password, record.as_ref().map(|r| r.password_hash.as_str()))

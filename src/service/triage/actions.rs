@@ -55,7 +55,11 @@ impl Triage<'_> {
         }
         let row = self.load(staff, tip_id, action).await?;
         let from = row.queue.status;
-        if !workflow::may_move(from, to) {
+        // A liaison hands a tip to police before police act on it; escalating a tip police
+        // already assigned would only reset its clock.
+        let escalation_too_late =
+            to == Status::Escalated && !matches!(from, Status::New | Status::InReview);
+        if !workflow::may_move(from, to) || escalation_too_late {
             return Err(ServiceError::Conflict("status_transition"));
         }
         let received = received(&row)?;

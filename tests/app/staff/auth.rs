@@ -148,6 +148,20 @@ on_both_clocked!(
             StatusCode::OK,
             "another account is not affected"
         );
+        // A name with no account is throttled the same way: the budget must not tell which
+        // usernames exist (R5).
+        let mut unknown = Vec::new();
+        for _ in 0..7 {
+            unknown.push(
+                try_login(app, clock, "no.such.user", "wrong password here", &lan)
+                    .await
+                    .status,
+            );
+        }
+        assert_eq!(
+            unknown, statuses,
+            "the same answers for a name that does not exist"
+        );
     }
 );
 

@@ -418,3 +418,49 @@ on_both_clocked!(
         assert_eq!(res.status, StatusCode::FORBIDDEN);
     }
 );
+
+on_both_clocked!(
+    a_liaison_escalates_before_police_act_but_cannot_reset_an_assigned_tip,
+    START,
+    |app, clock| {
+        let school = school_in(app, 116);
+        let liaison = staffer(app, clock, "gv.lien", Role::SchoolLiaison, &[], &[school]).await;
+        let police = staffer(app, clock, "police.a", Role::Police, &[], &[]).await;
+        let (first, _) = tip(app, Some(116), Some(school), "drug_use", false).await;
+        let (second, _) = tip(app, Some(116), Some(school), "drug_use", false).await;
+        let escalate = serde_json::json!({"status": "escalated"});
+        let res = post_as(
+            app,
+            &liaison,
+            &format!("/api/v1/staff/tips/{first}/status"),
+            escalate.clone(),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let assign = serde_json::json!({"username": "police.a"});
+        let res = post_as(
+            app,
+            &police,
+            &format!("/api/v1/staff/tips/{second}/assign"),
+            assign,
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let res = post_as(
+            app,
+            &liaison,
+            &format!("/api/v1/staff/tips/{second}/status"),
+            escalate,
+        )
+        .await;
+        assert_eq!(
+            res.status,
+            StatusCode::CONFLICT,
+            "an assigned tip keeps its clock"
+        );
+        // The liaison keeps read access to the escalated tip.
+        let res = get_as(app, &liaison, &format!("/api/v1/staff/tips/{first}")).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.json()["status"], "escalated");
+    }
+);
