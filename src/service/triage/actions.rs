@@ -240,13 +240,14 @@ impl Triage<'_> {
     }
 
     /// Extends the decision deadline: to 2 months after arrival, then (with the procuracy's
-    /// approval, recorded in the reason) to 4 months. A third is refused.
+    /// approval, recorded in the reason) to 4 months. A third is refused. Returns the due day of
+    /// the tip's current step afterwards and how many extensions it now has.
     pub async fn extend(
         &self,
         staff: &Staff,
         tip_id: &str,
         reason: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<(String, u8), ServiceError> {
         let row = self.load(staff, tip_id, Action::ExtendDeadline).await?;
         let reason = parse_reason(reason).ok_or(ServiceError::Invalid("reason"))?;
         if row.queue.status == Status::Closed {
@@ -278,6 +279,6 @@ impl Triage<'_> {
             Some(&(done + 1).to_string()),
         );
         self.store.extend_deadline(&change, &note, &event).await?;
-        Ok(())
+        Ok((due, done + 1))
     }
 }

@@ -99,6 +99,12 @@ on_both_clocked!(
         )
         .await;
         assert_eq!(res.json()["due"], "2027-03-10", "second: 4 months");
+        let trail = app.store().audit_for_tip(&id).await.unwrap();
+        assert_eq!(
+            trail.last().unwrap().action,
+            "deadline_extended",
+            "an extension records itself, not an opening nobody made"
+        );
         let res = post_as(
             app,
             &police,

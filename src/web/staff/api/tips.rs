@@ -170,14 +170,14 @@ pub async fn extend(
     ApiJson(req): ApiJson<ExtendRequest>,
 ) -> Result<Response, AppError> {
     let dir = state.directory();
-    let triage = state.triage(&dir);
-    let staff = &signed.session.staff;
-    triage
-        .extend(staff, &id, &req.reason)
+    // The answer comes from the extension itself: opening the tip again to read it would
+    // record an opening nobody made in the audit trail.
+    let (due, extensions) = state
+        .triage(&dir)
+        .extend(&signed.session.staff, &id, &req.reason)
         .await
         .map_err(service)?;
-    let detail = triage.open(staff, &id).await.map_err(service)?;
-    Ok(Json(json!({ "due": detail.item.due, "extensions": detail.extensions })).into_response())
+    Ok(Json(json!({ "due": due, "extensions": extensions })).into_response())
 }
 
 /// `POST /api/v1/staff/intake` `{"channel", …the public tip fields}` → 201 `{"id","receipt"}`:

@@ -163,7 +163,8 @@ pub async fn extend(
     let result = state
         .triage(&dir)
         .extend(&signed.session.staff, &id, &form.reason)
-        .await;
+        .await
+        .map(drop);
     Ok(answer(&ctx, &id, "extended", result))
 }
 
