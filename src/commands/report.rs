@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::domain::Directory;
 use crate::domain::period::Period;
-use crate::service::stats::{Audience, Stats, csv};
+use crate::service::stats::{Audience, Stats, StatsCache, csv};
 use crate::startup;
 use anyhow::{Context, bail};
 
@@ -21,6 +21,7 @@ pub async fn report(config: &Config, period: &str, format: &str) -> anyhow::Resu
         store: &store,
         directory: &directory,
         k: config.stats.k,
+        cache: &StatsCache::default(),
     };
     let report = stats.report_for(&Audience::Province, period).await?;
     store.close().await;

@@ -1,165 +1,54 @@
-//! Reading the statistics counters (migration 0007), summed over a range of months in the
-//! shape one published table needs. Counts only: no fact ids, no days, no content. The
-//! suppression of small cells happens above, in `service::stats`.
-//!
-//! Every query sums counter rows (a few per month and region), never the facts.
+//! Reading the statistics counters (migration 0007): a whole calendar year at once, as every
+//! product of a year is protected together above, in `service::stats`. Counts only: no fact
+//! ids, no days, no content. The counters are read, never the facts.
 
 use super::db::{Sql, Val};
 use super::{Store, StoreError};
 
-/// `YYYY-Qn` from a `YYYY-MM` month column, the same text in both dialects.
-macro_rules! quarter {
-    () => {
-        "substr(month, 1, 4) || '-Q' || ((CAST(substr(month, 6, 2) AS INTEGER) + 2) / 3)"
-    };
-}
-
-/// The cuts of the counters that the tables and the report read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cut {
-    /// Per month and region.
-    RegionMonth,
-    /// Per month and category.
-    CategoryMonth,
-    /// Per quarter and channel.
-    ChannelQuarter,
-    /// Per quarter and school (tips naming a school).
-    SchoolQuarter,
-    /// Per quarter, region and outcome (closed tips).
-    OutcomeQuarter,
-    /// Per quarter and timeliness bucket (`classified_1`, `decided_0`, …).
-    TimelinessQuarter,
-}
-
-/// The cuts of the indicator report, over a year by half (`stat_counts_by_half`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportCut {
-    /// Per region: `category:<code>` and `channel:<code>` rows.
-    RegionCategoryChannel,
-    /// Per region and outcome (closed tips).
-    RegionOutcome,
-    /// Per region: `timely:classified_<b>` and `timely:decided_<b>` rows (0 late, 1 in
-    /// time, 2 not yet).
-    RegionTimeliness,
-    /// Per school: tips closed as a confirmed case.
-    SchoolConfirmed,
-}
-
-impl ReportCut {
-    fn sql(self) -> Sql {
-        match self {
-            ReportCut::RegionCategoryChannel => REGION_CATEGORY_CHANNEL,
-            ReportCut::RegionOutcome => REGION_OUTCOME,
-            ReportCut::RegionTimeliness => REGION_TIMELINESS,
-            ReportCut::SchoolConfirmed => SCHOOL_CONFIRMED,
-        }
-    }
-}
-
-const REGION_MONTH: Sql = Sql::both(
-    "SELECT month AS period, region_id AS id, '' AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY month, region_id",
-);
-const CATEGORY_MONTH: Sql = Sql::both(
-    "SELECT month AS period, CAST(0 AS BIGINT) AS id, category AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY month, category",
-);
-const CHANNEL_QUARTER: Sql = Sql::both(concat!(
-    "SELECT ",
-    quarter!(),
-    " AS period, CAST(0 AS BIGINT) AS id, channel AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_region WHERE month >= $1 AND month <= $2 GROUP BY 1, channel"
-));
-const SCHOOL_QUARTER: Sql = Sql::both(concat!(
-    "SELECT ",
-    quarter!(),
-    " AS period, school_id AS id, '' AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_school WHERE month >= $1 AND month <= $2 GROUP BY 1, school_id"
-));
-const OUTCOME_QUARTER: Sql = Sql::both(concat!(
-    "SELECT ",
-    quarter!(),
-    " AS period, region_id AS id, outcome AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_outcome WHERE month >= $1 AND month <= $2 AND outcome <> '' \
-     GROUP BY 1, region_id, outcome"
-));
-const TIMELINESS_QUARTER: Sql = Sql::both(concat!(
-    "SELECT ",
-    quarter!(),
-    " AS period, CAST(0 AS BIGINT) AS id, 'classified_' || classified AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_timeliness WHERE month >= $1 AND month <= $2 GROUP BY 1, classified \
-     UNION ALL SELECT ",
-    quarter!(),
-    " AS period, CAST(0 AS BIGINT) AS id, 'decided_' || decided AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_timeliness WHERE month >= $1 AND month <= $2 GROUP BY 1, decided"
-));
-/// The report's cuts read a whole year at once, split into halves by `$3` (the last month of
-/// the first half): one pass over each counter table.
-macro_rules! half {
-    () => {
-        "CASE WHEN month <= $3 THEN 'H1' ELSE 'H2' END"
-    };
-}
-const REGION_CATEGORY_CHANNEL: Sql = Sql::both(concat!(
-    "SELECT ",
-    half!(),
-    " AS period, region_id AS id, 'category:' || category AS k, \
-     CAST(SUM(n) AS BIGINT) AS n FROM stat_region WHERE month >= $1 AND month <= $2 \
-     GROUP BY 1, region_id, category UNION ALL SELECT ",
-    half!(),
-    " AS period, region_id AS id, 'channel:' || channel AS k, \
-     CAST(SUM(n) AS BIGINT) AS n FROM stat_region WHERE month >= $1 AND month <= $2 \
-     GROUP BY 1, region_id, channel"
-));
-const REGION_OUTCOME: Sql = Sql::both(concat!(
-    "SELECT ",
-    half!(),
-    " AS period, region_id AS id, outcome AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_outcome WHERE month >= $1 AND month <= $2 AND outcome <> '' \
-     GROUP BY 1, region_id, outcome"
-));
-const REGION_TIMELINESS: Sql = Sql::both(concat!(
-    "SELECT ",
-    half!(),
-    " AS period, region_id AS id, 'timely:classified_' || classified AS k, \
-     CAST(SUM(n) AS BIGINT) AS n FROM stat_timeliness WHERE month >= $1 AND month <= $2 \
-     GROUP BY 1, region_id, classified UNION ALL SELECT ",
-    half!(),
-    " AS period, region_id AS id, 'timely:decided_' || decided AS k, \
-     CAST(SUM(n) AS BIGINT) AS n FROM stat_timeliness WHERE month >= $1 AND month <= $2 \
-     GROUP BY 1, region_id, decided"
-));
-const SCHOOL_CONFIRMED: Sql = Sql::both(concat!(
-    "SELECT ",
-    half!(),
-    " AS period, school_id AS id, '' AS k, CAST(SUM(n) AS BIGINT) AS n \
-     FROM stat_school WHERE month >= $1 AND month <= $2 AND confirmed = 1 \
-     GROUP BY 1, school_id"
-));
-
-/// One summed cut: a period (`YYYY-MM`, `YYYY-Qn`, or empty for the whole range), an id (a
-/// region or school; 0 for no region or none asked) and a key (category, channel, outcome or
-/// timeliness bucket; empty when none asked).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CountRow {
-    pub period: String,
+/// One counter row of a year: the month (1–12), an id (a region, or a school for
+/// `stat_school`) and two keys, whose meaning depends on the counter table:
+/// `stat_region` category and channel; `stat_outcome` outcome (empty while open) and "";
+/// `stat_timeliness` the classified and decided buckets ("0" late, "1" in time, "2" not yet);
+/// `stat_school` "1" for a confirmed case or "0", and "".
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct YearRow {
+    pub month: u8,
     pub id: i64,
-    pub key: String,
-    pub n: i64,
+    pub a: String,
+    pub b: String,
+    pub n: u64,
 }
 
-impl Cut {
-    fn sql(self) -> Sql {
-        match self {
-            Cut::RegionMonth => REGION_MONTH,
-            Cut::CategoryMonth => CATEGORY_MONTH,
-            Cut::ChannelQuarter => CHANNEL_QUARTER,
-            Cut::SchoolQuarter => SCHOOL_QUARTER,
-            Cut::OutcomeQuarter => OUTCOME_QUARTER,
-            Cut::TimelinessQuarter => TIMELINESS_QUARTER,
-        }
-    }
+/// Every counter of one calendar year, read in one snapshot so that the tables agree with
+/// each other (the tips counted by region are the tips counted by outcome).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct YearCounts {
+    pub region: Vec<YearRow>,
+    pub outcome: Vec<YearRow>,
+    pub timeliness: Vec<YearRow>,
+    pub school: Vec<YearRow>,
 }
+
+const YEAR_REGION: Sql = Sql::both(
+    "SELECT CAST(substr(month, 6, 2) AS BIGINT) AS m, region_id AS id, category AS a, \
+     channel AS b, CAST(n AS BIGINT) AS n FROM stat_region \
+     WHERE month >= $1 AND month <= $2 AND n <> 0",
+);
+const YEAR_OUTCOME: Sql = Sql::both(
+    "SELECT CAST(substr(month, 6, 2) AS BIGINT) AS m, region_id AS id, outcome AS a, \
+     '' AS b, CAST(n AS BIGINT) AS n FROM stat_outcome \
+     WHERE month >= $1 AND month <= $2 AND n <> 0",
+);
+const YEAR_TIMELINESS: Sql = Sql::both(
+    "SELECT CAST(substr(month, 6, 2) AS BIGINT) AS m, region_id AS id, \
+     CAST(classified AS TEXT) AS a, CAST(decided AS TEXT) AS b, CAST(n AS BIGINT) AS n \
+     FROM stat_timeliness WHERE month >= $1 AND month <= $2 AND n <> 0",
+);
+const YEAR_SCHOOL: Sql = Sql::both(
+    "SELECT CAST(substr(month, 6, 2) AS BIGINT) AS m, school_id AS id, \
+     CAST(confirmed AS TEXT) AS a, '' AS b, CAST(n AS BIGINT) AS n FROM stat_school \
+     WHERE month >= $1 AND month <= $2 AND n <> 0",
+);
 
 /// What the counters replace, for the benchmark's reference line only.
 const REFERENCE_GROUP_BY: Sql = Sql::both(
@@ -177,47 +66,31 @@ impl Store {
         Ok(rows.len())
     }
 
-    /// The counters of `cut`, summed over the months `from` to `to` (`YYYY-MM`, included).
-    /// Rows that sum to zero are left out.
-    pub async fn stat_counts(
-        &self,
-        cut: Cut,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<CountRow>, StoreError> {
-        self.stat_rows(cut.sql(), &[Val::Text(from), Val::Text(to)])
-            .await
-    }
-
-    /// The report's cuts over the year `year`, with `period` `H1` or `H2`.
-    pub async fn stat_counts_by_half(
-        &self,
-        cut: ReportCut,
-        year: i32,
-    ) -> Result<Vec<CountRow>, StoreError> {
-        let (from, split, to) = (
-            format!("{year:04}-01"),
-            format!("{year:04}-06"),
-            format!("{year:04}-12"),
-        );
-        let args = [Val::Text(&from), Val::Text(&to), Val::Text(&split)];
-        self.stat_rows(cut.sql(), &args).await
-    }
-
-    async fn stat_rows(&self, sql: Sql, args: &[Val<'_>]) -> Result<Vec<CountRow>, StoreError> {
-        let rows = self.fetch_all(sql, args).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let n: i64 = row.get("n")?;
-            if n != 0 {
-                out.push(CountRow {
-                    period: row.get("period")?,
+    /// Every counter of `year`, in one read-only snapshot.
+    pub async fn stat_year(&self, year: i32) -> Result<YearCounts, StoreError> {
+        let (from, to) = (format!("{year:04}-01"), format!("{year:04}-12"));
+        let args = [Val::Text(&from), Val::Text(&to)];
+        let mut tx = self.snapshot().await?;
+        let mut counts = YearCounts::default();
+        for (sql, out) in [
+            (YEAR_REGION, &mut counts.region),
+            (YEAR_OUTCOME, &mut counts.outcome),
+            (YEAR_TIMELINESS, &mut counts.timeliness),
+            (YEAR_SCHOOL, &mut counts.school),
+        ] {
+            for row in tx.fetch_all(sql, &args).await? {
+                let month: i64 = row.get("m")?;
+                let n: i64 = row.get("n")?;
+                out.push(YearRow {
+                    month: u8::try_from(month).unwrap_or(0),
                     id: row.get("id")?,
-                    key: row.get("k")?,
-                    n,
+                    a: row.get("a")?,
+                    b: row.get("b")?,
+                    n: u64::try_from(n).unwrap_or(0),
                 });
             }
         }
-        Ok(out)
+        tx.commit().await?;
+        Ok(counts)
     }
 }

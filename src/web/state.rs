@@ -13,7 +13,7 @@ use crate::service::accounts::Accounts;
 use crate::service::auth::{Auth, LoginGuard};
 use crate::service::followup::Followup;
 use crate::service::intake::Intake;
-use crate::service::stats::Stats;
+use crate::service::stats::{Stats, StatsCache};
 use crate::service::triage::Triage;
 use crate::service::vault::Vault;
 use crate::store::{Store, StoreError, TipWriter};
@@ -34,6 +34,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub login_guard: LoginGuard,
     directory: RwLock<Arc<Directory>>,
+    /// Protected years of statistics, reused while their counters stay the same.
+    pub stats_cache: StatsCache,
 }
 
 impl Deref for AppState {
@@ -69,6 +71,7 @@ impl AppState {
             limits,
             clock,
             directory: RwLock::new(Arc::new(Directory::default())),
+            stats_cache: StatsCache::default(),
         }));
         state.reload_directory().await?;
         Ok(state)
@@ -146,6 +149,7 @@ impl AppState {
             store: &self.store,
             directory,
             k: self.config.stats.k,
+            cache: &self.stats_cache,
         }
     }
 

@@ -1,11 +1,10 @@
-//! Building the count trees of a published table (`domain::suppression::Frame`) from counter
-//! rows and the region tree, and turning the protected frame into rows.
+//! Published rows and the region tree they are built over.
 //!
-//! The region tree is always built whole (province → every former district → every unit), so
-//! a table asked at the former-district level carries exactly the suppression of the same
-//! table at the commune level: the two cannot be subtracted from each other.
+//! The region tree is always protected whole (province → every former district → every
+//! unit), so a table asked at the former-district level carries exactly the suppression of
+//! the same table at the commune level: the two cannot be subtracted from each other.
 
-use crate::domain::suppression::Frame;
+use super::year::Place;
 use crate::domain::{Directory, RegionKind};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -41,37 +40,9 @@ impl StatRow {
     }
 }
 
-/// A frame with the rows that will show its nodes.
-#[derive(Debug, Default)]
-pub struct Builder {
-    pub frame: Frame,
-    rows: Vec<(usize, Subject, Map<String, Value>)>,
-}
-
 /// Dimensions from pairs.
 pub fn dims<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
-impl Builder {
-    /// Shows `node` as a row.
-    pub fn show(&mut self, node: usize, subject: Subject, dims: Map<String, Value>) {
-        self.rows.push((node, subject, dims));
-    }
-
-    /// Protects the frame at `k` and returns its rows.
-    pub fn finish(self, k: u64) -> Vec<StatRow> {
-        let suppressed = self.frame.protect(k);
-        self.rows
-            .into_iter()
-            .map(|(node, subject, dims)| StatRow {
-                dims,
-                count: (!suppressed[node]).then(|| self.frame.count(node)),
-                suppressed: suppressed[node],
-                subject,
-            })
-            .collect()
-    }
 }
 
 /// The ids of the region tree: province, former districts, units under each.
@@ -117,74 +88,45 @@ impl RegionTree {
         }
     }
 
-    /// Adds one region tree of `counts` (per region id as stored: a unit, a district, the
-    /// province or 0) to `b`, showing the province, the districts and, at the commune level,
-    /// the units. Returns the node of each region id, for links (the part of a district or
-    /// of the province that named nothing finer under the negated id).
-    pub fn add(
-        &self,
-        b: &mut Builder,
-        counts: &HashMap<i64, u64>,
-        base: &Map<String, Value>,
-        communes: bool,
-    ) -> HashMap<i64, usize> {
-        let with = |region: i64, extra: Option<(&str, Value)>| {
-            let mut d = base.clone();
-            d.insert("region_id".into(), Value::from(region));
-            if let Some((k, v)) = extra {
-                d.insert(k.into(), v);
-            }
-            d
-        };
-        let mut nodes = HashMap::new();
-        let root = b.frame.total(None);
-        nodes.insert(self.province, root);
-        b.show(root, Subject::Province, with(self.province, None));
-        for (district, units) in &self.districts {
-            let d = b.frame.total(Some(root));
-            nodes.insert(*district, d);
-            b.show(d, Subject::District(*district), with(*district, None));
-            for &unit in units {
-                let n = counts.get(&unit).copied().unwrap_or(0);
-                let leaf = b.frame.leaf(Some(d), n);
-                nodes.insert(unit, leaf);
-                if communes {
-                    b.show(leaf, Subject::Unit, with(unit, None));
-                }
-            }
-            let own = counts.get(district).copied().unwrap_or(0);
-            if own > 0 {
-                let leaf = b.frame.leaf(Some(d), own);
-                nodes.insert(-district, leaf);
-                if communes {
-                    let flag = Some(("unspecified", Value::Bool(true)));
-                    b.show(leaf, Subject::Unit, with(*district, flag));
-                }
-            }
+    /// The place a stored region id counts in, then every place above it: a unit, its
+    /// former district, the province; a former district's own tips, the district, the
+    /// province; anything else, the rest of the province and the province.
+    pub fn chain(&self, region: i64) -> Vec<Place> {
+        let province = Place::Region(self.province);
+        match self.district_of.get(&region) {
+            Some(&d) if d == region => vec![Place::Unspecified(d), Place::Region(d), province],
+            Some(&d) => vec![Place::Region(region), Place::Region(d), province],
+            None => vec![Place::Rest, province],
         }
-        // The province itself, no region, or a region the tree does not know.
-        let rest: u64 = counts
-            .iter()
-            .filter(|(id, _)| !self.district_of.contains_key(id))
-            .map(|(_, n)| n)
-            .sum();
-        if rest > 0 {
-            let leaf = b.frame.leaf(Some(root), rest);
-            nodes.insert(-self.province, leaf);
-            let flag = Some(("unspecified", Value::Bool(true)));
-            b.show(leaf, Subject::Pool, with(self.province, flag));
-        }
-        nodes
     }
-}
 
-/// Sums counter rows into a map by id.
-pub fn by_id<'a>(
-    rows: impl Iterator<Item = &'a crate::store::stats::CountRow>,
-) -> HashMap<i64, u64> {
-    let mut map = HashMap::new();
-    for r in rows {
-        *map.entry(r.id).or_default() += u64::try_from(r.n).unwrap_or(0);
+    /// The tree's equations: the province is its districts and the rest; a district is its
+    /// units and its own unspecified part.
+    pub fn equations(&self) -> Vec<(Place, Vec<Place>)> {
+        let mut top: Vec<Place> = self
+            .districts
+            .iter()
+            .map(|(d, _)| Place::Region(*d))
+            .collect();
+        top.push(Place::Rest);
+        let mut out = vec![(Place::Region(self.province), top)];
+        for (d, units) in &self.districts {
+            let mut parts: Vec<Place> = units.iter().map(|&u| Place::Region(u)).collect();
+            parts.push(Place::Unspecified(*d));
+            out.push((Place::Region(*d), parts));
+        }
+        out
     }
-    map
+
+    /// Every place of the tree, the province first, then each district with its units.
+    pub fn places(&self) -> Vec<Place> {
+        let mut out = vec![Place::Region(self.province)];
+        for (d, units) in &self.districts {
+            out.push(Place::Region(*d));
+            out.extend(units.iter().map(|&u| Place::Region(u)));
+            out.push(Place::Unspecified(*d));
+        }
+        out.push(Place::Rest);
+        out
+    }
 }

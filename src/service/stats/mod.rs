@@ -8,11 +8,15 @@
 //! nothing. Rows are cut to the audience after the whole table was protected, so a head's
 //! view is a subset of what an analyst sees, never differently suppressed.
 
+pub mod cache;
 pub mod csv;
 pub mod frame;
 pub mod report;
+mod rows;
 pub mod tables;
+pub mod year;
 
+pub use cache::StatsCache;
 pub use frame::{StatRow, Subject};
 pub use report::{IndicatorReport, UnitReport};
 pub use tables::{Table, TimelyShare};
@@ -24,12 +28,15 @@ use crate::domain::staff::{Role, Staff};
 use crate::domain::{Directory, RegionKind};
 use crate::store::Store;
 use serde_json::Value;
+use std::sync::Arc;
+use year::YearFrame;
 
 /// What statistics need: the counters, the region tree and the threshold.
 pub struct Stats<'a> {
     pub store: &'a Store,
     pub directory: &'a Directory,
     pub k: u64,
+    pub cache: &'a StatsCache,
 }
 
 /// Whose rows a person may see.
@@ -137,10 +144,11 @@ impl Stats<'_> {
         } else {
             range
         };
-        let from = range.from.to_string();
-        let to = range.to.to_string();
-        let counts = self.store.stat_counts(table.cut(), &from, &to).await?;
-        let rows = tables::build(table, range, counts, self.directory, communes, self.k);
+        let mut frames = tables::Frames::new();
+        for year in range.from.year..=range.to.year {
+            frames.insert(year, self.year(year).await?);
+        }
+        let rows = tables::build(table, range, &frames, self.directory, communes);
         let mut rows: Vec<StatRow> = rows
             .into_iter()
             .filter(|r| audience.sees(r.subject))
@@ -165,6 +173,25 @@ impl Stats<'_> {
             rows,
             shares,
         })
+    }
+}
+
+impl Stats<'_> {
+    /// The protected year: from the cache when its counters have not changed since.
+    pub async fn year(&self, year: i32) -> Result<Arc<YearFrame>, ServiceError> {
+        let counts = self.store.stat_year(year).await?;
+        let fingerprint = cache::fingerprint(&counts, self.directory, self.k);
+        if let Some(frame) = self.cache.get(year, fingerprint) {
+            return Ok(frame);
+        }
+        // Solving takes milliseconds to a few hundred: off the async workers.
+        let dir = self.directory.clone();
+        let k = self.k;
+        let built = tokio::task::spawn_blocking(move || YearFrame::build(year, &counts, &dir, k));
+        // Only a panic in the solver fails the join: the statistics are then unavailable.
+        let frame = Arc::new(built.await.map_err(|_| ServiceError::Busy)?);
+        self.cache.put(year, fingerprint, frame.clone());
+        Ok(frame)
     }
 }
 

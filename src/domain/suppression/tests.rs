@@ -1,0 +1,312 @@
+//! Tests of `suppression`: the R21 properties over random trees and tables, and a brute-force
+//! attacker that tries every assignment of the hidden cells consistent with what is shown.
+
+#![allow(clippy::needless_range_loop)] // nodes are indices into several vectors
+
+use super::*;
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+
+/// A random tree from a spec: node 0 is the root; each entry hangs under one of the totals so
+/// far (chosen by `pick`) and is a total or a leaf with `count`. Every node is published.
+fn tree(spec: &[(usize, u64, bool)]) -> System {
+    let mut parent = vec![None];
+    let mut own = vec![0u64];
+    let mut is_total = vec![true];
+    let mut totals = vec![0usize];
+    for &(pick, count, total) in spec {
+        let id = parent.len();
+        parent.push(Some(totals[pick % totals.len()]));
+        own.push(if total { 0 } else { count });
+        is_total.push(total);
+        if total {
+            totals.push(id);
+        }
+    }
+    let mut count = own.clone();
+    for i in (1..parent.len()).rev() {
+        if let Some(p) = parent[i] {
+            count[p] += count[i];
+        }
+    }
+    let mut sys = System::new();
+    for &c in &count {
+        sys.node(c, true);
+    }
+    for &t in &totals {
+        let kids: Vec<usize> = (0..parent.len()).filter(|&i| parent[i] == Some(t)).collect();
+        sys.equation(t, kids);
+    }
+    sys
+}
+
+fn spec(max_nodes: usize, max_count: u64) -> impl Strategy<Value = Vec<(usize, u64, bool)>> {
+    prop::collection::vec(
+        (0usize..8, 0..=max_count, prop::bool::weighted(0.25)),
+        1..max_nodes,
+    )
+}
+
+/// A table of `cells` (rows × columns) with its row totals, column totals and grand total:
+/// the shape of "months × communes" with "each month's province total" and "each commune's
+/// half year". Returns the system and the cell nodes.
+fn table(cells: &[Vec<u64>]) -> (System, Vec<Vec<usize>>) {
+    let mut sys = System::new();
+    let cols = cells.first().map_or(0, Vec::len);
+    let ids: Vec<Vec<usize>> = cells
+        .iter()
+        .map(|row| row.iter().map(|&c| sys.node(c, true)).collect())
+        .collect();
+    let rows: Vec<usize> = cells.iter().map(|r| sys.node(r.iter().sum(), true)).collect();
+    let columns: Vec<usize> = (0..cols)
+        .map(|j| sys.node(cells.iter().map(|r| r[j]).sum(), true))
+        .collect();
+    let grand = sys.node(cells.iter().flatten().sum(), true);
+    for (i, row) in ids.iter().enumerate() {
+        sys.equation(rows[i], row.clone());
+    }
+    for j in 0..cols {
+        sys.equation(columns[j], ids.iter().map(|r| r[j]).collect());
+    }
+    sys.equation(grand, rows);
+    sys.equation(grand, columns);
+    (sys, ids)
+}
+
+/// Every value each node can take for an attacker who sees the shown counts, knows the
+/// equations, and knows that hidden published counts are at least 1: tries every assignment
+/// of the hidden leaves (nodes that are no equation's total) up to `bound`, derives the
+/// totals, and keeps the assignments that agree with everything shown.
+fn brute_force(sys: &System, suppressed: &[bool], bound: u64) -> Vec<BTreeSet<u64>> {
+    let n = sys.len();
+    let is_total: Vec<bool> = (0..n)
+        .map(|i| sys.equations().iter().any(|e| e.total == i))
+        .collect();
+    let shown = |i: usize| sys.is_published(i) && !suppressed[i];
+    let unknown: Vec<usize> = (0..n).filter(|&i| !is_total[i] && !shown(i)).collect();
+    let mut values: Vec<u64> = (0..n).map(|i| sys.count(i)).collect();
+    let mut seen = vec![BTreeSet::new(); n];
+    let mut stack = vec![0u64; unknown.len()];
+    loop {
+        for (slot, &leaf) in unknown.iter().enumerate() {
+            values[leaf] = stack[slot];
+        }
+        // Totals from parts, repeated until every total has a value (equations are acyclic).
+        for _ in 0..n {
+            for e in sys.equations() {
+                values[e.total] = e.parts.iter().map(|&p| values[p]).sum();
+            }
+        }
+        let agrees = sys.equations().iter().all(|e| {
+            values[e.total] == e.parts.iter().map(|&p| values[p]).sum::<u64>()
+        }) && (0..n).all(|i| {
+            if shown(i) {
+                values[i] == sys.count(i)
+            } else {
+                !sys.is_published(i) || values[i] >= 1
+            }
+        });
+        if agrees {
+            for i in 0..n {
+                seen[i].insert(values[i]);
+            }
+        }
+        // Next assignment (odometer).
+        let mut slot = 0;
+        loop {
+            if slot == stack.len() {
+                return seen;
+            }
+            stack[slot] += 1;
+            if stack[slot] <= bound {
+                break;
+            }
+            stack[slot] = 0;
+            slot += 1;
+        }
+    }
+}
+
+fn hidden_in(eq: &Equation, suppressed: &[bool]) -> usize {
+    eq.nodes().filter(|&e| suppressed[e]).count()
+}
+
+fn assert_safe(sys: &System, suppressed: &[bool], bound: u64) -> Result<(), TestCaseError> {
+    let possible = brute_force(sys, suppressed, bound);
+    for i in 0..sys.len() {
+        prop_assert!(possible[i].contains(&sys.count(i)), "the truth is possible");
+        let small = sys.count(i) > 0 && sys.count(i) < 11;
+        if suppressed[i] || (!sys.is_published(i) && small) {
+            prop_assert!(
+                possible[i].len() >= 2,
+                "node {i} (true {}) pinned to {:?}; suppressed {:?}",
+                sys.count(i),
+                possible[i],
+                suppressed
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn every_published_count_is_zero_or_at_least_k(s in spec(14, 30), k in 3u64..12) {
+        let sys = tree(&s);
+        prop_assert!(sys.is_consistent());
+        let suppressed = sys.protect(k);
+        for i in 0..sys.len() {
+            let c = sys.count(i);
+            prop_assert!(suppressed[i] || c == 0 || c >= k, "node {i} = {c} published at k={k}");
+            prop_assert!(!suppressed[i] || c > 0, "a zero was suppressed");
+        }
+    }
+
+    #[test]
+    fn no_total_with_its_cells_has_exactly_one_suppressed_entry(s in spec(14, 30), k in 3u64..12) {
+        let sys = tree(&s);
+        let suppressed = sys.protect(k);
+        for eq in sys.equations() {
+            prop_assert_ne!(hidden_in(eq, &suppressed), 1, "equation {:?}", eq);
+        }
+    }
+
+    #[test]
+    fn no_row_or_column_of_a_table_has_exactly_one_suppressed_entry(
+        cells in prop::collection::vec(prop::collection::vec(0u64..25, 4), 1..6),
+        k in 3u64..12,
+    ) {
+        let (sys, _) = table(&cells);
+        let suppressed = sys.protect(k);
+        for eq in sys.equations() {
+            prop_assert_ne!(hidden_in(eq, &suppressed), 1, "equation {:?}", eq);
+        }
+        prop_assert!(sys.pinned(&suppressed).iter().zip(&suppressed).all(|(p, s)| !(p & s)));
+    }
+}
+
+proptest! {
+    // The solver is exponential: small systems, small counts, fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    #[test]
+    fn a_brute_force_attacker_cannot_pin_any_suppressed_cell_of_a_tree(
+        s in spec(9, 7), k in 2u64..6,
+    ) {
+        let sys = tree(&s);
+        let suppressed = sys.protect(k);
+        let bound = (0..sys.len()).map(|i| sys.count(i)).max().unwrap_or(0) + 1;
+        let possible = brute_force(&sys, &suppressed, bound);
+        for i in 0..sys.len() {
+            prop_assert!(possible[i].contains(&sys.count(i)));
+            if suppressed[i] {
+                prop_assert!(possible[i].len() >= 2, "node {i} pinned: {:?}", possible[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn bounds_are_exact_on_a_tree(s in spec(9, 7), k in 2u64..6) {
+        let sys = tree(&s);
+        let suppressed = sys.protect(k);
+        let bound = (0..sys.len()).map(|i| sys.count(i)).max().unwrap_or(0) + 1;
+        let possible = brute_force(&sys, &suppressed, bound);
+        let ranges = sys.ranges(&suppressed);
+        for i in 0..sys.len() {
+            prop_assert_eq!(Some(ranges[i].lo), possible[i].iter().next().copied(), "lo of {}", i);
+            if let Some(hi) = ranges[i].hi {
+                prop_assert_eq!(Some(hi), possible[i].iter().next_back().copied());
+            }
+        }
+    }
+
+    #[test]
+    fn a_brute_force_attacker_cannot_pin_any_suppressed_cell_of_a_table(
+        cells in prop::collection::vec(prop::collection::vec(0u64..5, 3), 2..4),
+    ) {
+        // k = 4 with counts below 5: most cells are small, the hard case.
+        let (sys, _) = table(&cells);
+        let suppressed = sys.protect(4);
+        assert_safe(&sys, &suppressed, 5)?;
+    }
+}
+
+#[test]
+fn two_ones_under_a_published_total_get_a_complement() {
+    // 1 + 1 + 20 = 22: with the 1s alone suppressed, each would have to be 1.
+    let sys = tree(&[(0, 1, false), (0, 1, false), (0, 20, false)]);
+    let suppressed = sys.protect(11);
+    assert_eq!(suppressed, [false, true, true, true], "the 20 hides how the 22 splits");
+}
+
+#[test]
+fn a_lone_small_cell_takes_the_smallest_other_cell_with_it() {
+    let sys = tree(&[(0, 3, false), (0, 12, false), (0, 40, false), (0, 0, false)]);
+    assert_eq!(sys.protect(11), [false, true, true, false, false]);
+}
+
+/// The review's finding: a month hidden in one table, its five sibling months published, and
+/// the half year published in the report. Protected alone, the month table gives the month
+/// away; protected as one system, it does not.
+#[test]
+fn a_month_cannot_be_recovered_from_the_half_year_and_its_siblings() {
+    let months = [14u64, 3, 20, 12, 18, 25];
+    let mut sys = System::new();
+    let ids: Vec<usize> = months.iter().map(|&m| sys.node(m, true)).collect();
+    let half = sys.node(months.iter().sum(), true);
+    sys.equation(half, ids.clone());
+    let suppressed = sys.protect(11);
+    assert!(suppressed[ids[1]]);
+    assert!(suppressed.iter().filter(|&&s| s).count() >= 2);
+    assert!(sys.pinned(&suppressed).iter().all(|p| !p));
+}
+
+/// Two cycles of hidden cells joined by one: every line holds two hidden cells, yet the
+/// joining cell is the sum of one side's equations. Only the linear check sees it.
+#[test]
+fn the_linear_check_finds_a_cell_no_single_equation_gives_away() {
+    // Rows r0..r3 and columns c0..c3 of a table whose margins are all published; hidden
+    // cells (r0,c0) (r0,c1) (r1,c0) (r1,c1) form one cycle, (r2,c2) (r2,c3) (r3,c2) (r3,c3)
+    // another, and (r1,c2) joins them.
+    let mut cells = vec![vec![20u64; 4]; 4];
+    for (r, c) in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (3, 2), (3, 3), (1, 2)] {
+        cells[r][c] = 12;
+    }
+    let (sys, ids) = table(&cells);
+    let mut suppressed = vec![false; sys.len()];
+    for (r, c) in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (3, 2), (3, 3), (1, 2)] {
+        suppressed[ids[r][c]] = true;
+    }
+    for eq in sys.equations() {
+        assert_ne!(hidden_in(eq, &suppressed), 1);
+    }
+    let pinned = sys.pinned(&suppressed);
+    assert!(pinned[ids[1][2]], "the bridge is determined");
+    assert!(!pinned[ids[0][0]], "cells on a cycle are not");
+}
+
+#[test]
+fn an_unpublished_small_aggregate_is_protected_too() {
+    // A quarter no table shows (3 + 4 = 7 < 11) inside a published half year whose other
+    // quarter is the sum of published months: the quarter must not be worked out.
+    let mut sys = System::new();
+    let m = [3u64, 4, 0, 12, 12, 12].map(|c| sys.node(c, true));
+    let q1 = sys.node(7, false);
+    let q2 = sys.node(36, false);
+    let h1 = sys.node(43, true);
+    sys.equation(q1, m[..3].to_vec());
+    sys.equation(q2, m[3..].to_vec());
+    sys.equation(h1, vec![q1, q2]);
+    let suppressed = sys.protect(11);
+    let pinned = sys.pinned(&suppressed);
+    assert!(!pinned[q1], "suppressed {suppressed:?}");
+}
+
+#[test]
+fn small_schools_are_pooled() {
+    let (listed, count, members) = pool(vec![("a", 12), ("b", 3), ("c", 0), ("d", 11)], 11);
+    assert_eq!(listed, vec![("a", 12), ("d", 11)]);
+    assert_eq!((count, members), (3, 2));
+}
