@@ -10,24 +10,21 @@
 //! protected at once.
 //!
 //! The attacker knows the equations, every published count, and that zeros are published (a
-//! suppressed count is at least 1). `System::protect` suppresses until no count from 1 to
-//! k − 1 (published or not) and no suppressed count can be worked out exactly by
+//! suppressed count is at least 1). `System::protect` suppresses until every count from 1 to
+//! k − 1 (published or not) and every suppressed count has a **witness**: another data set,
+//! in whole non-negative numbers, that agrees with every published count and every equation,
+//! keeps every suppressed count at least 1, and differs in that count. So no attacker, by
+//! any means (subtraction, linear algebra, integer programming, brute force), can pin it to
+//! one value. Witnesses are found along the null space of the hidden counts (`linear.rs`) and
+//! checked exactly in integers; a count for which none is found is treated as pinned and gets
+//! another complement, so a miss costs suppression, never protection.
 //!
-//! - **any linear combination** of published counts: checked exactly, by Gauss–Jordan
-//!   elimination of the unknowns over a prime field (`linear.rs`); and
-//! - **bounds**: intervals propagated through every equation until nothing changes
-//!   (`bounds.rs`), which finds counts pinned because the hidden cells are at least 1 (two
-//!   hidden cells under a published total of 2).
-//!
-//! What it does not promise: a width for the interval an attacker can narrow a hidden count
-//! to (an interval of two values is "not pinned"), nor the integer-programming attacks that
-//! combine bounds across many equations at once. The README says so.
+//! What it does not promise: a width for the range an attacker can narrow a hidden count to
+//! (two possible values is "not pinned"). The README says so.
 
-mod bounds;
 mod linear;
 mod system;
 
-pub use bounds::Range;
 pub use system::{Equation, System};
 
 /// The default threshold: a count below it is never published.

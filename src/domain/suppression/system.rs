@@ -1,8 +1,8 @@
 //! The counts published together and the equations between them, and the choice of which to
 //! suppress (see the module comment in `mod.rs` for what the choice guarantees).
 
-use super::bounds::{self, Range};
-use super::linear;
+use super::linear::Reduced;
+use std::collections::{HashMap, HashSet};
 
 /// `total = Σ parts`, over node indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,9 @@ pub struct System {
     /// The equations each node is in.
     of_node: Vec<Vec<usize>>,
 }
+
+/// How many free columns a hidden node's witness is looked for along.
+const WITNESS_TRIES: usize = 64;
 
 /// How far `complement` looks for a published cell to hide, in equations from the pinned one.
 const SEARCH_DEPTH: usize = 4;
@@ -96,53 +99,54 @@ impl System {
 
     /// Whether every equation holds for the true counts (a check for builders and tests).
     pub fn is_consistent(&self) -> bool {
-        self.equations.iter().all(|e| {
-            self.count[e.total] == e.parts.iter().map(|&p| self.count[p]).sum::<u64>()
-        })
+        self.equations
+            .iter()
+            .all(|e| self.count[e.total] == e.parts.iter().map(|&p| self.count[p]).sum::<u64>())
     }
 
-    /// The values each node could take for someone who sees the published counts that are
-    /// not `suppressed`, as far as bounds propagation can tell.
-    pub fn ranges(&self, suppressed: &[bool]) -> Vec<Range> {
-        let known = self.shown(suppressed);
-        bounds::propagate(self, &known, &self.floors(suppressed))
-    }
-
-    /// The nodes not shown whose count can be worked out exactly from what is shown, by
-    /// bounds or by any linear combination of equations.
+    /// The hidden nodes for which no witness was found: another data set, differing in that
+    /// node, that agrees with every shown count, every equation, and with what is known of
+    /// hidden counts (suppressed ones are at least 1, others at least 0). A node without a
+    /// witness may be pinned; one with a witness certainly is not.
     pub fn pinned(&self, suppressed: &[bool]) -> Vec<bool> {
+        self.unwitnessed(suppressed, |_| true)
+    }
+
+    fn unwitnessed(&self, suppressed: &[bool], needs: impl Fn(usize) -> bool) -> Vec<bool> {
+        let n = self.len();
         let shown = self.shown(suppressed);
+        let hidden: Vec<bool> = shown.iter().map(|s| !s).collect();
         let floors = self.floors(suppressed);
-        let mut known = shown.clone();
-        // Each round can only add known nodes; a handful of rounds reach the fixpoint.
-        for _ in 0..=self.len() {
-            let mut grew = false;
-            let ranges = bounds::propagate(self, &known, &floors);
-            for (i, r) in ranges.iter().enumerate() {
-                if !known[i] && r.is_point() {
-                    known[i] = true;
-                    grew = true;
-                }
-            }
-            let unknown: Vec<bool> = known.iter().map(|k| !k).collect();
-            for (i, d) in linear::determined(self.len(), &unknown, &self.equations)
-                .into_iter()
-                .enumerate()
-            {
-                if d && !known[i] {
-                    known[i] = true;
-                    grew = true;
-                }
-            }
-            if !grew {
-                break;
-            }
+        let reduced = Reduced::new(n, &hidden, &self.equations);
+        let mut search = Witness {
+            sys: self,
+            reduced: &reduced,
+            floors: &floors,
+            checked: HashMap::new(),
+        };
+        let mut out = vec![false; n];
+        for i in (0..n).filter(|&i| hidden[i] && needs(i)) {
+            out[i] = reduced.determined(i) || !search.exists(i);
         }
-        (0..self.len()).map(|i| known[i] && !shown[i]).collect()
+        out
+    }
+
+    /// Whether moving the counts along `dir` keeps every equation (exact, in integers).
+    fn in_null_space(&self, dir: &[(usize, i64)]) -> bool {
+        let z: HashMap<usize, i64> = dir.iter().copied().collect();
+        let at = |node: usize| z.get(&node).copied().unwrap_or(0);
+        let mut seen = HashSet::new();
+        dir.iter()
+            .flat_map(|&(node, _)| self.of_node[node].iter().copied())
+            .filter(|&e| seen.insert(e))
+            .all(|e| {
+                let eq = &self.equations[e];
+                at(eq.total) == eq.parts.iter().map(|&p| at(p)).sum::<i64>()
+            })
     }
 
     /// Which nodes to suppress at threshold `k`: every published count from 1 to k − 1, then
-    /// complements until no count from 1 to k − 1 and no suppressed count can be worked out.
+    /// complements until every count from 1 to k − 1 and every suppressed count has a witness.
     /// Zeros are never suppressed. Unpublished nodes are never marked.
     pub fn protect(&self, k: u64) -> Vec<bool> {
         let n = self.len();
@@ -150,10 +154,8 @@ impl System {
         let mut suppressed: Vec<bool> = (0..n).map(|i| self.published[i] && sensitive(i)).collect();
         // Each round suppresses at least one more non-zero node, or stops.
         for _ in 0..=n {
-            let pinned = self.pinned(&suppressed);
-            let bad: Vec<usize> = (0..n)
-                .filter(|&i| pinned[i] && (sensitive(i) || suppressed[i]))
-                .collect();
+            let pinned = self.unwitnessed(&suppressed, |i| sensitive(i) || suppressed[i]);
+            let bad: Vec<usize> = (0..n).filter(|&i| pinned[i]).collect();
             if bad.is_empty() {
                 return suppressed;
             }
@@ -177,7 +179,9 @@ impl System {
             }
         }
         // Nothing left to hide that would help: publish no non-zero count at all.
-        (0..n).map(|i| self.published[i] && self.count[i] > 0).collect()
+        (0..n)
+            .map(|i| self.published[i] && self.count[i] > 0)
+            .collect()
     }
 
     /// Published counts as the attacker reads them.
@@ -215,7 +219,8 @@ impl System {
                     }
                     for j in self.equations[e].nodes() {
                         if candidate(j) {
-                            let better = best.is_none_or(|b| (self.count[j], j) < (self.count[b], b));
+                            let better =
+                                best.is_none_or(|b| (self.count[j], j) < (self.count[b], b));
                             if better {
                                 best = Some(j);
                             }
@@ -231,5 +236,102 @@ impl System {
             frontier = next;
         }
         None
+    }
+}
+
+/// How many directions a witness may combine beyond its first.
+const REPAIRS: usize = 8;
+
+/// The search for witnesses: a move `z` of the hidden counts along the null space (so every
+/// equation still holds with the shown counts unchanged) that changes node `i` and keeps every
+/// count at or above what the attacker knows of it.
+struct Witness<'a> {
+    sys: &'a System,
+    reduced: &'a Reduced,
+    floors: &'a [u64],
+    /// Directions checked once each: Some(direction) when it is exact in integers.
+    checked: HashMap<usize, Option<Vec<(usize, i64)>>>,
+}
+
+impl Witness<'_> {
+    fn direction(&mut self, free: usize) -> Option<Vec<(usize, i64)>> {
+        let (sys, reduced) = (self.sys, self.reduced);
+        self.checked
+            .entry(free)
+            .or_insert_with(|| reduced.direction(free).filter(|d| sys.in_null_space(d)))
+            .clone()
+    }
+
+    /// How far the counts moved by `z` fall below what is known of them.
+    fn shortfall(&self, z: &HashMap<usize, i64>) -> i128 {
+        z.iter()
+            .map(|(&c, &dz)| {
+                let moved = i128::from(self.sys.count[c]) + i128::from(dz);
+                (i128::from(self.floors[c]) - moved).max(0)
+            })
+            .sum()
+    }
+
+    /// Whether a witness for node `i` exists: a direction that moves it, one way or the
+    /// other, repaired greedily with other directions where it takes a count too low.
+    fn exists(&mut self, i: usize) -> bool {
+        for f in self.reduced.freedoms(i).into_iter().take(WITNESS_TRIES) {
+            let Some(dir) = self.direction(f) else {
+                continue;
+            };
+            for sign in [1i64, -1] {
+                let mut z: HashMap<usize, i64> = dir.iter().map(|&(c, d)| (c, sign * d)).collect();
+                if z.get(&i).copied().unwrap_or(0) != 0 && self.repair(i, &mut z) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Adds directions to `z` that raise a count left too low, while `i` still moves.
+    fn repair(&mut self, i: usize, z: &mut HashMap<usize, i64>) -> bool {
+        for _ in 0..=REPAIRS {
+            let short = self.shortfall(z);
+            if short == 0 {
+                return true;
+            }
+            let Some(low) = z
+                .iter()
+                .find(|&(&c, &dz)| {
+                    i128::from(self.sys.count[c]) + i128::from(dz) < i128::from(self.floors[c])
+                })
+                .map(|(&c, _)| c)
+            else {
+                return true;
+            };
+            // Directions that move `low`, signed so that they raise it.
+            let mut best: Option<(i128, HashMap<usize, i64>)> = None;
+            for f in self.reduced.freedoms(low).into_iter().take(WITNESS_TRIES) {
+                let Some(dir) = self.direction(f) else {
+                    continue;
+                };
+                let Some(&(_, at_low)) = dir.iter().find(|&&(c, _)| c == low) else {
+                    continue;
+                };
+                let sign = at_low.signum();
+                let mut next = z.clone();
+                for &(c, d) in &dir {
+                    *next.entry(c).or_default() += sign * d;
+                }
+                if next.get(&i).copied().unwrap_or(0) == 0 {
+                    continue;
+                }
+                let s = self.shortfall(&next);
+                if s < short && best.as_ref().is_none_or(|(b, _)| s < *b) {
+                    best = Some((s, next));
+                }
+            }
+            match best {
+                Some((_, next)) => *z = next,
+                None => return false,
+            }
+        }
+        self.shortfall(z) == 0
     }
 }

@@ -155,9 +155,18 @@ fn build(
                 .map_or_else(String::new, |r| r.name.clone()),
             level,
             received: cell(region, Attr::All),
-            by_category: keyed(Category::ALL.iter().map(|c| c.code()).collect(), Attr::Category),
-            by_channel: keyed(Channel::ALL.iter().map(|c| c.code()).collect(), Attr::Channel),
-            by_outcome: keyed(Outcome::all().iter().map(|o| o.code()).collect(), Attr::Outcome),
+            by_category: keyed(
+                Category::ALL.iter().map(|c| c.code()).collect(),
+                Attr::Category,
+            ),
+            by_channel: keyed(
+                Channel::ALL.iter().map(|c| c.code()).collect(),
+                Attr::Channel,
+            ),
+            by_outcome: keyed(
+                Outcome::all().iter().map(|o| o.code()).collect(),
+                Attr::Outcome,
+            ),
             classified_within_24h: timely(Attr::Classified),
             decided_within_20_days: timely(Attr::Decided),
             active_schools,

@@ -103,7 +103,11 @@ pub(super) fn build(
             periods.push((m.year, Time::Month(m.month), Value::from(m.to_string())));
         }
     }
-    let key = if table.by_quarter() { "quarter" } else { "month" };
+    let key = if table.by_quarter() {
+        "quarter"
+    } else {
+        "month"
+    };
     for (year, t, label) in periods {
         let Some(frame) = frames.get(&year) else {
             continue;

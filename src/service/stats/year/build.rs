@@ -238,7 +238,11 @@ impl<'a> Builder<'a> {
                 let (listed, pooled, members) = pool(list, self.k);
                 for (school, n) in listed {
                     parts.push(self.node((t, Place::School(school), Attr::Named), n, true));
-                    self.built.listed.entry(q).or_default().push((school, *unit));
+                    self.built
+                        .listed
+                        .entry(q)
+                        .or_default()
+                        .push((school, *unit));
                     sum += n;
                 }
                 if members > 0 {
@@ -253,7 +257,11 @@ impl<'a> Builder<'a> {
             placed += sum;
         }
         let all: u64 = per_school.values().sum();
-        districts.push(self.node((t, Place::SchoolRest, Attr::Named), all - placed.min(all), true));
+        districts.push(self.node(
+            (t, Place::SchoolRest, Attr::Named),
+            all - placed.min(all),
+            true,
+        ));
         let named = self.node((t, province, Attr::Named), all, true);
         self.built.system.equation(named, districts);
         // Tips naming a school are some of the province's tips.

@@ -19,9 +19,9 @@ mod tally;
 pub use tally::Tally;
 
 use super::frame::RegionTree;
-use crate::domain::suppression::System;
 use crate::domain::Directory;
 use crate::domain::period::Period;
+use crate::domain::suppression::System;
 use crate::store::stats::YearCounts;
 use std::collections::HashMap;
 

@@ -46,8 +46,10 @@ impl Tally {
             }
         }
         for r in counts.timeliness.iter().filter(|r| months(r.month)) {
-            for (bucket, attr) in [(&r.a, Attr::Classified as fn(u8) -> Attr), (&r.b, Attr::Decided)]
-            {
+            for (bucket, attr) in [
+                (&r.a, Attr::Classified as fn(u8) -> Attr),
+                (&r.b, Attr::Decided),
+            ] {
                 match bucket.as_str() {
                     "0" => tally.add(tree, r.month, r.id, attr(0), r.n),
                     "1" => tally.add(tree, r.month, r.id, attr(1), r.n),

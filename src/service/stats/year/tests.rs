@@ -73,20 +73,18 @@ fn counts(tips: &[Tip]) -> YearCounts {
     use crate::domain::{Category, Channel, Code};
     let places = [11, 12, 21, 22, 10, 0];
     let mut c = YearCounts::default();
-    let mut push = |rows: &mut Vec<YearRow>, month, id, a: &str, b: &str| {
-        match rows
-            .iter_mut()
-            .find(|r| r.month == month && r.id == id && r.a == a && r.b == b)
-        {
-            Some(r) => r.n += 1,
-            None => rows.push(YearRow {
-                month,
-                id,
-                a: a.into(),
-                b: b.into(),
-                n: 1,
-            }),
-        }
+    let mut push = |rows: &mut Vec<YearRow>, month, id, a: &str, b: &str| match rows
+        .iter_mut()
+        .find(|r| r.month == month && r.id == id && r.a == a && r.b == b)
+    {
+        Some(r) => r.n += 1,
+        None => rows.push(YearRow {
+            month,
+            id,
+            a: a.into(),
+            b: b.into(),
+            n: 1,
+        }),
     };
     for &(m, r, cat, ch, out, cl, de, named) in tips {
         let id = places[r];
@@ -96,8 +94,16 @@ fn counts(tips: &[Tip]) -> YearCounts {
         push(&mut c.outcome, m, id, outcome, "");
         push(&mut c.timeliness, m, id, &cl.to_string(), &de.to_string());
         if named && id > 10 && id % 10 != 0 {
-            let confirmed = Outcome::all().get(out).is_some_and(|o| o.is_confirmed_case());
-            push(&mut c.school, m, 100 + id, if confirmed { "1" } else { "0" }, "");
+            let confirmed = Outcome::all()
+                .get(out)
+                .is_some_and(|o| o.is_confirmed_case());
+            push(
+                &mut c.school,
+                m,
+                100 + id,
+                if confirmed { "1" } else { "0" },
+                "",
+            );
         }
     }
     c
@@ -135,7 +141,8 @@ fn attack(frame: &YearFrame, equations: &[(Key, Vec<Key>)]) -> Vec<Key> {
     let mut pivot_of_row = Vec::new();
     let mut r = 0;
     for c in 0..unknown.len() {
-        let Some(best) = (r..rows.len()).max_by(|&a, &b| rows[a][c].abs().total_cmp(&rows[b][c].abs()))
+        let Some(best) =
+            (r..rows.len()).max_by(|&a, &b| rows[a][c].abs().total_cmp(&rows[b][c].abs()))
         else {
             break;
         };
@@ -194,7 +201,9 @@ fn review_equations(dir: &Directory) -> Vec<(Key, Vec<Key>)> {
     }
     for &place in &places {
         for h in 1..=2u8 {
-            let months = Time::Half(h).months().map(|m| (Time::Month(m), place, Attr::All));
+            let months = Time::Half(h)
+                .months()
+                .map(|m| (Time::Month(m), place, Attr::All));
             eqs.push(((Time::Half(h), place, Attr::All), months.collect()));
         }
     }
@@ -204,7 +213,10 @@ fn review_equations(dir: &Directory) -> Vec<(Key, Vec<Key>)> {
             let months = Time::Half(h)
                 .months()
                 .map(|m| (Time::Month(m), province, Attr::Category(c)));
-            eqs.push(((Time::Half(h), province, Attr::Category(c)), months.collect()));
+            eqs.push((
+                (Time::Half(h), province, Attr::Category(c)),
+                months.collect(),
+            ));
         }
     }
     eqs
