@@ -73,7 +73,7 @@ fn counts(tips: &[Tip]) -> YearCounts {
     use crate::domain::{Category, Channel, Code};
     let places = [11, 12, 21, 22, 10, 0];
     let mut c = YearCounts::default();
-    let mut push = |rows: &mut Vec<YearRow>, month, id, a: &str, b: &str| match rows
+    let push = |rows: &mut Vec<YearRow>, month, id, a: &str, b: &str| match rows
         .iter_mut()
         .find(|r| r.month == month && r.id == id && r.a == a && r.b == b)
     {
