@@ -293,7 +293,9 @@ async fn main() -> anyhow::Result<()> {
     );
     let warm = StatsCache::default();
     println!();
-    println!("| read (year 2026, k = 11) | rows | cold median ms | cold slowest | warm median ms | warm slowest |");
+    println!(
+        "| read (year 2026, k = 11) | rows | cold median ms | cold slowest | warm median ms | warm slowest |"
+    );
     println!("|---|---|---|---|---|---|");
     let year = MonthRange::parse("2026-01", "2026-12")?;
     for table in Table::ALL {

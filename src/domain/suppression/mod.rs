@@ -9,15 +9,20 @@
 //! reads every product sees all published counts of the system at once, so they are
 //! protected at once.
 //!
-//! The attacker knows the equations, every published count, and that zeros are published (a
-//! suppressed count is at least 1). `System::protect` suppresses until every count from 1 to
-//! k − 1 (published or not) and every suppressed count has a **witness**: another data set,
-//! in whole non-negative numbers, that agrees with every published count and every equation,
-//! keeps every suppressed count at least 1, and differs in that count. So no attacker, by
+//! The attacker knows the equations and every published count. `System::protect` suppresses
+//! until every count from 1 to k − 1 (published or not) and every suppressed count has a
+//! **witness**: another data set, in whole non-negative numbers, that agrees with every
+//! published count and every equation, and differs in that count. So no attacker, by
 //! any means (subtraction, linear algebra, integer programming, brute force), can pin it to
 //! one value. Witnesses are found along the null space of the hidden counts (`linear.rs`) and
 //! checked exactly in integers; a count for which none is found is treated as pinned and gets
 //! another complement, so a miss costs suppression, never protection.
+//!
+//! Zeros are published where nothing needs them hidden, and suppressed as complements where
+//! a witness needs room to move: hiding a zero costs a reader only the difference between 0
+//! and "<k", and without it one small cell in a row of zeros could only be hidden by hiding
+//! large totals. So a suppressed count means "below k", 0 included, and an attacker cannot
+//! assume it is at least 1.
 //!
 //! What it does not promise: a width for the range an attacker can narrow a hidden count to
 //! (two possible values is "not pinned"). The README says so.

@@ -104,10 +104,9 @@ impl System {
             .all(|e| self.count[e.total] == e.parts.iter().map(|&p| self.count[p]).sum::<u64>())
     }
 
-    /// The hidden nodes for which no witness was found: another data set, differing in that
-    /// node, that agrees with every shown count, every equation, and with what is known of
-    /// hidden counts (suppressed ones are at least 1, others at least 0). A node without a
-    /// witness may be pinned; one with a witness certainly is not.
+    /// The hidden nodes for which no witness was found: another data set of non-negative
+    /// counts, differing in that node, that agrees with every shown count and every equation.
+    /// A node without a witness may be pinned; one with a witness certainly is not.
     pub fn pinned(&self, suppressed: &[bool]) -> Vec<bool> {
         self.unwitnessed(suppressed, |_| true)
     }
@@ -116,12 +115,10 @@ impl System {
         let n = self.len();
         let shown = self.shown(suppressed);
         let hidden: Vec<bool> = shown.iter().map(|s| !s).collect();
-        let floors = self.floors(suppressed);
         let reduced = Reduced::new(n, &hidden, &self.equations);
         let mut search = Witness {
             sys: self,
             reduced: &reduced,
-            floors: &floors,
             checked: HashMap::new(),
         };
         let mut out = vec![false; n];
@@ -147,7 +144,8 @@ impl System {
 
     /// Which nodes to suppress at threshold `k`: every published count from 1 to k − 1, then
     /// complements until every count from 1 to k − 1 and every suppressed count has a witness.
-    /// Zeros are never suppressed. Unpublished nodes are never marked.
+    /// A zero may be suppressed as a complement, so a suppressed count is anything below k,
+    /// 0 included, and the attacker can assume no more. Unpublished nodes are never marked.
     pub fn protect(&self, k: u64) -> Vec<bool> {
         let n = self.len();
         let sensitive = |i: usize| self.count[i] > 0 && self.count[i] < k;
@@ -178,10 +176,8 @@ impl System {
                 break;
             }
         }
-        // Nothing left to hide that would help: publish no non-zero count at all.
-        (0..n)
-            .map(|i| self.published[i] && self.count[i] > 0)
-            .collect()
+        // Nothing left to hide that would help: publish no count at all.
+        (0..n).map(|i| self.published[i]).collect()
     }
 
     /// Published counts as the attacker reads them.
@@ -191,20 +187,11 @@ impl System {
             .collect()
     }
 
-    /// What the attacker knows of each hidden count: a suppressed one is at least 1.
-    fn floors(&self, suppressed: &[bool]) -> Vec<u64> {
-        (0..self.len())
-            .map(|i| {
-                let hidden = self.published[i] && suppressed.get(i).copied().unwrap_or(false);
-                u64::from(hidden && self.count[i] > 0)
-            })
-            .collect()
-    }
-
-    /// A published, shown, non-zero node to hide so that `pinned` gains freedom: the smallest
-    /// in the equations nearest to it (breadth first through hidden nodes).
+    /// A published, shown node to hide so that `pinned` gains freedom: the smallest in the
+    /// equations nearest to it (breadth first through hidden nodes). A zero is the cheapest:
+    /// hiding it costs the reader nothing but the difference between 0 and "<k".
     fn complement(&self, pinned: usize, suppressed: &[bool]) -> Option<usize> {
-        let candidate = |j: usize| self.published[j] && !suppressed[j] && self.count[j] > 0;
+        let candidate = |j: usize| self.published[j] && !suppressed[j];
         let mut seen_node = vec![false; self.len()];
         let mut seen_eq = vec![false; self.equations.len()];
         seen_node[pinned] = true;
@@ -244,11 +231,10 @@ const REPAIRS: usize = 8;
 
 /// The search for witnesses: a move `z` of the hidden counts along the null space (so every
 /// equation still holds with the shown counts unchanged) that changes node `i` and keeps every
-/// count at or above what the attacker knows of it.
+/// count at zero or above.
 struct Witness<'a> {
     sys: &'a System,
     reduced: &'a Reduced,
-    floors: &'a [u64],
     /// Directions checked once each: Some(direction) when it is exact in integers.
     checked: HashMap<usize, Option<Vec<(usize, i64)>>>,
 }
@@ -262,18 +248,18 @@ impl Witness<'_> {
             .clone()
     }
 
-    /// How far the counts moved by `z` fall below what is known of them.
+    /// How far the counts moved by `z` fall below zero.
     fn shortfall(&self, z: &HashMap<usize, i64>) -> i128 {
         z.iter()
             .map(|(&c, &dz)| {
                 let moved = i128::from(self.sys.count[c]) + i128::from(dz);
-                (i128::from(self.floors[c]) - moved).max(0)
+                (-moved).max(0)
             })
             .sum()
     }
 
     /// Whether a witness for node `i` exists: a direction that moves it, one way or the
-    /// other, repaired greedily with other directions where it takes a count too low.
+    /// other, repaired greedily with other directions where it takes a count below zero.
     fn exists(&mut self, i: usize) -> bool {
         for f in self.reduced.freedoms(i).into_iter().take(WITNESS_TRIES) {
             let Some(dir) = self.direction(f) else {
@@ -289,7 +275,7 @@ impl Witness<'_> {
         false
     }
 
-    /// Adds directions to `z` that raise a count left too low, while `i` still moves.
+    /// Adds directions to `z` that raise a count left below zero, while `i` still moves.
     fn repair(&mut self, i: usize, z: &mut HashMap<usize, i64>) -> bool {
         for _ in 0..=REPAIRS {
             let short = self.shortfall(z);
@@ -298,9 +284,7 @@ impl Witness<'_> {
             }
             let Some(low) = z
                 .iter()
-                .find(|&(&c, &dz)| {
-                    i128::from(self.sys.count[c]) + i128::from(dz) < i128::from(self.floors[c])
-                })
+                .find(|&(&c, &dz)| i128::from(self.sys.count[c]) + i128::from(dz) < 0)
                 .map(|(&c, _)| c)
             else {
                 return true;

@@ -78,38 +78,48 @@ impl<'a> Builder<'a> {
     pub fn products(mut self) -> Built {
         let province = Place::Region(self.tree.province);
         let places = self.tree.places();
+        let everywhere = |_: Place| true;
         for m in 1..=12 {
             let t = Time::Month(m);
-            self.region_tree(t, Attr::All);
-            self.partition(t, province, &categories(), None);
+            self.region_tree(t, Attr::All, &everywhere);
+            self.partition(t, province, &categories(), None, true);
         }
         for t in QUARTERS {
             self.tip(t, province, Attr::All, true);
-            self.partition(t, province, &channels(), None);
+            self.partition(t, province, &channels(), None, true);
             for o in outcomes() {
-                self.region_tree(t, o);
+                self.region_tree(t, o, &everywhere);
             }
             for &place in &places {
-                self.partition(t, place, &outcomes(), Some(Attr::Outcome(open())));
+                self.partition(t, place, &outcomes(), Some(Attr::Outcome(open())), true);
             }
             for measure in [Attr::Classified, Attr::Decided] {
-                self.partition(t, province, &[measure(1), measure(0)], Some(measure(2)));
+                let parts = [measure(1), measure(0)];
+                self.partition(t, province, &parts, Some(measure(2)), true);
             }
             self.schools_naming(t);
         }
         for t in REPORTS {
+            // The report's rows: the province, the districts, and the communes with at least
+            // k tips in the period. Other places' counts are nodes too, unpublished: their
+            // equations hold in any real data, so every witness must keep them.
+            let rows = self.report_rows(t);
+            let shown = |p: Place| rows.contains(&p);
             for attr in self.report_attrs() {
-                self.region_tree(t, attr);
+                self.region_tree(t, attr, &shown);
             }
             for &place in &places {
-                self.partition(t, place, &categories(), None);
-                self.partition(t, place, &channels(), None);
-                self.partition(t, place, &outcomes(), Some(Attr::Outcome(open())));
+                let show = shown(place);
+                self.partition(t, place, &categories(), None, show);
+                self.partition(t, place, &channels(), None, show);
+                let open = Some(Attr::Outcome(open()));
+                self.partition(t, place, &outcomes(), open, show);
                 for measure in [Attr::Classified, Attr::Decided] {
-                    self.partition(t, place, &[measure(1), measure(0)], Some(measure(2)));
+                    let parts = [measure(1), measure(0)];
+                    self.partition(t, place, &parts, Some(measure(2)), show);
                 }
             }
-            self.schools_with_case(t);
+            self.schools_with_case(t, &shown);
         }
         for &place in &places {
             for attr in self.report_attrs() {
@@ -118,6 +128,22 @@ impl<'a> Builder<'a> {
         }
         debug_assert!(self.built.system.is_consistent());
         self.built
+    }
+
+    /// The places the report has a row for in `t`: the province, each former district, and
+    /// each unit whose tips in the period number at least k. Whether a unit has a row says
+    /// only what its suppressed total would say (fewer than k, or not).
+    fn report_rows(&self, t: Time) -> HashSet<Place> {
+        let mut rows = HashSet::from([Place::Region(self.tree.province)]);
+        for (d, units) in &self.tree.districts {
+            rows.insert(Place::Region(*d));
+            for &u in units {
+                if self.tally.count(t, Place::Region(u), Attr::All) >= self.k {
+                    rows.insert(Place::Region(u));
+                }
+            }
+        }
+        rows
     }
 
     /// What the report counts per place, besides the schools with a case.
@@ -163,19 +189,22 @@ impl<'a> Builder<'a> {
         all.saturating_sub(parts)
     }
 
-    /// `attr` at every place of the tree, published, with the tree's equations.
-    fn region_tree(&mut self, t: Time, attr: Attr) {
+    /// `attr` at every place of the tree, published where `shown`, with the tree's equations.
+    fn region_tree(&mut self, t: Time, attr: Attr, shown: &dyn Fn(Place) -> bool) {
         for (total, parts) in self.tree.equations() {
-            let total = self.tip(t, total, attr, true);
-            let parts = parts.iter().map(|&p| self.tip(t, p, attr, true)).collect();
+            let total = self.tip(t, total, attr, shown(total));
+            let parts = parts
+                .iter()
+                .map(|&p| self.tip(t, p, attr, shown(p)))
+                .collect();
             self.built.system.equation(total, parts);
         }
     }
 
-    /// A place's tips as the sum of `parts` (published) and `rest` (not published).
-    fn partition(&mut self, t: Time, place: Place, parts: &[Attr], rest: Option<Attr>) {
+    /// A place's tips as the sum of `parts` (published if `show`) and `rest` (never).
+    fn partition(&mut self, t: Time, place: Place, parts: &[Attr], rest: Option<Attr>, show: bool) {
         let total = self.tip(t, place, Attr::All, false);
-        let mut nodes: Vec<usize> = parts.iter().map(|&a| self.tip(t, place, a, true)).collect();
+        let mut nodes: Vec<usize> = parts.iter().map(|&a| self.tip(t, place, a, show)).collect();
         if let Some(rest) = rest {
             nodes.push(self.tip(t, place, rest, false));
         }
@@ -273,7 +302,7 @@ impl<'a> Builder<'a> {
 
     /// The report's schools with at least one confirmed case in `t`, per place (a count of
     /// schools: the halves do not add up to the year, so no period equation).
-    fn schools_with_case(&mut self, t: Time) {
+    fn schools_with_case(&mut self, t: Time, shown: &dyn Fn(Place) -> bool) {
         let cases: HashSet<i64> = self
             .tally
             .schools
@@ -290,10 +319,10 @@ impl<'a> Builder<'a> {
         }
         for (total, parts) in self.tree.equations() {
             let count = |p: &Place| counts.get(p).copied().unwrap_or(0);
-            let total = self.node((t, total, Attr::Schools), count(&total), true);
+            let total = self.node((t, total, Attr::Schools), count(&total), shown(total));
             let parts = parts
                 .iter()
-                .map(|p| self.node((t, *p, Attr::Schools), count(p), true))
+                .map(|p| self.node((t, *p, Attr::Schools), count(p), shown(*p)))
                 .collect();
             self.built.system.equation(total, parts);
         }
