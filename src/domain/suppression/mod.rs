@@ -29,8 +29,9 @@
 
 mod linear;
 mod system;
+mod witness;
 
-pub use system::{Equation, System};
+pub use system::{Equation, Move, System};
 
 /// The default threshold: a count below it is never published.
 pub const DEFAULT_K: u64 = 11;

@@ -2,7 +2,13 @@
 //! suppress (see the module comment in `mod.rs` for what the choice guarantees).
 
 use super::linear::Reduced;
+use super::witness::Witness;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// A way the data could differ: a change per node, in whole counts.
+pub type Move = Vec<(usize, i64)>;
 
 /// `total = Σ parts`, over node indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +34,6 @@ pub struct System {
     /// The equations each node is in.
     of_node: Vec<Vec<usize>>,
 }
-
-/// How many free columns a hidden node's witness is looked for along.
-const WITNESS_TRIES: usize = 64;
 
 /// How far `complement` looks for a published cell to hide, in equations from the pinned one.
 const SEARCH_DEPTH: usize = 4;
@@ -108,28 +111,45 @@ impl System {
     /// counts, differing in that node, that agrees with every shown count and every equation.
     /// A node without a witness may be pinned; one with a witness certainly is not.
     pub fn pinned(&self, suppressed: &[bool]) -> Vec<bool> {
-        self.unwitnessed(suppressed, |_| true)
+        let none = |_: usize| Vec::new();
+        self.unwitnessed(suppressed, |_| true, &Proposals::new(self, &none))
     }
 
-    fn unwitnessed(&self, suppressed: &[bool], needs: impl Fn(usize) -> bool) -> Vec<bool> {
+    fn unwitnessed(
+        &self,
+        suppressed: &[bool],
+        needs: impl Fn(usize) -> bool,
+        moves: &Proposals<'_>,
+    ) -> Vec<bool> {
         let n = self.len();
         let shown = self.shown(suppressed);
         let hidden: Vec<bool> = shown.iter().map(|s| !s).collect();
         let reduced = Reduced::new(n, &hidden, &self.equations);
-        let mut search = Witness {
-            sys: self,
-            reduced: &reduced,
-            checked: HashMap::new(),
-        };
+        let mut search = Witness::new(self, &reduced);
         let mut out = vec![false; n];
         for i in (0..n).filter(|&i| hidden[i] && needs(i)) {
-            out[i] = reduced.determined(i) || !search.exists(i);
+            let by_move = moves
+                .valid(i)
+                .iter()
+                .any(|m| m.iter().all(|&(c, _)| hidden[c]));
+            out[i] = !by_move && (reduced.determined(i) || !search.exists(i));
         }
         out
     }
 
+    /// Whether `z` moves node `i`, keeps every equation, and leaves every count at zero or
+    /// above one way or the other: the data moved along it is a witness for `i`.
+    pub(super) fn is_witness(&self, z: &[(usize, i64)], i: usize) -> bool {
+        let moves_i = z.iter().any(|&(c, d)| c == i && d != 0);
+        let feasible = [1i64, -1].into_iter().any(|sign| {
+            z.iter()
+                .all(|&(c, d)| i128::from(self.count(c)) + i128::from(sign * d) >= 0)
+        });
+        moves_i && feasible && self.in_null_space(z)
+    }
+
     /// Whether moving the counts along `dir` keeps every equation (exact, in integers).
-    fn in_null_space(&self, dir: &[(usize, i64)]) -> bool {
+    pub(super) fn in_null_space(&self, dir: &[(usize, i64)]) -> bool {
         let z: HashMap<usize, i64> = dir.iter().copied().collect();
         let at = |node: usize| z.get(&node).copied().unwrap_or(0);
         let mut seen = HashSet::new();
@@ -147,12 +167,22 @@ impl System {
     /// A zero may be suppressed as a complement, so a suppressed count is anything below k,
     /// 0 included, and the attacker can assume no more. Unpublished nodes are never marked.
     pub fn protect(&self, k: u64) -> Vec<bool> {
+        self.protect_with(k, &|_| Vec::new())
+    }
+
+    /// As `protect`, with `moves(node)` proposing ways the data could differ in that node
+    /// (say, one tip in another commune): the cheapest one that is a witness is made one by
+    /// hiding the published counts it changes. Proposals are checked here; a wrong one is
+    /// ignored, never trusted.
+    pub fn protect_with(&self, k: u64, moves: &dyn Fn(usize) -> Vec<Move>) -> Vec<bool> {
+        let moves = Proposals::new(self, moves);
+        let moves = &moves;
         let n = self.len();
         let sensitive = |i: usize| self.count[i] > 0 && self.count[i] < k;
         let mut suppressed: Vec<bool> = (0..n).map(|i| self.published[i] && sensitive(i)).collect();
         // Each round suppresses at least one more non-zero node, or stops.
         for _ in 0..=n {
-            let pinned = self.unwitnessed(&suppressed, |i| sensitive(i) || suppressed[i]);
+            let pinned = self.unwitnessed(&suppressed, |i| sensitive(i) || suppressed[i], moves);
             let bad: Vec<usize> = (0..n).filter(|&i| pinned[i]).collect();
             if bad.is_empty() {
                 return suppressed;
@@ -160,11 +190,15 @@ impl System {
             // One complement per equation per round: the next audit sees whether it sufficed.
             let mut touched = vec![false; self.equations.len()];
             let mut grew = false;
-            for b in bad {
+            for &b in &bad {
                 if self.of_node[b].iter().any(|&e| touched[e]) {
                     continue;
                 }
-                if let Some(j) = self.complement(b, &suppressed) {
+                let hide = match self.cheapest_move(b, &suppressed, moves) {
+                    Some(nodes) => nodes,
+                    None => self.complement(b, &suppressed).into_iter().collect(),
+                };
+                for j in hide {
                     suppressed[j] = true;
                     for &e in &self.of_node[j] {
                         touched[e] = true;
@@ -178,6 +212,28 @@ impl System {
         }
         // Nothing left to hide that would help: publish no count at all.
         (0..n).map(|i| self.published[i]).collect()
+    }
+
+    /// The shown nodes to hide so that the cheapest proposed move for `b` becomes a witness:
+    /// cheapest by the counts it hides (a zero costs least).
+    fn cheapest_move(
+        &self,
+        b: usize,
+        suppressed: &[bool],
+        moves: &Proposals<'_>,
+    ) -> Option<Vec<usize>> {
+        let shown = |j: usize| self.published[j] && !suppressed[j];
+        moves
+            .valid(b)
+            .iter()
+            .filter(|m| m.iter().any(|&(c, _)| shown(c)))
+            .map(|m| {
+                let hide: Vec<usize> = m.iter().map(|&(c, _)| c).filter(|&c| shown(c)).collect();
+                let cost: u64 = hide.iter().map(|&c| self.count[c] + 1).sum();
+                (cost, hide)
+            })
+            .min_by_key(|(cost, hide)| (*cost, hide.len()))
+            .map(|(_, hide)| hide)
     }
 
     /// Published counts as the attacker reads them.
@@ -226,96 +282,33 @@ impl System {
     }
 }
 
-/// How many directions a witness may combine beyond its first.
-const REPAIRS: usize = 8;
-
-/// The search for witnesses: a move `z` of the hidden counts along the null space (so every
-/// equation still holds with the shown counts unchanged) that changes node `i` and keeps every
-/// count at zero or above.
-struct Witness<'a> {
+/// The proposed moves of each node that are witnesses for it (exact, feasible, moving it),
+/// computed once: they depend on the counts and the equations, not on what is suppressed.
+struct Proposals<'a> {
     sys: &'a System,
-    reduced: &'a Reduced,
-    /// Directions checked once each: Some(direction) when it is exact in integers.
-    checked: HashMap<usize, Option<Vec<(usize, i64)>>>,
+    propose: &'a dyn Fn(usize) -> Vec<Move>,
+    valid: RefCell<HashMap<usize, Rc<Vec<Move>>>>,
 }
 
-impl Witness<'_> {
-    fn direction(&mut self, free: usize) -> Option<Vec<(usize, i64)>> {
-        let (sys, reduced) = (self.sys, self.reduced);
-        self.checked
-            .entry(free)
-            .or_insert_with(|| reduced.direction(free).filter(|d| sys.in_null_space(d)))
-            .clone()
-    }
-
-    /// How far the counts moved by `z` fall below zero.
-    fn shortfall(&self, z: &HashMap<usize, i64>) -> i128 {
-        z.iter()
-            .map(|(&c, &dz)| {
-                let moved = i128::from(self.sys.count[c]) + i128::from(dz);
-                (-moved).max(0)
-            })
-            .sum()
-    }
-
-    /// Whether a witness for node `i` exists: a direction that moves it, one way or the
-    /// other, repaired greedily with other directions where it takes a count below zero.
-    fn exists(&mut self, i: usize) -> bool {
-        for f in self.reduced.freedoms(i).into_iter().take(WITNESS_TRIES) {
-            let Some(dir) = self.direction(f) else {
-                continue;
-            };
-            for sign in [1i64, -1] {
-                let mut z: HashMap<usize, i64> = dir.iter().map(|&(c, d)| (c, sign * d)).collect();
-                if z.get(&i).copied().unwrap_or(0) != 0 && self.repair(i, &mut z) {
-                    return true;
-                }
-            }
+impl<'a> Proposals<'a> {
+    fn new(sys: &'a System, propose: &'a dyn Fn(usize) -> Vec<Move>) -> Self {
+        Proposals {
+            sys,
+            propose,
+            valid: RefCell::new(HashMap::new()),
         }
-        false
     }
 
-    /// Adds directions to `z` that raise a count left below zero, while `i` still moves.
-    fn repair(&mut self, i: usize, z: &mut HashMap<usize, i64>) -> bool {
-        for _ in 0..=REPAIRS {
-            let short = self.shortfall(z);
-            if short == 0 {
-                return true;
-            }
-            let Some(low) = z
-                .iter()
-                .find(|&(&c, &dz)| i128::from(self.sys.count[c]) + i128::from(dz) < 0)
-                .map(|(&c, _)| c)
-            else {
-                return true;
-            };
-            // Directions that move `low`, signed so that they raise it.
-            let mut best: Option<(i128, HashMap<usize, i64>)> = None;
-            for f in self.reduced.freedoms(low).into_iter().take(WITNESS_TRIES) {
-                let Some(dir) = self.direction(f) else {
-                    continue;
-                };
-                let Some(&(_, at_low)) = dir.iter().find(|&&(c, _)| c == low) else {
-                    continue;
-                };
-                let sign = at_low.signum();
-                let mut next = z.clone();
-                for &(c, d) in &dir {
-                    *next.entry(c).or_default() += sign * d;
-                }
-                if next.get(&i).copied().unwrap_or(0) == 0 {
-                    continue;
-                }
-                let s = self.shortfall(&next);
-                if s < short && best.as_ref().is_none_or(|(b, _)| s < *b) {
-                    best = Some((s, next));
-                }
-            }
-            match best {
-                Some((_, next)) => *z = next,
-                None => return false,
-            }
+    fn valid(&self, node: usize) -> Rc<Vec<Move>> {
+        if let Some(v) = self.valid.borrow().get(&node) {
+            return v.clone();
         }
-        self.shortfall(z) == 0
+        let list: Vec<Move> = (self.propose)(node)
+            .into_iter()
+            .filter(|m| self.sys.is_witness(m, node))
+            .collect();
+        let list = Rc::new(list);
+        self.valid.borrow_mut().insert(node, list.clone());
+        list
     }
 }

@@ -29,6 +29,8 @@ pub(super) struct Built {
     pub index: HashMap<Key, usize>,
     pub listed: HashMap<u8, Vec<(i64, i64)>>,
     pub pools: HashMap<u8, Vec<i64>>,
+    /// The district (or the province) each school place of a quarter hangs under.
+    pub school_parent: HashMap<(u8, Place), Place>,
 }
 
 pub(super) struct Builder<'a> {
@@ -71,6 +73,7 @@ impl<'a> Builder<'a> {
                 index: HashMap::new(),
                 listed: HashMap::new(),
                 pools: HashMap::new(),
+                school_parent: HashMap::new(),
             },
         }
     }
@@ -267,6 +270,10 @@ impl<'a> Builder<'a> {
                 let (listed, pooled, members) = pool(list, self.k);
                 for (school, n) in listed {
                     parts.push(self.node((t, Place::School(school), Attr::Named), n, true));
+                    let parent = Place::Region(*d);
+                    self.built
+                        .school_parent
+                        .insert((q, Place::School(school)), parent);
                     self.built
                         .listed
                         .entry(q)
@@ -276,6 +283,10 @@ impl<'a> Builder<'a> {
                 }
                 if members > 0 {
                     parts.push(self.node((t, Place::Pool(*unit), Attr::Named), pooled, true));
+                    let parent = Place::Region(*d);
+                    self.built
+                        .school_parent
+                        .insert((q, Place::Pool(*unit)), parent);
                     self.built.pools.entry(q).or_default().push(*unit);
                     sum += pooled;
                 }

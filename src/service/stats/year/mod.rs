@@ -14,6 +14,7 @@
 //! outcome or timeliness bucket, tips naming a school, schools with a confirmed case).
 
 mod build;
+mod moves;
 mod tally;
 
 pub use tally::Tally;
@@ -134,7 +135,8 @@ impl YearFrame {
         let tree = RegionTree::of(dir);
         let tally = Tally::of(counts, &tree);
         let built = build::Builder::new(&tally, &tree, dir, k).products();
-        let suppressed = built.system.protect(k);
+        let moves = moves::Moves::new(&built.system, &built.index, &tree, &built.school_parent);
+        let suppressed = built.system.protect_with(k, &|node| moves.for_node(node));
         YearFrame {
             year,
             index: built.index,

@@ -1,0 +1,332 @@
+//! Ways the year's data could differ in one count, proposed to the protection as witnesses
+//! (`System::protect_with`): one tip counted in another commune, month, category or channel;
+//! one tip naming another school; one school with a case in another commune. Each is the
+//! difference between the cells one tip (or school) adds to and the cells another would, so
+//! it keeps every equation; the protection checks that anyway, and that no count falls below
+//! zero, before it trusts one.
+
+use super::{Attr, Key, Place, Time, open};
+use crate::domain::suppression::{Move, System};
+use crate::domain::{Category, Channel};
+use crate::service::stats::frame::RegionTree;
+use std::collections::HashMap;
+
+/// How many sources, months and destinations a proposal list tries, at most.
+const SOURCES: usize = 3;
+const MONTHS: usize = 2;
+const DESTINATIONS: usize = 4;
+
+/// What one tip is: a value in each breakdown.
+type Profile = [Attr; 5];
+
+pub(super) struct Moves<'a> {
+    system: &'a System,
+    index: &'a HashMap<Key, usize>,
+    keys: Vec<Key>,
+    tree: &'a RegionTree,
+    /// The district (or the province) each school place of a quarter hangs under.
+    school_parent: &'a HashMap<(u8, Place), Place>,
+    /// Every leaf place with the places above it.
+    chains: Vec<(Place, Vec<Place>)>,
+}
+
+fn families() -> [Vec<Attr>; 5] {
+    [
+        (0..Category::ALL.len()).map(Attr::Category).collect(),
+        (0..Channel::ALL.len()).map(Attr::Channel).collect(),
+        (0..=open()).map(Attr::Outcome).collect(),
+        (0..=2).map(Attr::Classified).collect(),
+        (0..=2).map(Attr::Decided).collect(),
+    ]
+}
+
+fn family_of(attr: Attr) -> Option<usize> {
+    match attr {
+        Attr::Category(_) => Some(0),
+        Attr::Channel(_) => Some(1),
+        Attr::Outcome(_) => Some(2),
+        Attr::Classified(_) => Some(3),
+        Attr::Decided(_) => Some(4),
+        _ => None,
+    }
+}
+
+fn times(m: u8) -> [Time; 4] {
+    [
+        Time::Month(m),
+        Time::Quarter((m - 1) / 3 + 1),
+        Time::Half((m - 1) / 6 + 1),
+        Time::Year,
+    ]
+}
+
+/// `plus` minus `minus`, without the nodes they share.
+fn difference(plus: &[usize], minus: &[usize]) -> Move {
+    let mut z: HashMap<usize, i64> = HashMap::new();
+    for &n in plus {
+        *z.entry(n).or_default() += 1;
+    }
+    for &n in minus {
+        *z.entry(n).or_default() -= 1;
+    }
+    let mut out: Move = z.into_iter().filter(|&(_, d)| d != 0).collect();
+    out.sort_unstable();
+    out
+}
+
+impl<'a> Moves<'a> {
+    pub fn new(
+        system: &'a System,
+        index: &'a HashMap<Key, usize>,
+        tree: &'a RegionTree,
+        school_parent: &'a HashMap<(u8, Place), Place>,
+    ) -> Self {
+        let mut keys = vec![(Time::Year, Place::Rest, Attr::All); system.len()];
+        for (&key, &node) in index {
+            keys[node] = key;
+        }
+        let province = Place::Region(tree.province);
+        let chains = tree
+            .places()
+            .into_iter()
+            .filter_map(|p| {
+                let chain = match p {
+                    Place::Unspecified(d) => vec![p, Place::Region(d), province],
+                    Place::Rest => vec![p, province],
+                    Place::Region(id) => match tree.district_of.get(&id) {
+                        Some(&d) if d != id => vec![p, Place::Region(d), province],
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                Some((p, chain))
+            })
+            .collect();
+        Moves {
+            system,
+            index,
+            keys,
+            tree,
+            school_parent,
+            chains,
+        }
+    }
+
+    fn count(&self, key: Key) -> u64 {
+        self.index.get(&key).map_or(0, |&n| self.system.count(n))
+    }
+
+    /// The leaf places under `place` (itself when it is one).
+    fn leaves(&self, place: Place) -> Vec<Place> {
+        self.chains
+            .iter()
+            .filter(|(_, chain)| chain.contains(&place))
+            .map(|(leaf, _)| *leaf)
+            .collect()
+    }
+
+    /// A leaf place and the places above it (nothing for a place that is not a leaf).
+    fn chain(&self, leaf: Place) -> &[Place] {
+        self.chains
+            .iter()
+            .find(|(l, _)| *l == leaf)
+            .map_or(&[], |(_, c)| c.as_slice())
+    }
+
+    /// The nodes one tip of `profile` in month `m` at `leaf` adds one to.
+    fn tip(&self, m: u8, leaf: Place, profile: &Profile) -> Vec<usize> {
+        let mut out = Vec::new();
+        for &place in self.chain(leaf) {
+            for t in times(m) {
+                let attrs = std::iter::once(Attr::All)
+                    .chain(profile.iter().copied())
+                    .chain(std::iter::once(Attr::NotNamed));
+                for attr in attrs {
+                    if let Some(&n) = self.index.get(&(t, place, attr)) {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The tip most likely to exist in month `m` at `leaf`: in each breakdown the value
+    /// whose smallest count along the tip's cells is largest; `forced` where given.
+    fn profile(&self, m: u8, leaf: Place, forced: Option<Attr>) -> Profile {
+        let chain = self.chain(leaf);
+        let families = families();
+        let pick = |values: &Vec<Attr>| -> Attr {
+            if let Some(f) = forced.filter(|f| values.contains(f)) {
+                return f;
+            }
+            let least = |&v: &Attr| {
+                let counts = chain.iter().flat_map(|&p| {
+                    times(m)
+                        .into_iter()
+                        .filter_map(move |t| self.index.get(&(t, p, v)).map(|&n| n))
+                });
+                counts.map(|n| self.system.count(n)).min().unwrap_or(0)
+            };
+            values
+                .iter()
+                .copied()
+                .max_by_key(least)
+                .unwrap_or(values[0])
+        };
+        [
+            pick(&families[0]),
+            pick(&families[1]),
+            pick(&families[2]),
+            pick(&families[3]),
+            pick(&families[4]),
+        ]
+    }
+
+    /// Proposed witnesses for `node`.
+    pub fn for_node(&self, node: usize) -> Vec<Move> {
+        let Some(&(t, place, attr)) = self.keys.get(node) else {
+            return Vec::new();
+        };
+        match attr {
+            Attr::Named | Attr::NotNamed => self.schools_named(t, place),
+            Attr::Schools => self.schools_with_case(t, place),
+            _ => self.tips(t, place, attr),
+        }
+    }
+
+    /// One tip counted elsewhere, otherwise, or in another month. Either direction: out of
+    /// `place` where it has tips, into it where another place has them.
+    fn tips(&self, t: Time, place: Place, attr: Attr) -> Vec<Move> {
+        let forced = family_of(attr).map(|_| attr);
+        let has = |m: u8, leaf: Place| self.count((Time::Month(m), leaf, Attr::All)) > 0;
+        let mut inside = self.leaves(place);
+        inside.sort_by_key(|&leaf| std::cmp::Reverse(self.count((t, leaf, Attr::All))));
+        let mut outside: Vec<Place> = self
+            .leaves(Place::Region(self.tree.province))
+            .into_iter()
+            .filter(|p| !self.chain(*p).contains(&place))
+            .collect();
+        // Siblings first: a move inside the district changes nothing above it.
+        let district = self.chain(place).get(1).copied();
+        outside.sort_by_key(|p| {
+            (
+                self.chain(*p).get(1).copied() != district,
+                *p == Place::Rest,
+            )
+        });
+        let mut months: Vec<u8> = t.months().collect();
+        months.sort_by_key(|&m| !inside.iter().any(|&l| has(m, l)));
+        let others: Vec<u8> = (1..=12).filter(|m| !t.months().contains(m)).collect();
+        let mut out = Vec::new();
+        for &m in months.iter().take(MONTHS) {
+            for &a in inside.iter().take(SOURCES) {
+                // Another place: the tip is where it has tips, moved across the boundary.
+                for &b in outside.iter().take(DESTINATIONS) {
+                    let (from, to) = if has(m, a) { (a, b) } else { (b, a) };
+                    if !has(m, from) {
+                        continue;
+                    }
+                    let profile = self.profile(m, from, forced);
+                    out.push(difference(
+                        &self.tip(m, to, &profile),
+                        &self.tip(m, from, &profile),
+                    ));
+                }
+                if !has(m, a) {
+                    continue;
+                }
+                // Another value of the breakdown: out of `attr`, and into it.
+                if let Some(f) = family_of(attr) {
+                    for profile in [self.profile(m, a, forced), self.profile(m, a, None)] {
+                        let from = self.tip(m, a, &profile);
+                        for v in families()[f].iter().filter(|&&v| v != profile[f]) {
+                            let mut other = profile;
+                            other[f] = *v;
+                            out.push(difference(&self.tip(m, a, &other), &from));
+                        }
+                    }
+                }
+                // Another month, outside the period.
+                let profile = self.profile(m, a, forced);
+                let from = self.tip(m, a, &profile);
+                for &m2 in others.iter().take(MONTHS) {
+                    out.push(difference(&self.tip(m2, a, &profile), &from));
+                }
+            }
+            // Into the period from another month.
+            for &a in inside.iter().take(SOURCES) {
+                for &m2 in others.iter().filter(|&&m2| has(m2, a)).take(MONTHS) {
+                    let profile = self.profile(m2, a, forced);
+                    out.push(difference(
+                        &self.tip(m, a, &profile),
+                        &self.tip(m2, a, &profile),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// A tip naming another school, in the same district first; or naming none.
+    fn schools_named(&self, t: Time, place: Place) -> Vec<Move> {
+        let Time::Quarter(q) = t else {
+            return Vec::new();
+        };
+        let province = Place::Region(self.tree.province);
+        let node = |p: Place| self.index.get(&(t, p, Attr::Named)).copied();
+        let up = |p: Place| -> Vec<usize> {
+            let parent = self.school_parent.get(&(q, p)).copied().unwrap_or(province);
+            [
+                Some(p),
+                Some(parent),
+                (parent != province).then_some(province),
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(node)
+            .collect()
+        };
+        let mut schools: Vec<(Place, Place)> = self
+            .school_parent
+            .iter()
+            .filter(|((q2, _), _)| *q2 == q)
+            .map(|((_, p), parent)| (*p, *parent))
+            .collect();
+        schools.sort_unstable_by_key(|(p, _)| format!("{p:?}"));
+        let under = |p: Place, parent: Place| place == province || p == place || parent == place;
+        let not_named = self.index.get(&(t, province, Attr::NotNamed)).copied();
+        let mut out = Vec::new();
+        // Either direction: `is_witness` takes the one that keeps counts at zero or above.
+        for &(src, parent) in schools.iter().filter(|(p, d)| under(*p, *d)) {
+            let from = up(src);
+            let mut targets: Vec<&(Place, Place)> =
+                schools.iter().filter(|(p, d)| !under(*p, *d)).collect();
+            targets.sort_by_key(|(_, d)| *d != parent);
+            for (dst, _) in targets.into_iter().take(DESTINATIONS) {
+                out.push(difference(&up(*dst), &from));
+            }
+            if let Some(nn) = not_named {
+                out.push(difference(&[nn], &from));
+            }
+        }
+        out
+    }
+
+    /// One school with a case counted in another commune.
+    fn schools_with_case(&self, t: Time, place: Place) -> Vec<Move> {
+        let node = |p: Place| self.index.get(&(t, p, Attr::Schools)).copied();
+        let nodes = |leaf: Place| -> Vec<usize> {
+            self.chain(leaf).iter().copied().filter_map(node).collect()
+        };
+        let all = self.leaves(Place::Region(self.tree.province));
+        let mut out = Vec::new();
+        for src in self.leaves(place) {
+            let outside = all.iter().filter(|p| !self.chain(**p).contains(&place));
+            for &dst in outside.take(DESTINATIONS) {
+                out.push(difference(&nodes(dst), &nodes(src)));
+            }
+        }
+        out
+    }
+}
