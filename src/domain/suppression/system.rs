@@ -4,7 +4,7 @@
 use super::linear::Reduced;
 use super::witness::Witness;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A way the data could differ: a change per node, in whole counts.
@@ -111,7 +111,7 @@ impl System {
     /// counts, differing in that node, that agrees with every shown count and every equation.
     /// A node without a witness may be pinned; one with a witness certainly is not.
     pub fn pinned(&self, suppressed: &[bool]) -> Vec<bool> {
-        let none = |_: usize| Vec::new();
+        let none = |_: usize, _: bool| Vec::new();
         self.unwitnessed(suppressed, |_| true, &Proposals::new(self, &none))
     }
 
@@ -124,15 +124,27 @@ impl System {
         let n = self.len();
         let shown = self.shown(suppressed);
         let hidden: Vec<bool> = shown.iter().map(|s| !s).collect();
+        let mut out = vec![false; n];
+        // Nodes no proposed move covers go to the general search, which needs the whole
+        // system reduced: done once, and only when some node needs it.
+        let rest: Vec<usize> = (0..n)
+            .filter(|&i| hidden[i] && needs(i))
+            .filter(|&i| !moves.any(i, |m| m.iter().all(|&(c, _)| hidden[c])))
+            .collect();
+        // A node with a proposed witness that only waits for counts to be hidden is settled
+        // by hiding them (`protect_with`), not by a search.
+        let (waiting, rest): (Vec<usize>, Vec<usize>) =
+            rest.into_iter().partition(|&i| moves.any(i, |_| true));
+        for i in waiting {
+            out[i] = true;
+        }
+        if rest.is_empty() {
+            return out;
+        }
         let reduced = Reduced::new(n, &hidden, &self.equations);
         let mut search = Witness::new(self, &reduced);
-        let mut out = vec![false; n];
-        for i in (0..n).filter(|&i| hidden[i] && needs(i)) {
-            let by_move = moves
-                .valid(i)
-                .iter()
-                .any(|m| m.iter().all(|&(c, _)| hidden[c]));
-            out[i] = !by_move && (reduced.determined(i) || !search.exists(i));
+        for i in rest {
+            out[i] = reduced.determined(i) || !search.exists(i);
         }
         out
     }
@@ -150,16 +162,22 @@ impl System {
 
     /// Whether moving the counts along `dir` keeps every equation (exact, in integers).
     pub(super) fn in_null_space(&self, dir: &[(usize, i64)]) -> bool {
-        let z: HashMap<usize, i64> = dir.iter().copied().collect();
-        let at = |node: usize| z.get(&node).copied().unwrap_or(0);
-        let mut seen = HashSet::new();
-        dir.iter()
+        let mut z = dir.to_vec();
+        z.sort_unstable_by_key(|&(n, _)| n);
+        let at = |node: usize| {
+            z.binary_search_by_key(&node, |&(n, _)| n)
+                .map_or(0, |i| z[i].1)
+        };
+        let mut eqs: Vec<usize> = dir
+            .iter()
             .flat_map(|&(node, _)| self.of_node[node].iter().copied())
-            .filter(|&e| seen.insert(e))
-            .all(|e| {
-                let eq = &self.equations[e];
-                at(eq.total) == eq.parts.iter().map(|&p| at(p)).sum::<i64>()
-            })
+            .collect();
+        eqs.sort_unstable();
+        eqs.dedup();
+        eqs.into_iter().all(|e| {
+            let eq = &self.equations[e];
+            at(eq.total) == eq.parts.iter().map(|&p| at(p)).sum::<i64>()
+        })
     }
 
     /// Which nodes to suppress at threshold `k`: every published count from 1 to k − 1, then
@@ -167,14 +185,14 @@ impl System {
     /// A zero may be suppressed as a complement, so a suppressed count is anything below k,
     /// 0 included, and the attacker can assume no more. Unpublished nodes are never marked.
     pub fn protect(&self, k: u64) -> Vec<bool> {
-        self.protect_with(k, &|_| Vec::new())
+        self.protect_with(k, &|_, _| Vec::new())
     }
 
-    /// As `protect`, with `moves(node)` proposing ways the data could differ in that node
-    /// (say, one tip in another commune): the cheapest one that is a witness is made one by
+    /// As `protect`, with `moves(node, wide)` proposing ways the data could differ in that
+    /// node (say, one tip in another commune), a few at first and more when `wide`: the cheapest one that is a witness is made one by
     /// hiding the published counts it changes. Proposals are checked here; a wrong one is
     /// ignored, never trusted.
-    pub fn protect_with(&self, k: u64, moves: &dyn Fn(usize) -> Vec<Move>) -> Vec<bool> {
+    pub fn protect_with(&self, k: u64, moves: &dyn Fn(usize, bool) -> Vec<Move>) -> Vec<bool> {
         let moves = Proposals::new(self, moves);
         let moves = &moves;
         let n = self.len();
@@ -223,17 +241,10 @@ impl System {
         moves: &Proposals<'_>,
     ) -> Option<Vec<usize>> {
         let shown = |j: usize| self.published[j] && !suppressed[j];
-        moves
-            .valid(b)
-            .iter()
-            .filter(|m| m.iter().any(|&(c, _)| shown(c)))
-            .map(|m| {
-                let hide: Vec<usize> = m.iter().map(|&(c, _)| c).filter(|&c| shown(c)).collect();
-                let cost: u64 = hide.iter().map(|&c| self.count[c] + 1).sum();
-                (cost, hide)
-            })
-            .min_by_key(|(cost, hide)| (*cost, hide.len()))
-            .map(|(_, hide)| hide)
+        let hide =
+            |m: &Move| -> Vec<usize> { m.iter().map(|&(c, _)| c).filter(|&c| shown(c)).collect() };
+        let cost = |m: &Move| -> u64 { hide(m).iter().map(|&c| self.count[c] + 1).sum() };
+        moves.cheapest(b, cost).map(|m| hide(&m))
     }
 
     /// Published counts as the attacker reads them.
@@ -282,33 +293,84 @@ impl System {
     }
 }
 
-/// The proposed moves of each node that are witnesses for it (exact, feasible, moving it),
-/// computed once: they depend on the counts and the equations, not on what is suppressed.
+/// Proposals, each with whether it is a witness once that is known.
+type Checked = Rc<RefCell<Vec<(Move, Option<bool>)>>>;
+
+/// The moves proposed for each node, asked for once, and each checked (exact, feasible,
+/// moving the node) once, when first needed: they depend on the counts and the equations,
+/// not on what is suppressed.
 struct Proposals<'a> {
     sys: &'a System,
-    propose: &'a dyn Fn(usize) -> Vec<Move>,
-    valid: RefCell<HashMap<usize, Rc<Vec<Move>>>>,
+    propose: &'a dyn Fn(usize, bool) -> Vec<Move>,
+    /// Per node and breadth: each proposal with whether it is a witness, once known.
+    asked: RefCell<HashMap<(usize, bool), Checked>>,
 }
 
 impl<'a> Proposals<'a> {
-    fn new(sys: &'a System, propose: &'a dyn Fn(usize) -> Vec<Move>) -> Self {
+    fn new(sys: &'a System, propose: &'a dyn Fn(usize, bool) -> Vec<Move>) -> Self {
         Proposals {
             sys,
             propose,
-            valid: RefCell::new(HashMap::new()),
+            asked: RefCell::new(HashMap::new()),
         }
     }
 
-    fn valid(&self, node: usize) -> Rc<Vec<Move>> {
-        if let Some(v) = self.valid.borrow().get(&node) {
+    fn of(&self, node: usize, wide: bool) -> Checked {
+        if let Some(v) = self.asked.borrow().get(&(node, wide)) {
             return v.clone();
         }
-        let list: Vec<Move> = (self.propose)(node)
+        let list: Vec<(Move, Option<bool>)> = (self.propose)(node, wide)
             .into_iter()
-            .filter(|m| self.sys.is_witness(m, node))
+            .map(|m| (m, None))
             .collect();
-        let list = Rc::new(list);
-        self.valid.borrow_mut().insert(node, list.clone());
+        let list = Rc::new(RefCell::new(list));
+        self.asked.borrow_mut().insert((node, wide), list.clone());
         list
+    }
+
+    /// Whether some proposal that `usable` accepts is a witness for `node`: in the narrow
+    /// list, then in the wide one only if the narrow one has no witness at all.
+    fn any(&self, node: usize, usable: impl Fn(&Move) -> bool) -> bool {
+        for wide in [false, true] {
+            let list = self.of(node, wide);
+            let mut list = list.borrow_mut();
+            let mut some = false;
+            for (m, ok) in list.iter_mut() {
+                if usable(m) && *ok.get_or_insert_with(|| self.sys.is_witness(m, node)) {
+                    return true;
+                }
+                some |= *ok == Some(true);
+            }
+            if some
+                || list
+                    .iter()
+                    .any(|(m, ok)| ok.is_none() && self.sys.is_witness(m, node))
+            {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// The witness for `node` of least `cost`: of the narrow list, or if it has none, of
+    /// the wide one. Proposals are checked in order of cost, and only until one passes.
+    fn cheapest(&self, node: usize, cost: impl Fn(&Move) -> u64) -> Option<Move> {
+        for wide in [false, true] {
+            let list = self.of(node, wide);
+            let mut list = list.borrow_mut();
+            let mut order: Vec<(u64, usize)> = list
+                .iter()
+                .enumerate()
+                .map(|(i, (m, _))| (cost(m), i))
+                .collect();
+            order.sort_unstable();
+            for (_, i) in order {
+                let (m, ok) = &mut list[i];
+                if *ok.get_or_insert_with(|| self.sys.is_witness(m, node)) {
+                    return Some(m.clone());
+                }
+            }
+        }
+        None
     }
 }

@@ -136,7 +136,9 @@ impl YearFrame {
         let tally = Tally::of(counts, &tree);
         let built = build::Builder::new(&tally, &tree, dir, k).products();
         let moves = moves::Moves::new(&built.system, &built.index, &tree, &built.school_parent);
-        let suppressed = built.system.protect_with(k, &|node| moves.for_node(node));
+        let suppressed = built
+            .system
+            .protect_with(k, &|node, wide| moves.for_node(node, wide));
         YearFrame {
             year,
             index: built.index,

@@ -9,15 +9,22 @@ use super::{Attr, Key, Place, Time, open};
 use crate::domain::suppression::{Move, System};
 use crate::domain::{Category, Channel};
 use crate::service::stats::frame::RegionTree;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
-/// How many sources, months and destinations a proposal list tries, at most.
-const SOURCES: usize = 3;
-const MONTHS: usize = 2;
-const DESTINATIONS: usize = 4;
+/// How many sources, months and destinations a proposal list tries, at most: a narrow list
+/// first (most counts have a witness in their own district and month), a wide one if not.
+fn reach(wide: bool) -> (usize, usize, usize) {
+    if wide { (3, 2, 5) } else { (1, 1, 2) }
+}
 
 /// What one tip is: a value in each breakdown.
 type Profile = [Attr; 5];
+/// The cells a tip adds to, by month, leaf place and profile.
+type TipCells = HashMap<(u8, Place, Profile), Rc<Vec<usize>>>;
+/// The likeliest tip, by month, leaf place and forced value.
+type Likeliest = HashMap<(u8, Place, Option<Attr>), Profile>;
 
 pub(super) struct Moves<'a> {
     system: &'a System,
@@ -26,8 +33,14 @@ pub(super) struct Moves<'a> {
     tree: &'a RegionTree,
     /// The district (or the province) each school place of a quarter hangs under.
     school_parent: &'a HashMap<(u8, Place), Place>,
-    /// Every leaf place with the places above it.
+    /// Every leaf place with the places above it, in the tree's order.
     chains: Vec<(Place, Vec<Place>)>,
+    chain_of: HashMap<Place, Vec<Place>>,
+    /// The leaves outside a place, nearest first.
+    outside: RefCell<HashMap<Place, Rc<Vec<Place>>>>,
+    /// The cells of a tip, and the likeliest tip, once per question.
+    tips: RefCell<TipCells>,
+    profiles: RefCell<Likeliest>,
 }
 
 fn families() -> [Vec<Attr>; 5] {
@@ -62,15 +75,20 @@ fn times(m: u8) -> [Time; 4] {
 
 /// `plus` minus `minus`, without the nodes they share.
 fn difference(plus: &[usize], minus: &[usize]) -> Move {
-    let mut z: HashMap<usize, i64> = HashMap::new();
-    for &n in plus {
-        *z.entry(n).or_default() += 1;
+    let mut all: Vec<(usize, i64)> = plus
+        .iter()
+        .map(|&n| (n, 1))
+        .chain(minus.iter().map(|&n| (n, -1)))
+        .collect();
+    all.sort_unstable_by_key(|&(n, _)| n);
+    let mut out: Move = Vec::with_capacity(all.len());
+    for (n, d) in all {
+        match out.last_mut() {
+            Some((last, sum)) if *last == n => *sum += d,
+            _ => out.push((n, d)),
+        }
     }
-    for &n in minus {
-        *z.entry(n).or_default() -= 1;
-    }
-    let mut out: Move = z.into_iter().filter(|&(_, d)| d != 0).collect();
-    out.sort_unstable();
+    out.retain(|&(_, d)| d != 0);
     out
 }
 
@@ -86,7 +104,7 @@ impl<'a> Moves<'a> {
             keys[node] = key;
         }
         let province = Place::Region(tree.province);
-        let chains = tree
+        let chains: Vec<(Place, Vec<Place>)> = tree
             .places()
             .into_iter()
             .filter_map(|p| {
@@ -102,6 +120,7 @@ impl<'a> Moves<'a> {
                 Some((p, chain))
             })
             .collect();
+        let chain_of = chains.iter().cloned().collect();
         Moves {
             system,
             index,
@@ -109,6 +128,10 @@ impl<'a> Moves<'a> {
             tree,
             school_parent,
             chains,
+            chain_of,
+            outside: RefCell::new(HashMap::new()),
+            tips: RefCell::new(HashMap::new()),
+            profiles: RefCell::new(HashMap::new()),
         }
     }
 
@@ -127,14 +150,45 @@ impl<'a> Moves<'a> {
 
     /// A leaf place and the places above it (nothing for a place that is not a leaf).
     fn chain(&self, leaf: Place) -> &[Place] {
-        self.chains
+        self.chain_of.get(&leaf).map_or(&[], Vec::as_slice)
+    }
+
+    /// The leaves outside `place`, its own district's first: a move inside the district
+    /// changes nothing above it.
+    fn outside(&self, place: Place) -> Rc<Vec<Place>> {
+        if let Some(o) = self.outside.borrow().get(&place) {
+            return o.clone();
+        }
+        let district = self.chain(place).get(1).copied();
+        let mut o: Vec<Place> = self
+            .chains
             .iter()
-            .find(|(l, _)| *l == leaf)
-            .map_or(&[], |(_, c)| c.as_slice())
+            .filter(|(_, chain)| !chain.contains(&place))
+            .map(|(leaf, _)| *leaf)
+            .collect();
+        o.sort_by_key(|p| {
+            (
+                self.chain(*p).get(1).copied() != district,
+                *p == Place::Rest,
+            )
+        });
+        let o = Rc::new(o);
+        self.outside.borrow_mut().insert(place, o.clone());
+        o
     }
 
     /// The nodes one tip of `profile` in month `m` at `leaf` adds one to.
-    fn tip(&self, m: u8, leaf: Place, profile: &Profile) -> Vec<usize> {
+    fn tip(&self, m: u8, leaf: Place, profile: &Profile) -> Rc<Vec<usize>> {
+        let key = (m, leaf, *profile);
+        if let Some(nodes) = self.tips.borrow().get(&key) {
+            return nodes.clone();
+        }
+        let nodes = Rc::new(self.tip_nodes(m, leaf, profile));
+        self.tips.borrow_mut().insert(key, nodes.clone());
+        nodes
+    }
+
+    fn tip_nodes(&self, m: u8, leaf: Place, profile: &Profile) -> Vec<usize> {
         let mut out = Vec::new();
         for &place in self.chain(leaf) {
             for t in times(m) {
@@ -154,6 +208,16 @@ impl<'a> Moves<'a> {
     /// The tip most likely to exist in month `m` at `leaf`: in each breakdown the value
     /// whose smallest count along the tip's cells is largest; `forced` where given.
     fn profile(&self, m: u8, leaf: Place, forced: Option<Attr>) -> Profile {
+        let key = (m, leaf, forced);
+        if let Some(p) = self.profiles.borrow().get(&key) {
+            return *p;
+        }
+        let p = self.likeliest(m, leaf, forced);
+        self.profiles.borrow_mut().insert(key, p);
+        p
+    }
+
+    fn likeliest(&self, m: u8, leaf: Place, forced: Option<Attr>) -> Profile {
         let chain = self.chain(leaf);
         let families = families();
         let pick = |values: &Vec<Attr>| -> Attr {
@@ -164,7 +228,7 @@ impl<'a> Moves<'a> {
                 let counts = chain.iter().flat_map(|&p| {
                     times(m)
                         .into_iter()
-                        .filter_map(move |t| self.index.get(&(t, p, v)).map(|&n| n))
+                        .filter_map(move |t| self.index.get(&(t, p, v)).copied())
                 });
                 counts.map(|n| self.system.count(n)).min().unwrap_or(0)
             };
@@ -184,45 +248,34 @@ impl<'a> Moves<'a> {
     }
 
     /// Proposed witnesses for `node`.
-    pub fn for_node(&self, node: usize) -> Vec<Move> {
+    pub fn for_node(&self, node: usize, wide: bool) -> Vec<Move> {
         let Some(&(t, place, attr)) = self.keys.get(node) else {
             return Vec::new();
         };
         match attr {
-            Attr::Named | Attr::NotNamed => self.schools_named(t, place),
-            Attr::Schools => self.schools_with_case(t, place),
-            _ => self.tips(t, place, attr),
+            Attr::Named | Attr::NotNamed => self.schools_named(t, place, wide),
+            Attr::Schools => self.schools_with_case(t, place, wide),
+            _ => self.tips(t, place, attr, wide),
         }
     }
 
     /// One tip counted elsewhere, otherwise, or in another month. Either direction: out of
     /// `place` where it has tips, into it where another place has them.
-    fn tips(&self, t: Time, place: Place, attr: Attr) -> Vec<Move> {
+    fn tips(&self, t: Time, place: Place, attr: Attr, wide: bool) -> Vec<Move> {
+        let (sources, months_tried, destinations) = reach(wide);
         let forced = family_of(attr).map(|_| attr);
         let has = |m: u8, leaf: Place| self.count((Time::Month(m), leaf, Attr::All)) > 0;
         let mut inside = self.leaves(place);
         inside.sort_by_key(|&leaf| std::cmp::Reverse(self.count((t, leaf, Attr::All))));
-        let mut outside: Vec<Place> = self
-            .leaves(Place::Region(self.tree.province))
-            .into_iter()
-            .filter(|p| !self.chain(*p).contains(&place))
-            .collect();
-        // Siblings first: a move inside the district changes nothing above it.
-        let district = self.chain(place).get(1).copied();
-        outside.sort_by_key(|p| {
-            (
-                self.chain(*p).get(1).copied() != district,
-                *p == Place::Rest,
-            )
-        });
+        let outside = self.outside(place);
         let mut months: Vec<u8> = t.months().collect();
         months.sort_by_key(|&m| !inside.iter().any(|&l| has(m, l)));
         let others: Vec<u8> = (1..=12).filter(|m| !t.months().contains(m)).collect();
         let mut out = Vec::new();
-        for &m in months.iter().take(MONTHS) {
-            for &a in inside.iter().take(SOURCES) {
+        for &m in months.iter().take(months_tried) {
+            for &a in inside.iter().take(sources) {
                 // Another place: the tip is where it has tips, moved across the boundary.
-                for &b in outside.iter().take(DESTINATIONS) {
+                for &b in outside.iter().take(destinations) {
                     let (from, to) = if has(m, a) { (a, b) } else { (b, a) };
                     if !has(m, from) {
                         continue;
@@ -250,13 +303,13 @@ impl<'a> Moves<'a> {
                 // Another month, outside the period.
                 let profile = self.profile(m, a, forced);
                 let from = self.tip(m, a, &profile);
-                for &m2 in others.iter().take(MONTHS) {
+                for &m2 in others.iter().take(months_tried) {
                     out.push(difference(&self.tip(m2, a, &profile), &from));
                 }
             }
             // Into the period from another month.
-            for &a in inside.iter().take(SOURCES) {
-                for &m2 in others.iter().filter(|&&m2| has(m2, a)).take(MONTHS) {
+            for &a in inside.iter().take(sources) {
+                for &m2 in others.iter().filter(|&&m2| has(m2, a)).take(months_tried) {
                     let profile = self.profile(m2, a, forced);
                     out.push(difference(
                         &self.tip(m, a, &profile),
@@ -269,7 +322,8 @@ impl<'a> Moves<'a> {
     }
 
     /// A tip naming another school, in the same district first; or naming none.
-    fn schools_named(&self, t: Time, place: Place) -> Vec<Move> {
+    fn schools_named(&self, t: Time, place: Place, wide: bool) -> Vec<Move> {
+        let (_, _, destinations) = reach(wide);
         let Time::Quarter(q) = t else {
             return Vec::new();
         };
@@ -303,7 +357,7 @@ impl<'a> Moves<'a> {
             let mut targets: Vec<&(Place, Place)> =
                 schools.iter().filter(|(p, d)| !under(*p, *d)).collect();
             targets.sort_by_key(|(_, d)| *d != parent);
-            for (dst, _) in targets.into_iter().take(DESTINATIONS) {
+            for (dst, _) in targets.into_iter().take(destinations) {
                 out.push(difference(&up(*dst), &from));
             }
             if let Some(nn) = not_named {
@@ -314,7 +368,8 @@ impl<'a> Moves<'a> {
     }
 
     /// One school with a case counted in another commune.
-    fn schools_with_case(&self, t: Time, place: Place) -> Vec<Move> {
+    fn schools_with_case(&self, t: Time, place: Place, wide: bool) -> Vec<Move> {
+        let (_, _, destinations) = reach(wide);
         let node = |p: Place| self.index.get(&(t, p, Attr::Schools)).copied();
         let nodes = |leaf: Place| -> Vec<usize> {
             self.chain(leaf).iter().copied().filter_map(node).collect()
@@ -323,7 +378,7 @@ impl<'a> Moves<'a> {
         let mut out = Vec::new();
         for src in self.leaves(place) {
             let outside = all.iter().filter(|p| !self.chain(**p).contains(&place));
-            for &dst in outside.take(DESTINATIONS) {
+            for &dst in outside.take(destinations) {
                 out.push(difference(&nodes(dst), &nodes(src)));
             }
         }
