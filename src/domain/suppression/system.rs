@@ -112,7 +112,9 @@ impl System {
     /// A node without a witness may be pinned; one with a witness certainly is not.
     pub fn pinned(&self, suppressed: &[bool]) -> Vec<bool> {
         let none = |_: usize, _: bool| Vec::new();
-        self.unwitnessed(suppressed, |_| true, &Proposals::new(self, &none))
+        let mut witnessed = vec![false; self.len()];
+        let proposals = Proposals::new(self, &none);
+        self.unwitnessed(suppressed, |_| true, &proposals, &mut witnessed)
     }
 
     fn unwitnessed(
@@ -120,21 +122,29 @@ impl System {
         suppressed: &[bool],
         needs: impl Fn(usize) -> bool,
         moves: &Proposals<'_>,
+        witnessed: &mut [bool],
     ) -> Vec<bool> {
         let n = self.len();
         let shown = self.shown(suppressed);
         let hidden: Vec<bool> = shown.iter().map(|s| !s).collect();
         let mut out = vec![false; n];
-        // Nodes no proposed move covers go to the general search, which needs the whole
-        // system reduced: done once, and only when some node needs it.
-        let rest: Vec<usize> = (0..n)
-            .filter(|&i| hidden[i] && needs(i))
-            .filter(|&i| !moves.any(i, |m| m.iter().all(|&(c, _)| hidden[c])))
-            .collect();
+        // A witness stays one as more is hidden, and a move that is a witness for one node is
+        // one for every node it changes: each is found once.
+        let mut rest = Vec::new();
+        for i in 0..n {
+            if !hidden[i] || !needs(i) || witnessed[i] {
+                continue;
+            }
+            match moves.find(i, |m| m.iter().all(|&(c, _)| hidden[c])) {
+                Some(m) => m.iter().for_each(|&(c, _)| witnessed[c] = true),
+                None => rest.push(i),
+            }
+        }
         // A node with a proposed witness that only waits for counts to be hidden is settled
         // by hiding them (`protect_with`), not by a search.
-        let (waiting, rest): (Vec<usize>, Vec<usize>) =
-            rest.into_iter().partition(|&i| moves.any(i, |_| true));
+        let (waiting, rest): (Vec<usize>, Vec<usize>) = rest
+            .into_iter()
+            .partition(|&i| moves.find(i, |_| true).is_some());
         for i in waiting {
             out[i] = true;
         }
@@ -145,6 +155,7 @@ impl System {
         let mut search = Witness::new(self, &reduced);
         for i in rest {
             out[i] = reduced.determined(i) || !search.exists(i);
+            witnessed[i] = !out[i];
         }
         out
     }
@@ -198,9 +209,11 @@ impl System {
         let n = self.len();
         let sensitive = |i: usize| self.count[i] > 0 && self.count[i] < k;
         let mut suppressed: Vec<bool> = (0..n).map(|i| self.published[i] && sensitive(i)).collect();
-        // Each round suppresses at least one more non-zero node, or stops.
+        let mut witnessed = vec![false; n];
+        // Each round suppresses at least one more node, or stops.
         for _ in 0..=n {
-            let pinned = self.unwitnessed(&suppressed, |i| sensitive(i) || suppressed[i], moves);
+            let needs = |i: usize| sensitive(i) || suppressed[i];
+            let pinned = self.unwitnessed(&suppressed, needs, moves, &mut witnessed);
             let bad: Vec<usize> = (0..n).filter(|&i| pinned[i]).collect();
             if bad.is_empty() {
                 return suppressed;
@@ -209,11 +222,14 @@ impl System {
             let mut touched = vec![false; self.equations.len()];
             let mut grew = false;
             for &b in &bad {
-                if self.of_node[b].iter().any(|&e| touched[e]) {
+                if witnessed[b] || self.of_node[b].iter().any(|&e| touched[e]) {
                     continue;
                 }
                 let hide = match self.cheapest_move(b, &suppressed, moves) {
-                    Some(nodes) => nodes,
+                    Some((nodes, m)) => {
+                        m.iter().for_each(|&(c, _)| witnessed[c] = true);
+                        nodes
+                    }
                     None => self.complement(b, &suppressed).into_iter().collect(),
                 };
                 for j in hide {
@@ -239,12 +255,12 @@ impl System {
         b: usize,
         suppressed: &[bool],
         moves: &Proposals<'_>,
-    ) -> Option<Vec<usize>> {
+    ) -> Option<(Vec<usize>, Move)> {
         let shown = |j: usize| self.published[j] && !suppressed[j];
         let hide =
             |m: &Move| -> Vec<usize> { m.iter().map(|&(c, _)| c).filter(|&c| shown(c)).collect() };
         let cost = |m: &Move| -> u64 { hide(m).iter().map(|&c| self.count[c] + 1).sum() };
-        moves.cheapest(b, cost).map(|m| hide(&m))
+        moves.cheapest(b, cost).map(|m| (hide(&m), m))
     }
 
     /// Published counts as the attacker reads them.
@@ -328,16 +344,16 @@ impl<'a> Proposals<'a> {
         list
     }
 
-    /// Whether some proposal that `usable` accepts is a witness for `node`: in the narrow
-    /// list, then in the wide one only if the narrow one has no witness at all.
-    fn any(&self, node: usize, usable: impl Fn(&Move) -> bool) -> bool {
+    /// A proposal that `usable` accepts and that is a witness for `node`: from the narrow
+    /// list, then from the wide one only if the narrow one has no witness at all.
+    fn find(&self, node: usize, usable: impl Fn(&Move) -> bool) -> Option<Move> {
         for wide in [false, true] {
             let list = self.of(node, wide);
             let mut list = list.borrow_mut();
             let mut some = false;
             for (m, ok) in list.iter_mut() {
                 if usable(m) && *ok.get_or_insert_with(|| self.sys.is_witness(m, node)) {
-                    return true;
+                    return Some(m.clone());
                 }
                 some |= *ok == Some(true);
             }
@@ -346,10 +362,10 @@ impl<'a> Proposals<'a> {
                     .iter()
                     .any(|(m, ok)| ok.is_none() && self.sys.is_witness(m, node))
             {
-                return false;
+                return None;
             }
         }
-        false
+        None
     }
 
     /// The witness for `node` of least `cost`: of the narrow list, or if it has none, of
