@@ -148,7 +148,7 @@ pub fn shown(result: &StatTable, own_schools: &[i64], dir: &Directory, lang: Lan
     let totals = result.rows.iter().any(|r| r.dim("total").is_some());
     let own = |r: &StatRow| matches!(r.subject, Subject::School(id) if own_schools.contains(&id));
     let own_school = result.rows.iter().any(own);
-    let line: Vec<(String, Option<f64>, String)> = result
+    let mut line: Vec<(String, Option<f64>, String)> = result
         .rows
         .iter()
         .zip(&rows)
@@ -172,6 +172,8 @@ pub fn shown(result: &StatTable, own_schools: &[i64], dir: &Directory, lang: Lan
             (label.join(" · "), r.count.map(|n| n as f64), count(r, k))
         })
         .collect();
+    // By period (labels start with it): rows added for a head's pooled school come last.
+    line.sort_by(|a, b| a.0.cmp(&b.0));
     let max = line.iter().filter_map(|(_, v, _)| *v).fold(0.0, f64::max);
     let title = t.table(result.table.code());
     let chart = (!line.is_empty()).then(|| Chart::new(title, String::new(), line, max));
