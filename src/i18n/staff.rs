@@ -26,6 +26,10 @@ pub struct StaffTexts {
     pub nav_queue: &'static str,
     pub nav_intake: &'static str,
     pub nav_accounts: &'static str,
+    /// The anonymised tables (`/staff/stats`), for roles that may view statistics.
+    pub nav_stats: &'static str,
+    /// The printable indicator report (`/staff/reports/indicators`).
+    pub nav_report: &'static str,
     pub nav_password: &'static str,
     pub nav_logout: &'static str,
     // Sign-in.

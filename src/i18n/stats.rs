@@ -38,7 +38,52 @@ pub struct StatsTexts {
     pub not_published: &'static str,
     pub channels: [&'static str; 4],
     pub outcomes: [&'static str; 9],
+    /// Under the report on screen: how to print it (the navigation is not printed).
+    pub print_hint: &'static str,
+    /// Names of report periods; `{year}` is filled in.
+    pub period_year: &'static str,
+    pub period_h1: &'static str,
+    pub period_h2: &'static str,
+    pub no_rows: &'static str,
+    /// How to write a month where the browser shows a plain text box.
+    pub month_hint: &'static str,
+    pub level_districts: &'static str,
+    pub level_communes: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    /// The fixed tables, in `Table::ALL` order (region-month, category-month, school-quarter,
+    /// region-outcome-quarter, channel-quarter, timeliness-quarter).
+    pub tables: [&'static str; 6],
+    /// Column names of the tables' dimensions, in the order of `DIMS`.
+    pub dims: [&'static str; 13],
 }
+
+/// The dimensions a table row may carry, as the API names them.
+pub const DIMS: [&str; 13] = [
+    "month",
+    "quarter",
+    "region_id",
+    "school_id",
+    "category",
+    "channel",
+    "outcome",
+    "measure",
+    "on_time",
+    "total",
+    "unspecified",
+    "pooled",
+    "in_pool",
+];
+
+/// The API names of the fixed tables, in the order of `StatsTexts::tables`.
+pub const TABLES: [&str; 6] = [
+    "region-month",
+    "category-month",
+    "school-quarter",
+    "region-outcome-quarter",
+    "channel-quarter",
+    "timeliness-quarter",
+];
 
 impl StatsTexts {
     pub fn of(lang: Lang) -> &'static StatsTexts {
@@ -61,6 +106,21 @@ impl StatsTexts {
             .iter()
             .position(|o| o.code() == code)
             .map_or("", |i| self.outcomes[i])
+    }
+
+    /// A table's name; an unknown code shows as itself.
+    pub fn table<'a>(&self, code: &'a str) -> &'a str {
+        TABLES
+            .iter()
+            .position(|t| *t == code)
+            .map_or(code, |i| self.tables[i])
+    }
+
+    /// A dimension's column name; an unknown one shows as itself.
+    pub fn dim<'a>(&self, key: &'a str) -> &'a str {
+        DIMS.iter()
+            .position(|d| *d == key)
+            .map_or(key, |i| self.dims[i])
     }
 }
 
@@ -109,6 +169,39 @@ static VI: StatsTexts = StatsTexts {
         "Chuyển điều trị",
         "Khác",
     ],
+    print_hint: "Để in khổ A4, dùng lệnh In của trình duyệt (Ctrl+P); thanh điều hướng và các ô chọn không được in.",
+    period_year: "Cả năm {year}",
+    period_h1: "6 tháng đầu năm {year}",
+    period_h2: "6 tháng cuối năm {year}",
+    no_rows: "Không có số liệu trong khoảng thời gian này.",
+    month_hint: "Tháng ghi dạng năm-tháng, ví dụ 2026-01. Bảng theo quý lấy trọn quý.",
+    level_districts: "Huyện cũ",
+    level_communes: "Xã, phường",
+    yes: "có",
+    no: "không",
+    tables: [
+        "Tin báo theo địa bàn và tháng",
+        "Tin báo theo loại và tháng",
+        "Tin báo theo trường và quý",
+        "Kết quả xử lý theo địa bàn và quý",
+        "Tin báo theo kênh và quý",
+        "Xử lý đúng hạn theo quý",
+    ],
+    dims: [
+        "Tháng",
+        "Quý",
+        "Địa bàn",
+        "Trường",
+        "Loại sự việc",
+        "Kênh",
+        "Kết quả xử lý",
+        "Chỉ số",
+        "Đúng hạn",
+        "Tổng",
+        "không rõ xã, phường",
+        "Các trường khác (gộp)",
+        "nằm trong nhóm gộp, không công bố riêng",
+    ],
 };
 
 static EN: StatsTexts = StatsTexts {
@@ -150,6 +243,39 @@ static EN: StatsTexts = StatsTexts {
         "Cultivation destroyed",
         "Referred to treatment",
         "Other",
+    ],
+    print_hint: "To print on A4, use the browser's Print (Ctrl+P); the navigation and the pickers are left out.",
+    period_year: "Year {year}",
+    period_h1: "First half of {year}",
+    period_h2: "Second half of {year}",
+    no_rows: "No figures in this range.",
+    month_hint: "Months are written year-month, e.g. 2026-01. Quarter tables take whole quarters.",
+    level_districts: "Former districts",
+    level_communes: "Communes and wards",
+    yes: "yes",
+    no: "no",
+    tables: [
+        "Tips by area and month",
+        "Tips by category and month",
+        "Tips by school and quarter",
+        "Outcomes by area and quarter",
+        "Tips by channel and quarter",
+        "Timeliness by quarter",
+    ],
+    dims: [
+        "Month",
+        "Quarter",
+        "Area",
+        "School",
+        "Category",
+        "Channel",
+        "Outcome",
+        "Measure",
+        "On time",
+        "Total",
+        "commune not known",
+        "Other schools (pooled)",
+        "pooled with others, not published alone",
     ],
 };
 

@@ -78,7 +78,8 @@ pub struct StaffLayout {
     pub lang: &'static str,
     /// `None` on the sign-in page and errors before sign-in.
     pub user: Option<StaffUser>,
-    /// The same page in the other language, where a GET can show it.
+    /// The same page in the other language, where a GET can show it (the path may carry a
+    /// query of its own: the statistics pages keep their period and table).
     pub switch_href: Option<String>,
 }
 
@@ -93,6 +94,8 @@ pub struct StaffUser {
     pub may_list: bool,
     pub may_intake: bool,
     pub may_manage: bool,
+    /// The statistics and the indicator report (`Action::ViewStatistics`).
+    pub may_stats: bool,
 }
 
 /// `HH:MM` of a Unix time in the service's local time.
@@ -126,6 +129,7 @@ impl StaffLayout {
                 may_list: may(role, Action::ListTips),
                 may_intake: may(role, Action::Intake),
                 may_manage: may(role, Action::ManageStaff),
+                may_stats: may(role, Action::ViewStatistics),
             }
         });
         StaffLayout {
@@ -133,7 +137,10 @@ impl StaffLayout {
             t,
             lang: lang.code(),
             user,
-            switch_href: switch_path.map(|p| format!("{p}?lang={}", t.other_lang_code)),
+            switch_href: switch_path.map(|p| {
+                let sep = if p.contains('?') { '&' } else { '?' };
+                format!("{p}{sep}lang={}", t.other_lang_code)
+            }),
         }
     }
 

@@ -5,9 +5,11 @@
 //! which rows is decided in `service::stats`. Handlers parse the query and shape the answer.
 
 pub mod api;
+pub mod chart;
 pub mod pages;
 pub mod print;
 pub mod query;
+pub mod table;
 
 use super::staff::guard;
 use super::state::AppState;

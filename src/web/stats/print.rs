@@ -1,79 +1,25 @@
 //! The indicator report as a printable A4 page: tables of every count as published, and two
-//! charts drawn here as inline SVG with their numbers beside the bars (no script, no inline
-//! style: the CSP forbids both, so the SVG uses presentation attributes).
+//! charts (`chart`) with their numbers beside the bars.
+//!
+//! One body (`templates/staff/report_body.html`, shaped by `ReportView`) in two frames: the
+//! staff page in the staff layout (`pages::report`), whose print stylesheet leaves out the
+//! navigation, and a standalone document for `tipline report --format html`, which runs
+//! without a server or a session and so carries its stylesheet inside it.
 
+use super::chart::Chart;
 use crate::domain::{Category, Lang};
 use crate::i18n::Texts;
 use crate::i18n::stats::StatsTexts;
-use crate::service::stats::report::{Cell, IndicatorReport, Keyed, TARGET};
+use crate::service::stats::IndicatorReport;
+use crate::service::stats::report::{Cell, Keyed};
 use askama::Template;
+use askama::filters::Safe;
 
-/// One bar of a chart, laid out in SVG user units.
-pub struct Bar {
-    pub label: String,
-    pub y: u32,
-    pub text_y: u32,
-    pub width: u32,
-    pub value: String,
-    pub value_x: u32,
-}
-
-pub struct Chart {
-    pub title: String,
-    pub height: u32,
-    pub bars: Vec<Bar>,
-    /// A reference line (the target), as its x.
-    pub target_x: Option<u32>,
-    pub note: String,
-}
-
-const LABEL_W: u32 = 200;
-const BAR_MAX: u32 = 300;
-const ROW_H: u32 = 22;
-
-impl Chart {
-    pub fn new(
-        title: &str,
-        note: String,
-        rows: Vec<(String, Option<f64>, String)>,
-        max: f64,
-    ) -> Chart {
-        let bars = rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, (label, value, text))| {
-                let y = 4 + ROW_H * u32::try_from(i).unwrap_or(0);
-                let width = value.map_or(0, |v| {
-                    let w = if max > 0.0 { v / max } else { 0.0 };
-                    (w.clamp(0.0, 1.0) * f64::from(BAR_MAX)).round() as u32
-                });
-                Bar {
-                    label,
-                    y,
-                    text_y: y + 14,
-                    width,
-                    value: text,
-                    value_x: LABEL_W + width + 6,
-                }
-            })
-            .collect::<Vec<_>>();
-        let rows = u32::try_from(bars.len()).unwrap_or(0);
-        Chart {
-            title: title.to_owned(),
-            height: 8 + ROW_H * rows.max(1),
-            bars,
-            target_x: None,
-            note,
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "staff/report.html")]
-pub struct ReportPage<'a> {
+/// What the report body shows, in one language.
+pub struct ReportView<'a> {
     pub r: &'a IndicatorReport,
     pub t: &'static StatsTexts,
-    pub main: &'static Texts,
+    pub lang: &'static str,
     pub note: String,
     pub charts: Vec<Chart>,
     pub categories: Vec<&'static str>,
@@ -82,15 +28,13 @@ pub struct ReportPage<'a> {
     pub k: u64,
 }
 
-impl ReportPage<'_> {
+impl ReportView<'_> {
     pub fn cell(&self, c: &Cell) -> String {
-        c.count
-            .map_or_else(|| format!("<{}", self.k), |n| n.to_string())
+        text_of(c.count, self.k)
     }
 
     pub fn keyed(&self, k: &Keyed) -> String {
-        k.count
-            .map_or_else(|| format!("<{}", self.k), |n| n.to_string())
+        text_of(k.count, self.k)
     }
 
     pub fn pct(&self, share: &Option<f64>) -> String {
@@ -108,14 +52,19 @@ impl ReportPage<'_> {
             None => "—",
         }
     }
+
+    /// The target as a percentage with one decimal (99.8).
+    pub fn target(&self) -> String {
+        format!("{:.1}", self.r.target * 100.0)
+    }
 }
 
 fn text_of(v: Option<u64>, k: u64) -> String {
     v.map_or_else(|| format!("<{k}"), |n| n.to_string())
 }
 
-/// The page as HTML text (for the CLI, and behind the staff page).
-pub fn report_page(report: &IndicatorReport, lang: Lang) -> ReportPage<'_> {
+/// The report shaped for its body template.
+pub fn report_view(report: &IndicatorReport, lang: Lang) -> ReportView<'_> {
     let t = StatsTexts::of(lang);
     let main = Texts::of(lang);
     let k = report.k;
@@ -152,18 +101,16 @@ pub fn report_page(report: &IndicatorReport, lang: Lang) -> ReportPage<'_> {
             (u.name.clone(), v, text)
         })
         .collect();
-    let mut rates = Chart::new(
-        t.chart_rates,
-        format!("95 % – 100 %; {} {:.1} %", t.target, TARGET * 100.0),
-        rows,
-        1.0 - floor,
+    let target = report.target;
+    let note = format!("95 % – 100 %; {} {:.1} %", t.target, target * 100.0);
+    charts.push(
+        Chart::new(t.chart_rates, note, rows, 1.0 - floor)
+            .with_target((target - floor) / (1.0 - floor)),
     );
-    rates.target_x = Some(LABEL_W + ((TARGET - floor) / (1.0 - floor) * f64::from(BAR_MAX)) as u32);
-    charts.push(rates);
-    ReportPage {
+    ReportView {
         r: report,
         t,
-        main,
+        lang: lang.code(),
         note: t.suppression_note.replace("{k}", &k.to_string()),
         charts,
         categories: Category::ALL.iter().map(|c| main.category(*c)).collect(),
@@ -173,7 +120,26 @@ pub fn report_page(report: &IndicatorReport, lang: Lang) -> ReportPage<'_> {
     }
 }
 
-/// The page rendered to text.
+/// The report as a document of its own, for the CLI: no navigation, no session, no server.
+#[derive(Template)]
+#[template(path = "staff/report_standalone.html")]
+pub struct StandaloneReport<'a> {
+    pub v: ReportView<'a>,
+}
+
+impl StandaloneReport<'_> {
+    /// The staff stylesheet, inside the document: a file opened from disk or sent by mail
+    /// has no server to fetch `/static/staff.css` from. A fixed text compiled in, never a
+    /// value from a request, so it is marked safe by its type.
+    pub fn css(&self) -> Safe<&'static str> {
+        Safe(crate::web::staff::pages::STAFF_CSS)
+    }
+}
+
+/// The standalone report rendered to text (`tipline report --format html`).
 pub fn report_html(report: &IndicatorReport, lang: Lang) -> anyhow::Result<String> {
-    Ok(report_page(report, lang).render()?)
+    let page = StandaloneReport {
+        v: report_view(report, lang),
+    };
+    Ok(page.render()?)
 }

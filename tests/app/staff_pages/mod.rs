@@ -3,6 +3,7 @@
 
 mod accounts;
 mod auth;
+mod stats;
 mod tips;
 
 use crate::helpers::*;

@@ -34,7 +34,8 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 /// A page, or an error already rendered as a staff page.
 pub type PageResult = Result<Response, Response>;
 
-const STAFF_CSS: &str = include_str!("../../../../static/staff.css");
+/// The staff stylesheet, linked by staff pages and carried inside the standalone report.
+pub const STAFF_CSS: &str = include_str!("../../../../static/staff.css");
 
 /// `GET /static/staff.css`: the staff pages' own stylesheet (CSP `style-src 'self'`).
 pub async fn stylesheet() -> Response {
