@@ -124,19 +124,18 @@ impl Accounts<'_> {
         })
     }
 
-    /// Disables an account and ends its sessions. The last enabled admin stays.
     /// The latest account and sign-in events, newest first.
     pub async fn trail(&self, by: By<'_>, limit: i64) -> Result<Vec<AuditEvent>, ServiceError> {
         by.actor()?;
         Ok(self.store.account_audit(limit).await?)
     }
 
+    /// Disables an account and ends its sessions. The last enabled admin stays: the store
+    /// counts and disables in one transaction, so two admins disabling each other at the same
+    /// moment cannot leave none (an earlier count-then-update could).
     pub async fn disable(&self, by: By<'_>, username: &str) -> Result<(), ServiceError> {
         let actor = &by.actor()?;
         let record = self.existing(username).await?;
-        if record.staff.role == Role::Admin && self.store.active_admins().await? <= 1 {
-            return Err(ServiceError::Conflict("last_admin"));
-        }
         let event = audit_event(
             self.clock,
             actor,
@@ -144,9 +143,13 @@ impl Accounts<'_> {
             None,
             Some(username),
         );
-        self.store
-            .set_staff_disabled(record.staff.id, true, &event)
-            .await?;
+        if !self
+            .store
+            .disable_staff_keeping_an_admin(record.staff.id, &event)
+            .await?
+        {
+            return Err(ServiceError::Conflict("last_admin"));
+        }
         Ok(())
     }
 

@@ -35,15 +35,23 @@ const DELETE_SCOPE: Sql = Sql::both("DELETE FROM staff_scope WHERE staff_id = $1
 /// Compare-and-set: only a later time step than the last accepted one (SECURITY.md R7).
 const ACCEPT_STEP: Sql =
     Sql::both("UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2");
-const SET_DISABLED: Sql = Sql::both("UPDATE staff SET disabled = $2 WHERE id = $1");
+const SET_DISABLED: Sql = Sql::both("UPDATE staff SET disabled = TRUE WHERE id = $1");
 const SET_TOTP: Sql = Sql::both(
     "UPDATE staff SET totp_kek_id = $2, totp_wrapped_dek = $3, totp_secret = $4, \
      totp_last_step = 0 WHERE id = $1",
 );
 const SET_PASSWORD: Sql = Sql::both("UPDATE staff SET password_hash = $2 WHERE id = $1");
 const END_SESSIONS: Sql = Sql::both("DELETE FROM sessions WHERE staff_id = $1");
-const COUNT_ADMINS: Sql =
-    Sql::both("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND NOT disabled");
+const SELECT_ROLE: Sql = Sql::both("SELECT role FROM staff WHERE id = $1");
+/// The enabled admins, locked until the transaction ends, so that two admins disabling each
+/// other cannot both count two (SECURITY.md R12, the last-admin rule). PostgreSQL: a writer
+/// waiting on these locks re-checks `NOT disabled` on the row another one just changed and no
+/// longer counts it; in id order, so two such transactions never deadlock. SQLite: `BEGIN
+/// IMMEDIATE` already holds the one write lock, so the count cannot change under us.
+const LOCK_ACTIVE_ADMINS: Sql = Sql::each(
+    "SELECT id FROM staff WHERE role = 'admin' AND NOT disabled ORDER BY id",
+    "SELECT id FROM staff WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE",
+);
 
 /// A new account as the store writes it.
 pub struct NewStaffRow<'a> {
@@ -190,11 +198,6 @@ impl Store {
         Ok(out)
     }
 
-    /// How many enabled admins exist (the last one cannot be disabled).
-    pub async fn active_admins(&self) -> Result<i64, StoreError> {
-        self.fetch_one(COUNT_ADMINS, &[]).await?.at(0)
-    }
-
     /// Accepts a TOTP time step once: true when `step` is later than every step accepted
     /// before. Two logins racing with the same code cannot both win.
     pub async fn accept_totp_step(&self, staff_id: i64, step: i64) -> Result<bool, StoreError> {
@@ -209,22 +212,38 @@ impl Store {
         .await
     }
 
-    /// Disables or enables an account; disabling ends its sessions.
-    pub async fn set_staff_disabled(
+    /// Disables an account and ends its sessions, unless it is the last enabled admin: then
+    /// nothing changes and the answer is `false`. The count and the change are one
+    /// transaction over locked rows, so concurrent disables always leave an enabled admin.
+    pub async fn disable_staff_keeping_an_admin(
         &self,
         staff_id: i64,
-        disabled: bool,
         audit: &NewAuditEvent,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         retry(|| async {
             let mut tx = self.begin().await?;
-            tx.execute(SET_DISABLED, &[Val::Int(staff_id), Val::Bool(disabled)])
-                .await?;
-            if disabled {
-                tx.execute(END_SESSIONS, &[Val::Int(staff_id)]).await?;
+            let Some(row) = tx
+                .fetch_optional(SELECT_ROLE, &[Val::Int(staff_id)])
+                .await?
+            else {
+                return Err(StoreError::NotFound("staff"));
+            };
+            let role: String = row.get("role")?;
+            if role == Role::Admin.code() {
+                let admins = tx.fetch_all(LOCK_ACTIVE_ADMINS, &[]).await?;
+                let ids = admins
+                    .iter()
+                    .map(|r| r.get::<i64>("id"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if ids.contains(&staff_id) && ids.len() <= 1 {
+                    return Ok(false);
+                }
             }
+            tx.execute(SET_DISABLED, &[Val::Int(staff_id)]).await?;
+            tx.execute(END_SESSIONS, &[Val::Int(staff_id)]).await?;
             append(&mut tx, audit).await?;
-            tx.commit().await
+            tx.commit().await?;
+            Ok(true)
         })
         .await
     }

@@ -20,6 +20,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 // After the macro: modules see it only below its definition.
 mod access;
+mod admins;
 mod audit;
 mod auth;
 mod stats;
