@@ -31,6 +31,8 @@ pub struct StaffTexts {
     // Sign-in.
     pub login_title: &'static str,
     pub login_intro: &'static str,
+    /// A sign-in post without its form's token (old page, another site, cookies off).
+    pub login_form_expired: &'static str,
     pub username: &'static str,
     pub password: &'static str,
     pub totp: &'static str,

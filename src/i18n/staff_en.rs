@@ -16,6 +16,7 @@ pub static STAFF_EN: StaffTexts = StaffTexts {
     nav_logout: "Sign out",
     login_title: "Sign in",
     login_intro: "For police, border guard, school staff and administrators.",
+    login_form_expired: "This sign-in form is out of date or was not opened on this site (cookies must be allowed for sign-in). Open the sign-in page again and sign in there.",
     username: "Username",
     password: "Password",
     totp: "Authentication code (6 digits)",

@@ -17,6 +17,7 @@ pub static STAFF_VI: StaffTexts = StaffTexts {
     nav_logout: "Đăng xuất",
     login_title: "Đăng nhập",
     login_intro: "Dành cho cán bộ công an, biên phòng, nhà trường và quản trị viên.",
+    login_form_expired: "Biểu mẫu đăng nhập này đã cũ hoặc không được mở trên trang này (cần cho phép cookie để đăng nhập). Hãy mở lại trang đăng nhập và đăng nhập tại đó.",
     username: "Tên đăng nhập",
     password: "Mật khẩu",
     totp: "Mã xác thực (6 số)",

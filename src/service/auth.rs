@@ -235,6 +235,21 @@ impl Auth<'_> {
         token::csrf_matches(session_id, offered)
     }
 
+    /// A random id for a sign-in form's own cookie (login CSRF, R11).
+    pub fn new_login_form(&self) -> Result<String, ServiceError> {
+        token::new_session_id().map_err(|_| ServiceError::Busy)
+    }
+
+    /// The token a sign-in form carries for the id in its cookie.
+    pub fn login_form_token(&self, login_id: &str) -> String {
+        token::login_token(login_id)
+    }
+
+    /// Whether a posted sign-in form's token belongs to the id in its cookie.
+    pub fn login_form_ok(&self, login_id: &str, offered: &str) -> bool {
+        token::login_token_matches(login_id, offered)
+    }
+
     /// Ends the session (R9).
     pub async fn logout(&self, session_id: &str, staff: &Staff) -> Result<(), ServiceError> {
         let event = audit_event(self.clock, &staff.username, AuditAction::Logout, None, None);

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod auth;
+mod login_csrf;
 mod tips;
 
 use crate::helpers::*;
@@ -80,20 +81,54 @@ pub struct Browser {
     pub csrf: String,
 }
 
+/// A browser that opened the sign-in page: its sign-in cookie and the form's token (login
+/// CSRF, R11).
+pub struct LoginForm {
+    pub cookie: String,
+    pub token: String,
+}
+
+/// Opens the sign-in page as a browser does.
+pub async fn open_login(app: &TestApp) -> LoginForm {
+    let page = app.get("/staff/login?lang=vi").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let set = page.header("set-cookie").expect("the sign-in cookie");
+    LoginForm {
+        cookie: set.split(';').next().unwrap().to_owned(),
+        token: field_value(&page.text, "login_token"),
+    }
+}
+
+/// Posts the sign-in form opened as `form`, with its cookie and token.
+pub async fn post_login(app: &TestApp, form: &LoginForm, pairs: &[(&str, &str)]) -> TestResponse {
+    let mut pairs = pairs.to_vec();
+    pairs.push(("login_token", &form.token));
+    let body = serde_urlencoded::to_string(&pairs).unwrap();
+    app.send(
+        Request::post("/staff/login?lang=vi")
+            .header(header::COOKIE, &form.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
 /// Signs in through the page; moves the clock a step on so that every sign-in has a fresh code.
 pub async fn sign_in(app: &TestApp, clock: &ManualClock, account: &Account) -> Browser {
     clock.advance(30);
     let now = clock_now(clock);
-    let res = app
-        .post_form(
-            "/staff/login?lang=vi",
-            &[
-                ("username", &account.username),
-                ("password", PASSWORD),
-                ("totp", &code(&account.secret, now)),
-            ],
-        )
-        .await;
+    let form = open_login(app).await;
+    let res = post_login(
+        app,
+        &form,
+        &[
+            ("username", &account.username),
+            ("password", PASSWORD),
+            ("totp", &code(&account.secret, now)),
+        ],
+    )
+    .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     let set = res.header("set-cookie").unwrap();
     let cookie = set.split(';').next().unwrap().to_owned();
