@@ -11,21 +11,22 @@ use crate::domain::Code;
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::staff::{Role, Scope, Staff};
 
+/// A new account must choose its own password and key at its first sign-in (R6).
 const INSERT_STAFF: Sql = Sql::both(
     "INSERT INTO staff (username, role, password_hash, totp_kek_id, totp_wrapped_dek, \
-     totp_secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+     totp_secret, must_enrol) VALUES ($1, $2, $3, $4, $5, $6, TRUE) RETURNING id",
 );
 const SELECT_STAFF_BY_NAME: Sql = Sql::both(
     "SELECT id, username, role, password_hash, totp_wrapped_dek, totp_secret, totp_last_step, \
-     disabled FROM staff WHERE username = $1",
+     disabled, must_enrol FROM staff WHERE username = $1",
 );
 const SELECT_STAFF_BY_ID: Sql = Sql::both(
     "SELECT id, username, role, password_hash, totp_wrapped_dek, totp_secret, totp_last_step, \
-     disabled FROM staff WHERE id = $1",
+     disabled, must_enrol FROM staff WHERE id = $1",
 );
 const SELECT_ALL_STAFF: Sql = Sql::both(
     "SELECT id, username, role, password_hash, totp_wrapped_dek, totp_secret, totp_last_step, \
-     disabled FROM staff ORDER BY username",
+     disabled, must_enrol FROM staff ORDER BY username",
 );
 const SELECT_SCOPE: Sql =
     Sql::both("SELECT kind, ref_id FROM staff_scope WHERE staff_id = $1 ORDER BY kind, ref_id");
@@ -38,7 +39,15 @@ const ACCEPT_STEP: Sql =
 const SET_DISABLED: Sql = Sql::both("UPDATE staff SET disabled = TRUE WHERE id = $1");
 const SET_TOTP: Sql = Sql::both(
     "UPDATE staff SET totp_kek_id = $2, totp_wrapped_dek = $3, totp_secret = $4, \
-     totp_last_step = 0 WHERE id = $1",
+     totp_last_step = 0, must_enrol = $5 WHERE id = $1",
+);
+/// Enrolment: the owner's own password and key, in one change, only if the password is still
+/// the one they proved (so that of two people finishing the same first sign-in, one wins and
+/// the other changes nothing) and the account is enabled.
+const ENROL: Sql = Sql::both(
+    "UPDATE staff SET password_hash = $3, totp_kek_id = $4, totp_wrapped_dek = $5, \
+     totp_secret = $6, totp_last_step = $7, must_enrol = FALSE \
+     WHERE id = $1 AND password_hash = $2 AND NOT disabled",
 );
 const SET_PASSWORD: Sql = Sql::both("UPDATE staff SET password_hash = $2 WHERE id = $1");
 const END_SESSIONS: Sql = Sql::both("DELETE FROM sessions WHERE staff_id = $1");
@@ -64,6 +73,14 @@ pub struct NewStaffRow<'a> {
     pub totp_secret: &'a [u8],
 }
 
+/// A TOTP secret sealed for storage: its data key's KEK id, the wrapped data key, the sealed
+/// secret.
+pub struct NewTotp<'a> {
+    pub kek_id: &'a str,
+    pub wrapped_dek: &'a [u8],
+    pub sealed: &'a [u8],
+}
+
 /// An account with its stored secrets, for login and session checks.
 #[derive(Clone)]
 pub struct StaffRecord {
@@ -72,6 +89,9 @@ pub struct StaffRecord {
     pub totp_wrapped_dek: Vec<u8>,
     pub totp_secret: Vec<u8>,
     pub totp_last_step: i64,
+    /// Someone else set this account's password and key: its owner must choose their own
+    /// before anything else works (R6).
+    pub must_enrol: bool,
 }
 
 impl std::fmt::Debug for StaffRecord {
@@ -97,6 +117,7 @@ fn decode(row: &DbRow, scope: Scope) -> Result<StaffRecord, StoreError> {
         totp_wrapped_dek: row.get("totp_wrapped_dek")?,
         totp_secret: row.get("totp_secret")?,
         totp_last_step: row.get("totp_last_step")?,
+        must_enrol: row.get("must_enrol")?,
     })
 }
 
@@ -248,13 +269,13 @@ impl Store {
         .await
     }
 
-    /// Replaces an account's TOTP secret and ends its sessions.
+    /// Replaces an account's TOTP secret and ends its sessions; `must_enrol` when someone else
+    /// reset it, so that its owner enrols a key of their own at the next sign-in.
     pub async fn reset_staff_totp(
         &self,
         staff_id: i64,
-        kek_id: &str,
-        wrapped_dek: &[u8],
-        sealed: &[u8],
+        totp: &NewTotp<'_>,
+        must_enrol: bool,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError> {
         retry(|| async {
@@ -263,16 +284,60 @@ impl Store {
                 SET_TOTP,
                 &[
                     Val::Int(staff_id),
-                    Val::Text(kek_id),
-                    Val::Bytes(wrapped_dek),
-                    Val::Bytes(sealed),
+                    Val::Text(totp.kek_id),
+                    Val::Bytes(totp.wrapped_dek),
+                    Val::Bytes(totp.sealed),
+                    Val::Bool(must_enrol),
                 ],
             )
             .await?;
-            add_wraps(&mut tx, kek_id, 1).await?;
+            add_wraps(&mut tx, totp.kek_id, 1).await?;
             tx.execute(END_SESSIONS, &[Val::Int(staff_id)]).await?;
             append(&mut tx, audit).await?;
             tx.commit().await
+        })
+        .await
+    }
+
+    /// The owner's own password and TOTP key replace the ones someone else set, the account
+    /// is no longer flagged, and every session ends (R6, R9): all in one transaction with its
+    /// events, and only if the password hash is still `proven_hash`. `false` when it was not
+    /// (someone finished first, or the account was disabled): nothing changed.
+    pub async fn enrol_staff(
+        &self,
+        staff_id: i64,
+        proven_hash: &str,
+        password_hash: &str,
+        totp: &NewTotp<'_>,
+        step: i64,
+        audit: &[NewAuditEvent],
+    ) -> Result<bool, StoreError> {
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            let changed = tx
+                .execute(
+                    ENROL,
+                    &[
+                        Val::Int(staff_id),
+                        Val::Text(proven_hash),
+                        Val::Text(password_hash),
+                        Val::Text(totp.kek_id),
+                        Val::Bytes(totp.wrapped_dek),
+                        Val::Bytes(totp.sealed),
+                        Val::Int(step),
+                    ],
+                )
+                .await?;
+            if changed != 1 {
+                return Ok(false);
+            }
+            add_wraps(&mut tx, totp.kek_id, 1).await?;
+            tx.execute(END_SESSIONS, &[Val::Int(staff_id)]).await?;
+            for event in audit {
+                append(&mut tx, event).await?;
+            }
+            tx.commit().await?;
+            Ok(true)
         })
         .await
     }

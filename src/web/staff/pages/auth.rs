@@ -106,7 +106,8 @@ pub async fn login_form(
     Ok(response)
 }
 
-/// `POST /staff/login`: on success the session cookie and a 303 to `/staff`.
+/// `POST /staff/login`: on success the session cookie and a 303 to `/staff` (or, while the
+/// account must still choose its own password and key, to `/staff/enrol`).
 pub async fn login(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
@@ -147,7 +148,13 @@ pub async fn login(
         .await
     {
         Ok(new) => {
-            let mut response = see_other(&format!("/staff?lang={}", ctx.q()));
+            // A first sign-in goes straight to choosing one's own password and key (R6).
+            let next = if new.session.must_enrol {
+                "/staff/enrol"
+            } else {
+                "/staff"
+            };
+            let mut response = see_other(&format!("{next}?lang={}", ctx.q()));
             if let Some(value) = cookie::set(&new.id, insecure) {
                 response.headers_mut().append(SET_COOKIE, value);
             }
