@@ -25,6 +25,10 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
     /// Set when TLS terminates in front of us: adds HSTS and keeps `Secure` cookies.
     pub tls: bool,
+    /// The site's origin as browsers name it (`https://tipline.example`): then the only
+    /// `Origin` an unsafe request may carry (SECURITY.md R36). Unset, `Origin` is compared with
+    /// the request's `Host`.
+    pub public_origin: Option<String>,
     /// Hours east of UTC for months in facts (Việt Nam: 7).
     pub utc_offset_hours: i8,
     /// Days after closing when a tip's content (text, location hint, messages, notes) is
@@ -211,6 +215,7 @@ impl Default for Config {
             keys_dir: PathBuf::from("keys"),
             trusted_proxies: Vec::new(),
             tls: false,
+            public_origin: None,
             utc_offset_hours: 7,
             retention_days: 180,
             limits: Limits::default(),
@@ -231,6 +236,7 @@ impl std::fmt::Debug for Config {
             .field("keys_dir", &self.keys_dir)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("tls", &self.tls)
+            .field("public_origin", &self.public_origin)
             .field("limits", &self.limits)
             .field("staff", &self.staff)
             .field("stats", &self.stats)
@@ -259,7 +265,8 @@ impl Config {
     }
 
     /// Environment overrides: `TIPLINE_BIND`, `TIPLINE_DATABASE_URL` (or `_FILE` holding it),
-    /// `TIPLINE_KEYS_DIR`, `TIPLINE_TRUSTED_PROXIES` (comma-separated), `TIPLINE_TLS`, `TIPLINE_STATS_K`.
+    /// `TIPLINE_KEYS_DIR`, `TIPLINE_TRUSTED_PROXIES` (comma-separated), `TIPLINE_TLS`,
+    /// `TIPLINE_PUBLIC_ORIGIN`, `TIPLINE_STATS_K`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
         if let Some(bind) = var("TIPLINE_BIND") {
             self.bind = bind.parse().with_context(|| {
@@ -301,6 +308,9 @@ impl Config {
                 .parse()
                 .with_context(|| format!("TIPLINE_STATS_K={k:?} is not a whole number"))?;
         }
+        if let Some(origin) = var("TIPLINE_PUBLIC_ORIGIN") {
+            self.public_origin = Some(origin.trim().to_owned()).filter(|o| !o.is_empty());
+        }
         if let Some(tls) = var("TIPLINE_TLS") {
             self.tls = matches!(tls.as_str(), "1" | "true" | "yes" | "on");
         }
@@ -311,6 +321,18 @@ impl Config {
         for proxy in &self.trusted_proxies {
             if IpBlock::parse(proxy).is_none() {
                 bail!("trusted_proxies: {proxy:?} is not an IP address or CIDR block");
+            }
+        }
+        if let Some(origin) = &self.public_origin {
+            let authority = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .map(|rest| rest.trim_end_matches('/'));
+            if authority.is_none_or(|a| a.is_empty() || a.contains(['/', '?', '#', ' '])) {
+                bail!(
+                    "public_origin = {origin:?}: give scheme and host only, as browsers send it, \
+                     like \"https://tipline.example\" (no path)"
+                );
             }
         }
         if !(-12..=14).contains(&self.utc_offset_hours) {
@@ -413,5 +435,15 @@ mod tests {
         assert!(config.validate().is_err(), "k is never below 5");
         config.stats.k = 5;
         assert!(config.validate().is_ok());
+        for (origin, ok) in [
+            ("https://tipline.example", true),
+            ("http://localhost:8080/", true),
+            ("tipline.example", false),
+            ("https://tipline.example/tip", false),
+            ("https://", false),
+        ] {
+            config.public_origin = Some(origin.into());
+            assert_eq!(config.validate().is_ok(), ok, "public_origin {origin}");
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! The first admin is created here (nobody can sign in to create them otherwise). Passwords
 //! come from standard input, never from the command line, where other users could read them
 //! in the process list. A new TOTP secret is printed once, as an `otpauth://` URI to import into
-//! an authenticator app.
+//! an authenticator app; it and the password serve the first sign-in only, where the owner
+//! chooses their own (SECURITY.md R6, `service::enrolment`).
 
 use crate::clock::SystemClock;
 use crate::config::Config;
@@ -102,6 +103,10 @@ pub async fn staff_add(
     println!("created {username} ({})", role.code());
     println!("Add this to the person's authenticator app now; it is not shown again:");
     println!("{}", created.provisioning_uri);
+    println!(
+        "This password and key serve the first sign-in only: then {username} must choose a new \
+         password and add a new key, shown only to them, at /staff/enrol before anything else works."
+    );
     Ok(())
 }
 
@@ -118,6 +123,10 @@ pub async fn staff_reset_totp(config: &Config, username: &str) -> anyhow::Result
     println!("new authenticator secret for {username}; their sessions have ended.");
     println!("Add this to their authenticator app now; it is not shown again:");
     println!("{uri}");
+    println!(
+        "It serves one sign-in: then {username} must choose a new password and add a new key, \
+         shown only to them, at /staff/enrol."
+    );
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! Nothing here knows about tips, HTTP or SQL, and nothing here imports another module of ours.
 
 pub mod derived;
+pub mod enrolment;
 pub mod envelope;
 pub mod keydir;
 pub mod keyfiles;

@@ -33,6 +33,24 @@ pub fn csrf_matches(session_id: &str, offered: &str) -> bool {
         .into()
 }
 
+/// The sign-in form's token, derived from the random id in its own cookie the same way: a
+/// page on another site can neither read the cookie nor set one with the `__Host-` prefix, so
+/// it cannot produce a matching pair (login CSRF, R11).
+pub fn login_token(login_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"tipline-login-csrf-v1");
+    h.update(login_id.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Whether `offered` is the sign-in token of this cookie, in constant time.
+pub fn login_token_matches(login_id: &str, offered: &str) -> bool {
+    login_token(login_id)
+        .as_bytes()
+        .ct_eq(offered.as_bytes())
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +65,10 @@ mod tests {
         assert!(!csrf_matches(&a, &csrf_token(&b)));
         assert!(!csrf_matches(&a, ""));
         assert_ne!(session_hash(&a), session_hash(&b));
+        assert!(login_token_matches(&a, &login_token(&a)));
+        assert!(!login_token_matches(&a, &login_token(&b)));
+        // A session's form token is no sign-in token, and the other way round.
+        assert!(!login_token_matches(&a, &csrf_token(&a)));
+        assert!(!csrf_matches(&a, &login_token(&a)));
     }
 }

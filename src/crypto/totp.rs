@@ -34,6 +34,22 @@ impl TotpSecret {
         Ok(TotpSecret(Zeroizing::new(random::bytes::<20>()?)))
     }
 
+    /// The raw secret, for sealing within `crypto`.
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.0[..]
+    }
+
+    /// A secret from its 20 raw bytes, opened within `crypto`.
+    pub(super) fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let bytes: [u8; 20] = bytes.try_into().ok()?;
+        Some(TotpSecret(Zeroizing::new(bytes)))
+    }
+
+    /// The base32 text an authenticator app takes when typed by hand.
+    pub fn base32(&self) -> String {
+        Secret::new(Box::from(&self.0[..])).to_base32()
+    }
+
     fn totp(&self) -> Option<Totp> {
         Builder::new()
             .with_algorithm(Algorithm::SHA1)
@@ -70,7 +86,7 @@ impl TotpSecret {
 
     /// The `otpauth://` URI an authenticator app imports, shown once at enrolment.
     pub fn provisioning_uri(&self, username: &str) -> String {
-        let secret = Secret::new(Box::from(&self.0[..])).to_base32();
+        let secret = self.base32();
         let label = utf8_percent_encode(username, NON_ALPHANUMERIC);
         format!(
             "otpauth://totp/{ISSUER}:{label}?secret={secret}&issuer={ISSUER}\

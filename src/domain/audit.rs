@@ -28,6 +28,8 @@ pub enum AuditAction {
     LoginFailed,
     Logout,
     PasswordChanged,
+    /// A staff member enrolled an authenticator key of their own (R6).
+    TotpEnrolled,
     TipOpened,
     StatusChanged,
     Escalated,

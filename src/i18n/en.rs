@@ -171,6 +171,7 @@ pub static EN: Texts = Texts {
     error_bad_credentials: "The username, password or code is not right.",
     error_unauthenticated: "Your session has ended or you are not signed in. Please sign in again.",
     error_cross_site: "This form was sent from another website. Open the tip line yourself and send it again there.",
+    error_origin_unknown: "Your browser did not say which website sent this form, so it could not be accepted (an old browser, or a form inside another website). Update the browser or use another one, or call the hotline.",
     error_forbidden: "Your role may not do this.",
     error_csrf: "This request did not carry the page's security token (the page may be old, or from another site). Reload the page and try again.",
     error_conflict: "This cannot be done in the tip's current state ({code}). Please reload the page.",

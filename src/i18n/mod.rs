@@ -169,6 +169,8 @@ pub struct Texts {
     /// An unsafe staff request without its session's token (SECURITY.md R11).
     pub error_csrf: &'static str,
     pub error_cross_site: &'static str,
+    /// `Origin: null` without `Sec-Fetch-Site`: an old browser, or a frame on another site.
+    pub error_origin_unknown: &'static str,
     pub error_conflict: &'static str,
     pub error_invalid_field: &'static str,
     // Malformed requests. The API answers in English, and so do these on pages for now.

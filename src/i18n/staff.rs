@@ -35,6 +35,8 @@ pub struct StaffTexts {
     // Sign-in.
     pub login_title: &'static str,
     pub login_intro: &'static str,
+    /// A sign-in post without its form's token (old page, another site, cookies off).
+    pub login_form_expired: &'static str,
     pub username: &'static str,
     pub password: &'static str,
     pub totp: &'static str,
@@ -42,6 +44,8 @@ pub struct StaffTexts {
     pub login_button: &'static str,
     pub signed_out: &'static str,
     pub password_changed: &'static str,
+    /// After enrolment: every session ended, sign in with the new password and key.
+    pub enrolled: &'static str,
     // Home.
     pub home_title: &'static str,
     pub role: &'static str,
@@ -176,6 +180,16 @@ pub struct StaffTexts {
     pub enrol_uri: &'static str,
     pub enrol_secret: &'static str,
     pub enrol_once: &'static str,
+    /// The owner's own enrolment (R6): what to do, the code field, the button, refusals.
+    pub enrol_own_intro: &'static str,
+    pub enrol_code: &'static str,
+    pub enrol_button: &'static str,
+    pub enrol_code_wrong: &'static str,
+    pub enrol_same_password: &'static str,
+    pub enrol_expired: &'static str,
+    pub enrol_stale: &'static str,
+    /// What the API answers to a session that must enrol first.
+    pub enrol_required: &'static str,
     // Errors.
     pub error_title: &'static str,
     pub problem_assignee: &'static str,
@@ -228,6 +242,7 @@ pub struct StaffTexts {
     pub audit_login_failed: &'static str,
     pub audit_logout: &'static str,
     pub audit_password_changed: &'static str,
+    pub audit_totp_enrolled: &'static str,
     pub audit_tip_opened: &'static str,
     pub audit_status_changed: &'static str,
     pub audit_escalated: &'static str,
@@ -310,6 +325,7 @@ impl StaffTexts {
             LoginFailed => self.audit_login_failed,
             Logout => self.audit_logout,
             PasswordChanged => self.audit_password_changed,
+            TotpEnrolled => self.audit_totp_enrolled,
             TipOpened => self.audit_tip_opened,
             StatusChanged => self.audit_status_changed,
             Escalated => self.audit_escalated,
@@ -339,6 +355,7 @@ impl StaffTexts {
             "scope" => self.done_scope,
             "signed_out" => self.signed_out,
             "password_changed" => self.password_changed,
+            "enrolled" => self.enrolled,
             _ => return None,
         })
     }
@@ -363,6 +380,9 @@ impl StaffTexts {
             "schools_not_allowed" => self.problem_schools_not_allowed,
             "scope" => self.problem_scope,
             "last_admin" => self.problem_last_admin,
+            "same_password" => self.enrol_same_password,
+            "pending" => self.enrol_expired,
+            "enrolment_stale" => self.enrol_stale,
             "channel" => self.problem_channel,
             "status" | "category" | "region_id" | "school_id" | "urgent" | "overdue" | "cursor"
             | "limit" | "query" => self.problem_filter,

@@ -173,6 +173,7 @@ pub static VI: Texts = Texts {
     error_bad_credentials: "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng.",
     error_unauthenticated: "Phiên làm việc đã hết hạn hoặc chưa đăng nhập. Hãy đăng nhập lại.",
     error_cross_site: "Biểu mẫu này được gửi từ một trang web khác. Hãy tự mở trang tố giác và gửi lại tại đó.",
+    error_origin_unknown: "Trình duyệt không cho biết biểu mẫu này được gửi từ trang nào, nên không thể nhận (trình duyệt cũ, hoặc biểu mẫu nằm trong trang web khác). Hãy cập nhật trình duyệt hoặc dùng trình duyệt khác, hoặc gọi đường dây nóng.",
     error_forbidden: "Vai trò của bạn không được làm việc này.",
     error_csrf: "Yêu cầu này thiếu mã bảo vệ của trang (trang có thể đã cũ, hoặc từ trang web khác). Hãy tải lại trang rồi thử lại.",
     error_conflict: "Không thực hiện được trong trạng thái hiện tại của tin ({code}). Hãy tải lại trang.",

@@ -18,7 +18,7 @@ use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::staff::{
     Role, Scope, Staff, StaffError, check_password, check_scope, parse_username,
 };
-use crate::store::{NewStaffRow, StaffRecord, Store, StoreError};
+use crate::store::{NewStaffRow, NewTotp, StaffRecord, Store, StoreError};
 
 /// What account management needs.
 #[derive(Clone)]
@@ -30,7 +30,8 @@ pub struct Accounts<'a> {
     pub directory: &'a Directory,
 }
 
-/// A new account: its TOTP provisioning URI is shown once and never again.
+/// A new account: its TOTP provisioning URI is shown once and never again. It serves for the
+/// first sign-in only, where the owner chooses their own password and key (R6).
 pub struct Created {
     pub staff_id: i64,
     pub provisioning_uri: String,
@@ -124,19 +125,18 @@ impl Accounts<'_> {
         })
     }
 
-    /// Disables an account and ends its sessions. The last enabled admin stays.
     /// The latest account and sign-in events, newest first.
     pub async fn trail(&self, by: By<'_>, limit: i64) -> Result<Vec<AuditEvent>, ServiceError> {
         by.actor()?;
         Ok(self.store.account_audit(limit).await?)
     }
 
+    /// Disables an account and ends its sessions. The last enabled admin stays: the store
+    /// counts and disables in one transaction, so two admins disabling each other at the same
+    /// moment cannot leave none (an earlier count-then-update could).
     pub async fn disable(&self, by: By<'_>, username: &str) -> Result<(), ServiceError> {
         let actor = &by.actor()?;
         let record = self.existing(username).await?;
-        if record.staff.role == Role::Admin && self.store.active_admins().await? <= 1 {
-            return Err(ServiceError::Conflict("last_admin"));
-        }
         let event = audit_event(
             self.clock,
             actor,
@@ -144,16 +144,23 @@ impl Accounts<'_> {
             None,
             Some(username),
         );
-        self.store
-            .set_staff_disabled(record.staff.id, true, &event)
-            .await?;
+        if !self
+            .store
+            .disable_staff_keeping_an_admin(record.staff.id, &event)
+            .await?
+        {
+            return Err(ServiceError::Conflict("last_admin"));
+        }
         Ok(())
     }
 
     /// Gives an account a new TOTP secret (a lost phone); returns the new provisioning URI.
+    /// Reset by someone else (the console, another admin), the account must enrol a key of its
+    /// own at its next sign-in: whoever saw this one could otherwise sign in as its owner (R6).
     pub async fn reset_totp(&self, by: By<'_>, username: &str) -> Result<String, ServiceError> {
         let actor = &by.actor()?;
         let record = self.existing(username).await?;
+        let by_owner = matches!(by, By::Staff(staff) if staff.id == record.staff.id);
         let secret = TotpSecret::generate().map_err(|_| ServiceError::Busy)?;
         let sealed = self.vault.seal_totp(&secret, username)?;
         let event = audit_event(
@@ -166,9 +173,12 @@ impl Accounts<'_> {
         self.store
             .reset_staff_totp(
                 record.staff.id,
-                &sealed.wrapped_dek.kek_id.to_string(),
-                &sealed.wrapped_dek.blob,
-                &sealed.sealed,
+                &NewTotp {
+                    kek_id: &sealed.wrapped_dek.kek_id.to_string(),
+                    wrapped_dek: &sealed.wrapped_dek.blob,
+                    sealed: &sealed.sealed,
+                },
+                !by_owner,
                 &event,
             )
             .await?;

@@ -50,7 +50,7 @@ impl LoginGuard {
     }
 
     /// Runs a password check on a blocking thread, at most `password_hash_concurrency` at once.
-    async fn verify(&self, password: &str, phc: Option<&str>) -> bool {
+    pub(super) async fn verify(&self, password: &str, phc: Option<&str>) -> bool {
         let Ok(_permit) = self.hashing.acquire().await else {
             return false;
         };
@@ -89,6 +89,9 @@ pub struct StaffSession {
     pub staff: Staff,
     pub csrf_token: String,
     pub expires_at: i64,
+    /// Someone else set this account's password and key: until its owner enrols their own
+    /// (`enrolment`), the session opens nothing else (R6).
+    pub must_enrol: bool,
 }
 
 /// The CSRF token stays out of any debug output.
@@ -97,6 +100,7 @@ impl std::fmt::Debug for StaffSession {
         f.debug_struct("StaffSession")
             .field("staff", &self.staff)
             .field("expires_at", &self.expires_at)
+            .field("must_enrol", &self.must_enrol)
             .finish_non_exhaustive()
     }
 }
@@ -183,6 +187,7 @@ impl Auth<'_> {
             session: StaffSession {
                 csrf_token: token::csrf_token(&id),
                 expires_at: now + self.idle_seconds(),
+                must_enrol: record.must_enrol,
                 staff: record.staff,
             },
             id,
@@ -216,23 +221,39 @@ impl Auth<'_> {
             self.store.delete_session(&hash, None).await?;
             return Err(ServiceError::Unauthenticated);
         }
-        let staff = match self.store.staff_by_id(stored.staff_id).await? {
-            Some(record) if !record.staff.disabled => record.staff,
+        let record = match self.store.staff_by_id(stored.staff_id).await? {
+            Some(record) if !record.staff.disabled => record,
             _ => return Err(ServiceError::Unauthenticated),
         };
         if now - stored.last_seen >= TOUCH_EVERY {
             self.store.touch_session(&hash, now).await?;
         }
         Ok(StaffSession {
-            staff,
+            staff: record.staff,
             csrf_token: token::csrf_token(session_id),
             expires_at: (now + self.idle_seconds()).min(absolute_end),
+            must_enrol: record.must_enrol,
         })
     }
 
     /// Whether an unsafe request's token belongs to this session (R11).
     pub fn csrf_ok(&self, session_id: &str, offered: &str) -> bool {
         token::csrf_matches(session_id, offered)
+    }
+
+    /// A random id for a sign-in form's own cookie (login CSRF, R11).
+    pub fn new_login_form(&self) -> Result<String, ServiceError> {
+        token::new_session_id().map_err(|_| ServiceError::Busy)
+    }
+
+    /// The token a sign-in form carries for the id in its cookie.
+    pub fn login_form_token(&self, login_id: &str) -> String {
+        token::login_token(login_id)
+    }
+
+    /// Whether a posted sign-in form's token belongs to the id in its cookie.
+    pub fn login_form_ok(&self, login_id: &str, offered: &str) -> bool {
+        token::login_token_matches(login_id, offered)
     }
 
     /// Ends the session (R9).

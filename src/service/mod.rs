@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod enrolment;
 pub mod error;
 pub mod followup;
 pub mod intake;

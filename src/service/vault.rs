@@ -206,6 +206,31 @@ impl Vault {
             sealed,
         )?)
     }
+
+    /// A secret offered for enrolment, sealed so that only this session and account can bring
+    /// it back (R6).
+    pub fn seal_offered_totp(
+        &self,
+        secret: &TotpSecret,
+        session_id: &str,
+        staff_id: i64,
+    ) -> Result<Vec<u8>, VaultError> {
+        Ok(secret.seal_for_enrolment(&self.keyring, session_id, staff_id)?)
+    }
+
+    pub fn open_offered_totp(
+        &self,
+        session_id: &str,
+        staff_id: i64,
+        sealed: &[u8],
+    ) -> Result<TotpSecret, VaultError> {
+        Ok(TotpSecret::open_for_enrolment(
+            &self.keyring,
+            session_id,
+            staff_id,
+            sealed,
+        )?)
+    }
 }
 
 /// The kind of note is bound into the associated data, so an extension reason cannot be passed

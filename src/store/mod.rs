@@ -41,7 +41,7 @@ pub use model::{
     SealedTip, StoredMessage, StoredTip, TableCounts,
 };
 pub use sessions::SessionRecord;
-pub use staff::{NewStaffRow, StaffRecord};
+pub use staff::{NewStaffRow, NewTotp, StaffRecord};
 pub use writer::TipWriter;
 
 /// The one redaction rule for URLs lives in `domain` (configuration uses it too).

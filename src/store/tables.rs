@@ -108,20 +108,20 @@ use Col::*;
 
 pub const STAFF: Table = Table {
     name: "staff",
-    cols: &[Int, Text, Text, Text, Text, Bytes, Bytes, Int, Bool],
+    cols: &[Int, Text, Text, Text, Text, Bytes, Bytes, Int, Bool, Bool],
     key_len: 1,
     first: Sql::both(
         "SELECT id, username, role, password_hash, totp_kek_id, totp_wrapped_dek, totp_secret, \
-         totp_last_step, disabled FROM staff ORDER BY id LIMIT $1",
+         totp_last_step, disabled, must_enrol FROM staff ORDER BY id LIMIT $1",
     ),
     after: Sql::both(
         "SELECT id, username, role, password_hash, totp_kek_id, totp_wrapped_dek, totp_secret, \
-         totp_last_step, disabled FROM staff WHERE id > $1 ORDER BY id LIMIT $2",
+         totp_last_step, disabled, must_enrol FROM staff WHERE id > $1 ORDER BY id LIMIT $2",
     ),
     insert: Sql::both(
         "INSERT INTO staff (id, username, role, password_hash, totp_kek_id, totp_wrapped_dek, \
-         totp_secret, totp_last_step, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         ON CONFLICT DO NOTHING",
+         totp_secret, totp_last_step, disabled, must_enrol) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
     ),
     count: Sql::both("SELECT COUNT(*) FROM staff"),
 };

@@ -96,6 +96,8 @@ pub struct StaffUser {
     pub may_manage: bool,
     /// The statistics and the indicator report (`Action::ViewStatistics`).
     pub may_stats: bool,
+    /// Until they enrol their own key, nothing but enrolment and sign-out is offered (R6).
+    pub must_enrol: bool,
 }
 
 /// `HH:MM` of a Unix time in the service's local time.
@@ -126,10 +128,11 @@ impl StaffLayout {
                     &local_hm(session.expires_at, offset),
                 ),
                 csrf_token: session.csrf_token.clone(),
-                may_list: may(role, Action::ListTips),
-                may_intake: may(role, Action::Intake),
-                may_manage: may(role, Action::ManageStaff),
-                may_stats: may(role, Action::ViewStatistics),
+                may_list: may(role, Action::ListTips) && !session.must_enrol,
+                may_intake: may(role, Action::Intake) && !session.must_enrol,
+                may_manage: may(role, Action::ManageStaff) && !session.must_enrol,
+                may_stats: may(role, Action::ViewStatistics) && !session.must_enrol,
+                must_enrol: session.must_enrol,
             }
         });
         StaffLayout {

@@ -76,7 +76,10 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(state.config.limits.request_timeout_seconds),
         ))
         // Outside every route group (and its rate limits), inside the error bodies and headers.
-        .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::refuse_cross_site,
+        ))
         .layer(axum::middleware::from_fn(middleware::error_bodies))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -382,3 +382,79 @@ pub fn receipt_from_page(html: &str) -> String {
     let end = html[start..].find('"').unwrap() + start;
     html[start..end].to_owned()
 }
+
+/// Creates an account as the CLI does, then finishes its first sign-in as its owner would
+/// (R6: their own password and a fresh key): returns the owner's key; `password` is theirs.
+/// The code of the first sign-in and of the enrolment are of the clock's current step, so
+/// sign in again a step later.
+pub async fn create_enrolled(
+    app: &TestApp,
+    username: &str,
+    role: tipline::domain::staff::Role,
+    scope: tipline::domain::staff::Scope,
+    password: &str,
+) -> tipline::crypto::totp::TotpSecret {
+    use tipline::crypto::totp::TotpSecret;
+    use tipline::service::enrolment::Enrolment;
+    let initial = format!("{password} set by the admin");
+    let dir = app.state.directory();
+    let created = app
+        .state
+        .accounts(&dir)
+        .create(
+            tipline::service::accounts::By::Cli,
+            username,
+            role,
+            scope,
+            &initial,
+        )
+        .await
+        .unwrap();
+    // A session as a sign-in would start it, without spending the account's sign-in budget
+    // (R8) or a code, which the tests of sign-in count.
+    let now = app.state.clock.now();
+    let utc = now.to_offset(time::UtcOffset::UTC);
+    let session_id = tipline::crypto::token::new_session_id().unwrap();
+    let event = tipline::domain::audit::NewAuditEvent {
+        at: format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            utc.year(),
+            u8::from(utc.month()),
+            utc.day(),
+            utc.hour(),
+            utc.minute(),
+            utc.second()
+        ),
+        actor: username.to_owned(),
+        action: tipline::domain::audit::AuditAction::Login,
+        tip_id: None,
+        subject: None,
+    };
+    app.store()
+        .insert_session(
+            &tipline::crypto::token::session_hash(&session_id),
+            created.staff_id,
+            now.unix_timestamp(),
+            &event,
+        )
+        .await
+        .unwrap();
+    let auth = app.state.auth();
+    let first = auth.session(&session_id).await.unwrap();
+    assert!(first.must_enrol, "a new account must enrol");
+    let offer = auth
+        .enrolment_offer(&session_id, &first.staff, None)
+        .unwrap();
+    let own = TotpSecret::from_provisioning_uri(&offer.provisioning_uri).unwrap();
+    let code = own.code_at(now.unix_timestamp()).unwrap();
+    let enrolment = Enrolment {
+        current: &initial,
+        new_password: password,
+        pending: &offer.pending,
+        code: &code,
+    };
+    auth.enrol(&session_id, &first.staff, &enrolment)
+        .await
+        .unwrap();
+    own
+}

@@ -6,6 +6,10 @@
 //! `X-CSRF-Token` header, or a `csrf_token` field of a form post — before any handler runs
 //! (403 otherwise), logout included. Handlers then receive the signed-in staff member through
 //! `Signed`; what each role may do is decided in `domain::access`, through the services.
+//!
+//! A session whose account must first choose its own password and key (R6; set when someone
+//! else created the account or reset its 2FA) reaches only enrolment and sign-out: pages are
+//! sent to `/staff/enrol`, the API answers 403 `enrolment_required`.
 
 use super::cookie;
 use crate::domain::Lang;
@@ -87,6 +91,32 @@ fn reject(
     super::pages::Ctx::new(state, lang, session).fail(err)
 }
 
+/// What a session that must enrol first may still reach.
+const ENROLMENT_ROUTES: [&str; 4] = [
+    "/staff/enrol",
+    "/staff/logout",
+    "/api/v1/staff/enrol",
+    "/api/v1/staff/logout",
+];
+
+/// A session that must enrol first asked for something else: a page goes to enrolment, the
+/// API says why it refuses.
+fn to_enrolment(api: bool, lang: Lang) -> Response {
+    if api {
+        return AppError::Forbidden {
+            code: "enrolment_required",
+            message: crate::i18n::StaffTexts::of(Lang::En).enrol_required.into(),
+        }
+        .into_response();
+    }
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let target = format!("/staff/enrol?lang={}", lang.code());
+    if let Ok(value) = HeaderValue::from_str(&target) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
 fn forbidden(lang: Lang) -> AppError {
     AppError::Forbidden {
         code: "csrf",
@@ -130,6 +160,9 @@ pub async fn require_staff(
         Ok(session) => session,
         Err(err) => return reject(&state, None, AppError::from_service(err, lang), api, lang),
     };
+    if session.must_enrol && !ENROLMENT_ROUTES.contains(&request.uri().path()) {
+        return to_enrolment(api, lang);
+    }
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS

@@ -43,6 +43,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/staff/logout", post(api::logout))
         .route("/api/v1/staff/me", get(api::me))
         .route("/api/v1/staff/password", post(api::password))
+        .route(
+            "/api/v1/staff/enrol",
+            get(api::enrolment_offer).post(api::enrol),
+        )
         .route("/api/v1/staff/tips", get(api::tips))
         .route("/api/v1/staff/tips/{id}", get(api::tip))
         .route("/api/v1/staff/tips/{id}/status", post(api::status))
@@ -81,7 +85,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// The staff pages behind the door. A GET on an action's address (a reload after its POST)
 /// leads back to the tip rather than to a 405.
 fn page_routes() -> Router<AppState> {
-    use pages::{accounts, actions, auth, intake, queue, tip};
+    use pages::{accounts, actions, auth, enrol, intake, queue, tip};
     let mut router = Router::new()
         .route("/staff", get(queue::home))
         .route("/staff/logout", post(auth::logout))
@@ -89,6 +93,7 @@ fn page_routes() -> Router<AppState> {
             "/staff/password",
             get(auth::password_form).post(auth::password),
         )
+        .route("/staff/enrol", get(enrol::form).post(enrol::enrol))
         .route("/staff/tips", get(queue::queue))
         .route("/staff/tips/{id}", get(tip::show))
         .route("/staff/intake", get(intake::form).post(intake::submit))

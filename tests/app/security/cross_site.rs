@@ -1,27 +1,33 @@
 //! R36 (and R11's Origin / Sec-Fetch-Site half): unsafe requests from other sites are refused
-//! on every route, with the usual error page or JSON, and store nothing.
+//! on every route, with the usual error page or JSON, and store nothing; the staff sign-in form
+//! also needs its own token (login CSRF, R11).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::json;
 
 /// The headers a browser sends with a post that another site's page made.
-const HOSTILE: [&[(&str, &str)]; 2] = [
+const HOSTILE: [&[(&str, &str)]; 4] = [
     &[("sec-fetch-site", "cross-site")],
+    // A sibling host under the same domain is another site too.
+    &[("sec-fetch-site", "same-site"), ("host", "tipline.test")],
     // An older browser: no Sec-Fetch-Site, but an Origin that is not ours.
     &[
         ("origin", "https://hostile.example"),
         ("host", "tipline.test"),
     ],
+    // An older browser in a sandboxed frame on another site: `Origin: null`, which is also
+    // what it sends for our own `no-referrer` forms; without Sec-Fetch-Site, refused.
+    &[("origin", "null"), ("host", "tipline.test")],
 ];
 
 /// Our own forms, as browsers send them: `Origin: null` because our pages ask for
 /// `no-referrer`, and Sec-Fetch-Site where the browser knows it.
 const OWN: [&[(&str, &str)]; 4] = [
     &[("sec-fetch-site", "same-origin"), ("origin", "null")],
-    &[("sec-fetch-site", "same-site")],
+    &[("sec-fetch-site", "none")],
     &[("origin", "https://tipline.test"), ("host", "tipline.test")],
-    // No header at all (old browsers, API clients).
+    // No header at all: the browsers of 2G feature phones, API clients.
     &[],
 ];
 
@@ -108,6 +114,7 @@ crate::on_both!(
                         res.header("content-type").unwrap().starts_with("text/html"),
                         "the error page"
                     );
+                    // Either words say another website may have sent it.
                     assert!(res.text.contains("another website"), "{}", res.text);
                 }
             }
@@ -147,5 +154,34 @@ crate::on_both!(
             assert_eq!(after.tips, before.tips + 1);
             assert_eq!(after.messages, before.messages + 1);
         }
+    }
+);
+
+crate::on_both!(
+    r36_with_public_origin_set_only_that_origin_passes_whatever_the_host,
+    |app| {
+        let app = crate::helpers::TestApp::spawn_with(app.backend, |c| {
+            c.public_origin = Some("https://tipline.test".into());
+        })
+        .await;
+        let receipt = app.submit_tip("tin thật").await;
+        let (path, content_type, body) = unsafe_requests(&receipt).remove(4);
+        // A proxy in front rewrote Host; the browser's Origin is the public one.
+        let ours = [
+            ("origin", "https://tipline.test"),
+            ("host", "127.0.0.1:8080"),
+        ];
+        let res = app.send(post(path, content_type, &body, &ours)).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+        // Origin equal to Host no longer decides once the origin is configured.
+        for headers in [
+            [("origin", "https://evil.example"), ("host", "evil.example")],
+            [("origin", "http://tipline.test"), ("host", "tipline.test")],
+        ] {
+            let res = app.send(post(path, content_type, &body, &headers)).await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{headers:?}");
+            assert_eq!(res.error_code(), "cross_site");
+        }
+        app.drop_database().await;
     }
 );

@@ -20,8 +20,10 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 // After the macro: modules see it only below its definition.
 mod access;
+mod admins;
 mod audit;
 mod auth;
+mod enrolment;
 mod stats;
 mod workflow;
 
@@ -41,7 +43,8 @@ impl Staffer {
     }
 }
 
-/// Creates an account as the CLI would; returns its TOTP secret.
+/// Creates an account as the CLI would and finishes its first sign-in (R6); returns the
+/// owner's own TOTP secret, with `PASSWORD` as their password.
 pub async fn create(
     app: &TestApp,
     username: &str,
@@ -49,18 +52,11 @@ pub async fn create(
     regions: &[i64],
     schools: &[i64],
 ) -> TotpSecret {
-    let dir = app.state.directory();
     let scope = Scope {
         regions: regions.to_vec(),
         schools: schools.to_vec(),
     };
-    let created = app
-        .state
-        .accounts(&dir)
-        .create(By::Cli, username, role, scope, PASSWORD)
-        .await
-        .unwrap();
-    TotpSecret::from_provisioning_uri(&created.provisioning_uri).unwrap()
+    crate::helpers::create_enrolled(app, username, role, scope, PASSWORD).await
 }
 
 /// Signs in (moving the clock to a fresh TOTP step first: codes are single-use).

@@ -9,26 +9,29 @@ crate::on_both_clocked!(
         let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
         let page = app.get("/staff/login").await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(
-            page.header("set-cookie").is_none(),
-            "no cookie before sign-in"
-        );
+        // Before sign-in, only the sign-in form's own cookie (login CSRF, R11), as strict.
+        let pre = page.header("set-cookie").unwrap();
+        assert!(pre.starts_with("__Host-tipline_login="), "{pre}");
+        for part in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+            assert!(pre.contains(part), "{pre} lacks {part}");
+        }
         assert!(page.text.contains("Mã xác thực (6 số)"));
         assert!(page.text.contains("autocomplete=\"one-time-code\""));
         assert_staff_layout(&page.text);
 
         // A wrong code: the generic message, no cookie, the password not echoed.
         clock.advance(30);
-        let wrong = app
-            .post_form(
-                "/staff/login?lang=vi",
-                &[
-                    ("username", "lan.police"),
-                    ("password", PASSWORD),
-                    ("totp", "000000"),
-                ],
-            )
-            .await;
+        let form = open_login(app).await;
+        let wrong = post_login(
+            app,
+            &form,
+            &[
+                ("username", "lan.police"),
+                ("password", PASSWORD),
+                ("totp", "000000"),
+            ],
+        )
+        .await;
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
         assert!(wrong.header("set-cookie").is_none());
         assert!(
@@ -37,16 +40,16 @@ crate::on_both_clocked!(
                 .contains("Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng.")
         );
         assert!(!wrong.text.contains(PASSWORD));
-        let unknown = app
-            .post_form(
-                "/staff/login?lang=vi",
-                &[
-                    ("username", "nobody"),
-                    ("password", PASSWORD),
-                    ("totp", "000000"),
-                ],
-            )
-            .await;
+        let unknown = post_login(
+            app,
+            &form,
+            &[
+                ("username", "nobody"),
+                ("password", PASSWORD),
+                ("totp", "000000"),
+            ],
+        )
+        .await;
         assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
         assert!(
             unknown
@@ -55,23 +58,30 @@ crate::on_both_clocked!(
         );
 
         let now = clock_now(clock);
-        let ok = app
-            .post_form(
-                "/staff/login?lang=vi",
-                &[
-                    ("username", "lan.police"),
-                    ("password", PASSWORD),
-                    ("totp", &code(&lan.secret, now)),
-                ],
-            )
-            .await;
+        let ok = post_login(
+            app,
+            &form,
+            &[
+                ("username", "lan.police"),
+                ("password", PASSWORD),
+                ("totp", &code(&lan.secret, now)),
+            ],
+        )
+        .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
         assert_eq!(ok.header("location"), Some("/staff?lang=vi"));
-        let cookie = ok.header("set-cookie").unwrap();
+        let cookies: Vec<_> = ok.headers.get_all("set-cookie").iter().collect();
+        let cookie = cookies[0].to_str().unwrap();
         assert!(cookie.starts_with("__Host-tipline_staff="), "{cookie}");
         for part in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
             assert!(cookie.contains(part), "{cookie} lacks {part}");
         }
+        // The sign-in form's cookie has done its work.
+        let gone = cookies[1].to_str().unwrap();
+        assert!(
+            gone.starts_with("__Host-tipline_login=;") && gone.contains("Max-Age=0"),
+            "{gone}"
+        );
 
         // Public pages still set no cookie.
         for uri in ["/", "/followup", "/safety"] {
@@ -213,17 +223,18 @@ crate::on_both_clocked!(
         add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
         let other = add_staff(app, "minh.police", Role::Police, &[127], &[]).await;
         let mut last = None;
+        let form = open_login(app).await;
         for _ in 0..6 {
-            let res = app
-                .post_form(
-                    "/staff/login?lang=vi",
-                    &[
-                        ("username", "lan.police"),
-                        ("password", "wrong password!!"),
-                        ("totp", "000000"),
-                    ],
-                )
-                .await;
+            let res = post_login(
+                app,
+                &form,
+                &[
+                    ("username", "lan.police"),
+                    ("password", "wrong password!!"),
+                    ("totp", "000000"),
+                ],
+            )
+            .await;
             last = Some(res);
         }
         let last = last.unwrap();

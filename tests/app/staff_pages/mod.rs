@@ -3,6 +3,8 @@
 
 mod accounts;
 mod auth;
+mod first_sign_in;
+mod login_csrf;
 mod stats;
 mod tips;
 
@@ -25,7 +27,7 @@ pub struct Account {
     pub secret: String,
 }
 
-/// Creates an account as the CLI does.
+/// Creates an account as the CLI does and finishes its first sign-in (R6), with `PASSWORD`.
 pub async fn add_staff(
     app: &TestApp,
     username: &str,
@@ -33,20 +35,14 @@ pub async fn add_staff(
     regions: &[i64],
     schools: &[i64],
 ) -> Account {
-    let dir = app.state.directory();
     let scope = Scope {
         regions: regions.to_vec(),
         schools: schools.to_vec(),
     };
-    let created = app
-        .state
-        .accounts(&dir)
-        .create(By::Cli, username, role, scope, PASSWORD)
-        .await
-        .unwrap();
+    let secret = crate::helpers::create_enrolled(app, username, role, scope, PASSWORD).await;
     Account {
         username: username.to_owned(),
-        secret: secret_of(&created.provisioning_uri),
+        secret: secret_of(&secret.provisioning_uri(username)),
     }
 }
 
@@ -81,20 +77,54 @@ pub struct Browser {
     pub csrf: String,
 }
 
+/// A browser that opened the sign-in page: its sign-in cookie and the form's token (login
+/// CSRF, R11).
+pub struct LoginForm {
+    pub cookie: String,
+    pub token: String,
+}
+
+/// Opens the sign-in page as a browser does.
+pub async fn open_login(app: &TestApp) -> LoginForm {
+    let page = app.get("/staff/login?lang=vi").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let set = page.header("set-cookie").expect("the sign-in cookie");
+    LoginForm {
+        cookie: set.split(';').next().unwrap().to_owned(),
+        token: field_value(&page.text, "login_token"),
+    }
+}
+
+/// Posts the sign-in form opened as `form`, with its cookie and token.
+pub async fn post_login(app: &TestApp, form: &LoginForm, pairs: &[(&str, &str)]) -> TestResponse {
+    let mut pairs = pairs.to_vec();
+    pairs.push(("login_token", &form.token));
+    let body = serde_urlencoded::to_string(&pairs).unwrap();
+    app.send(
+        Request::post("/staff/login?lang=vi")
+            .header(header::COOKIE, &form.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
 /// Signs in through the page; moves the clock a step on so that every sign-in has a fresh code.
 pub async fn sign_in(app: &TestApp, clock: &ManualClock, account: &Account) -> Browser {
     clock.advance(30);
     let now = clock_now(clock);
-    let res = app
-        .post_form(
-            "/staff/login?lang=vi",
-            &[
-                ("username", &account.username),
-                ("password", PASSWORD),
-                ("totp", &code(&account.secret, now)),
-            ],
-        )
-        .await;
+    let form = open_login(app).await;
+    let res = post_login(
+        app,
+        &form,
+        &[
+            ("username", &account.username),
+            ("password", PASSWORD),
+            ("totp", &code(&account.secret, now)),
+        ],
+    )
+    .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
     let set = res.header("set-cookie").unwrap();
     let cookie = set.split(';').next().unwrap().to_owned();
@@ -106,6 +136,83 @@ pub async fn sign_in(app: &TestApp, clock: &ManualClock, account: &Account) -> B
     assert_eq!(home.status, StatusCode::OK, "{}", home.text);
     browser.csrf = field_value(&home.text, "csrf_token");
     browser
+}
+
+/// The password an admin gives a new account, good for its first sign-in only.
+pub const INITIAL: &str = "given by the admin 2026";
+
+/// The `otpauth://` URI shown on a page.
+pub fn uri_on(html: &str) -> String {
+    let start = html.find("otpauth://").expect("a setup address");
+    let uri = &html[start..];
+    uri[..uri.find('<').unwrap()].replace("&amp;", "&")
+}
+
+/// Signs in with what an admin gave (`initial`, `given` key) and lands on enrolment (R6).
+pub async fn sign_in_first(
+    app: &TestApp,
+    clock: &ManualClock,
+    username: &str,
+    initial: &str,
+    given: &str,
+) -> Browser {
+    clock.advance(30);
+    let form = open_login(app).await;
+    let res = post_login(
+        app,
+        &form,
+        &[
+            ("username", username),
+            ("password", initial),
+            ("totp", &code(given, clock_now(clock))),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    assert_eq!(res.header("location"), Some("/staff/enrol?lang=vi"));
+    let cookie = res.header("set-cookie").unwrap();
+    Browser {
+        cookie: cookie.split(';').next().unwrap().to_owned(),
+        csrf: String::new(),
+    }
+}
+
+/// Finishes a first sign-in through the enrolment page: adds the key shown, confirms it with
+/// a code, the current password and `PASSWORD` as the new one. Returns the owner's account.
+pub async fn enrol_through_page(
+    app: &TestApp,
+    clock: &ManualClock,
+    browser: &mut Browser,
+    username: &str,
+    initial: &str,
+) -> Account {
+    let page = get_as(app, browser, "/staff/enrol?lang=vi").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    browser.csrf = field_value(&page.text, "csrf_token");
+    let own = secret_of(&uri_on(&page.text));
+    let done = post_as(
+        app,
+        browser,
+        "/staff/enrol?lang=vi",
+        &[
+            ("pending", &field_value(&page.text, "pending")),
+            ("totp", &code(&own, clock_now(clock))),
+            ("current", initial),
+            ("new", PASSWORD),
+            ("new_again", PASSWORD),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert_eq!(
+        done.header("location"),
+        Some("/staff/login?lang=vi&done=enrolled")
+    );
+    Account {
+        username: username.to_owned(),
+        secret: own,
+    }
 }
 
 pub fn clock_now(clock: &ManualClock) -> i64 {

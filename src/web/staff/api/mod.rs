@@ -1,5 +1,6 @@
-//! The staff JSON API under `/api/v1/staff/`: sign-in, the queue, a tip and what staff do to
-//! it, intake on a caller's behalf, accounts for admins. English errors in the API's shape.
+//! The staff JSON API under `/api/v1/staff/`: sign-in, one's own password and key, the queue,
+//! a tip and what staff do to it, intake on a caller's behalf, accounts for admins. English
+//! errors in the API's shape.
 //!
 //! Handlers parse and shape; every decision (role, jurisdiction, deadlines, audit) is the
 //! services'. Everything but `POST /session` sits behind `guard::require_staff`.
@@ -21,9 +22,11 @@ use serde_json::json;
 use std::fmt;
 
 mod accounts;
+mod enrol;
 mod tips;
 
 pub use accounts::{accounts, create_account, disable_account, reset_totp, set_scope};
+pub use enrol::{enrol, enrolment_offer};
 pub use tips::{assign, extend, intake, message, note, status, tip, tips};
 
 pub(super) fn service(err: ServiceError) -> AppError {
@@ -48,7 +51,8 @@ impl fmt::Debug for LoginRequest {
     }
 }
 
-/// `POST /api/v1/staff/session` → 200 `{"csrf_token", …}` and the session cookie.
+/// `POST /api/v1/staff/session` → 200 `{"csrf_token", …}` and the session cookie. While
+/// `enrolment_required` is true, only `/api/v1/staff/enrol` and logout answer (R6).
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
@@ -63,6 +67,7 @@ pub async fn login(
         "username": new.session.staff.username,
         "role": new.session.staff.role.code(),
         "expires_at": new.session.expires_at,
+        "enrolment_required": new.session.must_enrol,
     }));
     let mut response = body.into_response();
     if let Some(value) = cookie::set(&new.id, state.config.staff.insecure_cookies) {

@@ -5,6 +5,7 @@
 //! scopes. A new account's or a reset's TOTP provisioning URI is shown once, in the POST's
 //! answer, and never stored or logged.
 
+use super::enrol::{EnrolPage, grouped};
 use super::queue::scope_names;
 use super::{AuditLine, Choice, Ctx, PageResult, audit_lines, notice, see_other};
 use crate::domain::Code;
@@ -47,16 +48,6 @@ pub struct AccountsPage {
     pub roles: Vec<Choice>,
     pub regions: Vec<Choice>,
     pub schools: Vec<Choice>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "staff/enrol.html")]
-pub struct EnrolPage {
-    pub layout: StaffLayout,
-    pub username: String,
-    pub uri: String,
-    /// The base32 secret in groups of four, for typing into an app by hand.
-    pub secret: String,
 }
 
 fn region_choices(ctx: &Ctx<'_>, selected: &[i64]) -> Vec<Choice> {
@@ -163,19 +154,17 @@ fn back(ctx: &Ctx<'_>) -> (String, &'static str) {
     )
 }
 
+/// The key an admin just set, shown once: good for the owner's first sign-in only, where
+/// they enrol one of their own (R6).
 fn enrol(ctx: &Ctx<'_>, username: &str, uri: String) -> EnrolPage {
-    let secret = super::query_value(uri.split_once('?').map(|(_, q)| q), "secret")
-        .unwrap_or_default()
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let secret =
+        super::query_value(uri.split_once('?').map(|(_, q)| q), "secret").unwrap_or_default();
     EnrolPage {
         layout: ctx.layout(None),
         username: username.to_owned(),
         uri,
-        secret,
+        secret: grouped(&secret),
+        own: None,
     }
 }
 

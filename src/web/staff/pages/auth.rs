@@ -1,8 +1,10 @@
 //! Signing in and out, and changing one's own password (SECURITY.md R5–R11).
 //!
 //! `GET/POST /staff/login` sit outside the door, the POST behind the per-client sign-in limit;
-//! they set no cookie until a sign-in succeeds, and credentials travel only in POST bodies.
-//! Every failure shows the same words (R5). `POST /staff/logout` and `/staff/password` are
+//! credentials travel only in POST bodies. Every failure shows the same words (R5). Being
+//! outside the door, sign-in brings its own CSRF check (login CSRF, R11): the form carries a
+//! token derived from a random id in a cookie of its own (`cookie::set_login`), set by the GET;
+//! a post without the matching pair is refused before any password is checked. `POST /staff/logout` and `/staff/password` are
 //! behind the door like every other change (CSRF token included: logout CSRF, R11).
 
 use super::{Ctx, PageResult, StaffErrorPage, notice, see_other};
@@ -33,6 +35,8 @@ pub struct LoginPage {
     pub error: Option<String>,
     /// The name typed, kept after a failure; never the password or code.
     pub username: String,
+    /// The sign-in form's token, matching this browser's sign-in cookie.
+    pub login_token: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -48,6 +52,7 @@ pub struct LoginForm {
     username: String,
     password: String,
     totp: String,
+    login_token: String,
 }
 
 impl fmt::Debug for LoginForm {
@@ -70,31 +75,39 @@ impl fmt::Debug for PasswordForm {
     }
 }
 
-/// A form posted from another site (R36). Sign-in is outside the door, so it checks this
-/// itself: a cross-site sign-in would plant the attacker's session in the victim's browser.
-fn cross_site(headers: &HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"))
-}
-
-/// `GET /staff/login`.
+/// `GET /staff/login`: the form, with its token; the sign-in cookie is set when the browser
+/// has none yet (kept otherwise, so two open sign-in tabs both work).
 pub async fn login_form(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> PageResult {
     let ctx = Ctx::new(&state, lang, None);
-    LoginPage {
+    let insecure = state.config.staff.insecure_cookies;
+    let (login_id, new) = match cookie::login_id(&headers, insecure) {
+        Some(id) => (id, false),
+        None => (
+            state.auth().new_login_form().map_err(|e| ctx.service(e))?,
+            true,
+        ),
+    };
+    let mut response = LoginPage {
         layout: ctx.layout(Some("/staff/login")),
         notice: notice(&ctx, query.as_deref()),
         error: None,
         username: String::new(),
+        login_token: state.auth().login_form_token(&login_id),
     }
-    .into_response()
+    .into_response();
+    if new && let Some(value) = cookie::set_login(&login_id, insecure) {
+        response.headers_mut().insert(SET_COOKIE, value);
+    }
+    Ok(response)
 }
 
-/// `POST /staff/login`: on success the session cookie and a 303 to `/staff`.
+/// `POST /staff/login`: on success the session cookie and a 303 to `/staff` (or, while the
+/// account must still choose its own password and key, to `/staff/enrol`).
 pub async fn login(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
@@ -102,19 +115,30 @@ pub async fn login(
     body: Bytes,
 ) -> PageResult {
     let ctx = Ctx::new(&state, lang, None);
-    if cross_site(&headers) {
-        return Err(ctx.fail(AppError::Forbidden {
-            code: "cross_site",
-            message: ctx.t().error_forbidden.into(),
-        }));
-    }
+    let insecure = state.config.staff.insecure_cookies;
     let form: LoginForm = ctx.form(&body).map_err(|r| *r)?;
+    // Login CSRF (R11): the form's token must match this browser's sign-in cookie.
+    let Some(login_id) = cookie::login_id(&headers, insecure)
+        .filter(|id| state.auth().login_form_ok(id, &form.login_token))
+    else {
+        return Err(ctx.fail_back(
+            AppError::Forbidden {
+                code: "login_csrf",
+                message: ctx.s().login_form_expired.into(),
+            },
+            (
+                format!("/staff/login?lang={}", ctx.q()),
+                ctx.s().login_title,
+            ),
+        ));
+    };
     let again = |error: AppError| {
         let page = LoginPage {
             layout: ctx.layout(None),
             notice: None,
             error: Some(error.message(lang)),
             username: form.username.trim().to_owned(),
+            login_token: state.auth().login_form_token(&login_id),
         };
         error.decorate(page.into_response())
     };
@@ -124,11 +148,19 @@ pub async fn login(
         .await
     {
         Ok(new) => {
-            let mut response = see_other(&format!("/staff?lang={}", ctx.q()));
-            let insecure = state.config.staff.insecure_cookies;
+            // A first sign-in goes straight to choosing one's own password and key (R6).
+            let next = if new.session.must_enrol {
+                "/staff/enrol"
+            } else {
+                "/staff"
+            };
+            let mut response = see_other(&format!("{next}?lang={}", ctx.q()));
             if let Some(value) = cookie::set(&new.id, insecure) {
-                response.headers_mut().insert(SET_COOKIE, value);
+                response.headers_mut().append(SET_COOKIE, value);
             }
+            response
+                .headers_mut()
+                .append(SET_COOKIE, cookie::clear_login(insecure));
             Ok(response)
         }
         Err(err @ (ServiceError::BadCredentials | ServiceError::TooManyAttempts { .. })) => {

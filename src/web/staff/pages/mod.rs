@@ -1,7 +1,8 @@
 //! Staff pages under `/staff/…`: sign-in, home, the queue, a tip and its actions, intake on a
-//! caller's behalf, one's own password, and accounts for admins. They work without JavaScript:
-//! every change is a POST form carrying the session's `csrf_token` (checked by the door,
-//! `guard`, before any handler), answered by a 303 back to a page that says what happened.
+//! caller's behalf, one's own password and authenticator key, and accounts for admins. They
+//! work without JavaScript: every change is a POST form carrying the session's `csrf_token`
+//! (checked by the door, `guard`, before any handler), answered by a 303 back to a page that
+//! says what happened.
 //!
 //! Pages use `StaffLayout` (no quick exit; who is signed in and when the session ends) and
 //! render their errors in it (`error_page`), never in the public layout. Handlers parse and
@@ -11,6 +12,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod auth;
+pub mod enrol;
 pub mod intake;
 pub mod queue;
 pub mod tip;
