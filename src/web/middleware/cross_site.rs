@@ -9,7 +9,7 @@
 //!    `same-site` are refused — a sibling host under the same domain is another site to us.
 //! 2. Where that is missing (older browsers) or unknown, `Origin`: it passes only when it is
 //!    our own origin — `public_origin` when configured, otherwise the `Host` the request was
-//!    sent to. `Origin: null` is refused: our own pages ask for `no-referrer`, which makes a
+//!    sent to. `Origin: null` is rule 4: our own pages ask for `no-referrer`, which makes a
 //!    browser send `null` for our own forms, but a sandboxed frame on another site sends the
 //!    same `null`, and without `Sec-Fetch-Site` nothing tells the two apart. Browsers that
 //!    send `Sec-Fetch-Site` (every current one) pass on rule 1.
@@ -19,6 +19,12 @@
 //!    they visit could make them post a tip. The staff sign-in form adds a token bound to a
 //!    cookie of its own (`staff::pages::auth`), and every other staff form the session's token,
 //!    so on the staff side the hole does not open.
+//! 4. `Origin: null` without `Sec-Fetch-Site` passes on the tipster's routes and is refused
+//!    on staff routes. On the tipster's side it is what Safari before 16.4 (iPhones kept on
+//!    iOS 15), Firefox 70–89 and KaiOS 3 send for our own forms (`no-referrer`); refusing it
+//!    would turn away students on those phones, and it opens nothing that rule 3 does not
+//!    already leave open for the same browsers. Staff use current browsers, and every staff
+//!    form carries a token besides.
 //!
 //! Applies to every unsafe method on every route, before rate limits, so that a refused post
 //! costs nobody's budget. It must not replace the staff side's per-session CSRF token, which
@@ -32,6 +38,11 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+/// Staff pages and the staff API: `Origin: null` is refused there (rule 4).
+fn is_staff_path(path: &str) -> bool {
+    path == "/staff" || path.starts_with("/staff/") || path.starts_with("/api/v1/staff/")
+}
 
 /// Where the browser's own headers say an unsafe request comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +69,11 @@ pub async fn refuse_cross_site(
         return next.run(req).await;
     }
     let lang = lang_of(req.uri().query());
+    let staff = is_staff_path(req.uri().path());
     let message = match source(req.headers(), public_origin) {
         Source::Ours | Source::Unsaid => return next.run(req).await,
+        // A tipster's old browser on our own form (rule 4).
+        Source::Unknowable if !staff => return next.run(req).await,
         Source::Another => Texts::of(lang).error_cross_site,
         Source::Unknowable => Texts::of(lang).error_origin_unknown,
     };
