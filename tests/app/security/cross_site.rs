@@ -193,7 +193,12 @@ crate::on_both!(
         let headers = [("origin", "null"), ("host", "tipline.test")];
         let body = json!({"username": "someone", "password": "x", "code": "000000"}).to_string();
         let res = app
-            .send(post("/api/v1/staff/session", "application/json", &body, &headers))
+            .send(post(
+                "/api/v1/staff/session",
+                "application/json",
+                &body,
+                &headers,
+            ))
             .await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
         assert_eq!(res.error_code(), "cross_site");
