@@ -30,6 +30,10 @@ impl Equation {
 pub struct System {
     count: Vec<u64>,
     published: Vec<bool>,
+    /// What anyone knows of each count besides the equations: at least `lo`, at most `hi`
+    /// (a school listed on its own has at least k tips; a place holds at most its schools).
+    lo: Vec<u64>,
+    hi: Vec<Option<u64>>,
     equations: Vec<Equation>,
     /// The equations each node is in.
     of_node: Vec<Vec<usize>>,
@@ -47,8 +51,38 @@ impl System {
     pub fn node(&mut self, count: u64, published: bool) -> usize {
         self.count.push(count);
         self.published.push(published);
+        self.lo.push(0);
+        self.hi.push(None);
         self.of_node.push(Vec::new());
         self.count.len() - 1
+    }
+
+    /// Records what is publicly known of a node's count: at least `lo`, at most `hi`.
+    /// Witnesses stay within it. A bound the true count breaks is ignored.
+    pub fn bound(&mut self, node: usize, lo: u64, hi: Option<u64>) {
+        let Some(&count) = self.count.get(node) else {
+            return;
+        };
+        if lo <= count && hi.is_none_or(|h| count <= h) {
+            self.lo[node] = lo;
+            self.hi[node] = hi;
+        }
+    }
+
+    /// Whether `count + d` stays within what is known of node `c`.
+    pub(super) fn admits(&self, c: usize, d: i128) -> bool {
+        let moved = i128::from(self.count(c)) + d;
+        let lo = self.lo.get(c).copied().unwrap_or(0);
+        let hi = self.hi.get(c).copied().flatten();
+        moved >= i128::from(lo) && hi.is_none_or(|h| moved <= i128::from(h))
+    }
+
+    /// How far `count + d` falls outside what is known of node `c`.
+    pub(super) fn excess(&self, c: usize, d: i128) -> i128 {
+        let moved = i128::from(self.count(c)) + d;
+        let lo = i128::from(self.lo.get(c).copied().unwrap_or(0));
+        let hi = self.hi.get(c).copied().flatten().map(i128::from);
+        (lo - moved).max(0) + hi.map_or(0, |h| (moved - h).max(0))
     }
 
     /// Marks a node published.
@@ -164,10 +198,9 @@ impl System {
     /// above one way or the other: the data moved along it is a witness for `i`.
     pub(super) fn is_witness(&self, z: &[(usize, i64)], i: usize) -> bool {
         let moves_i = z.iter().any(|&(c, d)| c == i && d != 0);
-        let feasible = [1i64, -1].into_iter().any(|sign| {
-            z.iter()
-                .all(|&(c, d)| i128::from(self.count(c)) + i128::from(sign * d) >= 0)
-        });
+        let feasible = [1i128, -1]
+            .into_iter()
+            .any(|sign| z.iter().all(|&(c, d)| self.admits(c, sign * i128::from(d))));
         moves_i && feasible && self.in_null_space(z)
     }
 
@@ -309,6 +342,20 @@ impl System {
     }
 }
 
+/// A move with each node once, in order, and no zero change.
+fn normalise(mut m: Move) -> Move {
+    m.sort_unstable_by_key(|&(n, _)| n);
+    let mut out: Move = Vec::with_capacity(m.len());
+    for (n, d) in m {
+        match out.last_mut() {
+            Some((last, sum)) if *last == n => *sum = sum.saturating_add(d),
+            _ => out.push((n, d)),
+        }
+    }
+    out.retain(|&(_, d)| d != 0);
+    out
+}
+
 /// Proposals, each with whether it is a witness once that is known.
 type Checked = Rc<RefCell<Vec<(Move, Option<bool>)>>>;
 
@@ -337,7 +384,7 @@ impl<'a> Proposals<'a> {
         }
         let list: Vec<(Move, Option<bool>)> = (self.propose)(node, wide)
             .into_iter()
-            .map(|m| (m, None))
+            .map(|m| (normalise(m), None))
             .collect();
         let list = Rc::new(RefCell::new(list));
         self.asked.borrow_mut().insert((node, wide), list.clone());

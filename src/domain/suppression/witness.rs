@@ -42,10 +42,7 @@ impl<'a> Witness<'a> {
     /// How far the counts moved by `z` fall below zero.
     fn shortfall(&self, z: &HashMap<usize, i64>) -> i128 {
         z.iter()
-            .map(|(&c, &dz)| {
-                let moved = i128::from(self.sys.count(c)) + i128::from(dz);
-                (-moved).max(0)
-            })
+            .map(|(&c, &dz)| self.sys.excess(c, i128::from(dz)))
             .sum()
     }
 
@@ -75,7 +72,7 @@ impl<'a> Witness<'a> {
             }
             let Some(low) = z
                 .iter()
-                .find(|&(&c, &dz)| i128::from(self.sys.count(c)) + i128::from(dz) < 0)
+                .find(|&(&c, &dz)| !self.sys.admits(c, i128::from(dz)))
                 .map(|(&c, _)| c)
             else {
                 return true;

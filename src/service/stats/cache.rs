@@ -26,7 +26,7 @@ pub fn fingerprint(counts: &YearCounts, dir: &Directory, k: u64) -> u64 {
     counts.hash(&mut h);
     k.hash(&mut h);
     for r in dir.regions() {
-        (r.id, r.parent_id, r.kind.is_unit(), r.active).hash(&mut h);
+        (r.id, r.parent_id, r.kind.code(), r.active).hash(&mut h);
     }
     for s in dir.schools() {
         (s.id, s.region_id).hash(&mut h);

@@ -2,7 +2,7 @@
 
 use super::frame::{RegionTree, StatRow, Subject};
 use super::tables::MEASURES;
-use super::year::{Attr, Cell, Place, Time, YearFrame};
+use super::year::{Attr, Cell, Key, Place, Time, YearFrame};
 use serde_json::{Map, Value};
 
 /// One period of one table: where its cells come from and the dimensions every row shares.
@@ -28,6 +28,15 @@ impl Rows<'_> {
         }
     }
 
+    /// Whether an optional row (a district's unspecified part, the rest of the province,
+    /// schools not placed) is shown: unless it is a published zero. A hidden cell always has
+    /// its row, so the row's presence says nothing the cell does not.
+    fn listed(&self, key: Key) -> bool {
+        self.frame
+            .cell(key)
+            .is_some_and(|c| c.suppressed || c.count > Some(0))
+    }
+
     fn cell(&self, place: Place, attr: Attr) -> Cell {
         self.frame.cell_or_zero((self.t, place, attr))
     }
@@ -50,13 +59,13 @@ impl Rows<'_> {
                 let cell = self.cell(Place::Region(u), attr);
                 out.push(self.row(cell, Subject::Unit, &[region(u)]));
             }
-            if !self.frame.is_zero((self.t, Place::Unspecified(*d), attr)) {
+            if self.listed((self.t, Place::Unspecified(*d), attr)) {
                 let cell = self.cell(Place::Unspecified(*d), attr);
                 let extra = [region(*d), unspecified.clone()];
                 out.push(self.row(cell, Subject::Unit, &extra));
             }
         }
-        if !self.frame.is_zero((self.t, Place::Rest, attr)) {
+        if self.listed((self.t, Place::Rest, attr)) {
             let cell = self.cell(Place::Rest, attr);
             out.push(self.row(cell, Subject::Pool, &[region(province), unspecified]));
         }
@@ -134,7 +143,7 @@ impl Rows<'_> {
                 }
             }
         }
-        if !self.frame.is_zero((self.t, Place::SchoolRest, Attr::Named)) {
+        if self.listed((self.t, Place::SchoolRest, Attr::Named)) {
             let cell = self.cell(Place::SchoolRest, Attr::Named);
             out.push(self.row(cell, Subject::Pool, &with(None, province, true)));
         }

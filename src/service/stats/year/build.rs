@@ -129,7 +129,6 @@ impl<'a> Builder<'a> {
                 self.periods(place, attr);
             }
         }
-        debug_assert!(self.built.system.is_consistent());
         self.built
     }
 
@@ -177,6 +176,12 @@ impl<'a> Builder<'a> {
 
     /// A count of tips at a place (what is left of all tips, for the remainders).
     fn tip(&mut self, t: Time, place: Place, attr: Attr, published: bool) -> usize {
+        // A tip is decided exactly when it closes, so "not decided yet" is the open tips:
+        // one node, so that no witness can tell them apart. (Where the counters say otherwise,
+        // the equation does not hold, and the two stay apart.)
+        if attr == Attr::Decided(2) && self.decided_is_closed(t, place) {
+            return self.tip(t, place, Attr::Outcome(open()), published);
+        }
         let count = match attr {
             Attr::Outcome(o) if o == open() => self.rest(t, place, &outcomes()),
             Attr::Classified(2) => self.rest(t, place, &[Attr::Classified(1), Attr::Classified(0)]),
@@ -184,6 +189,13 @@ impl<'a> Builder<'a> {
             _ => self.tally.count(t, place, attr),
         };
         self.node((t, place, attr), count, published)
+    }
+
+    /// Whether the tips decided (in time or late) are the tips closed, at `place` in `t`.
+    fn decided_is_closed(&self, t: Time, place: Place) -> bool {
+        let count = |a| self.tally.count(t, place, a);
+        let closed: u64 = outcomes().into_iter().map(count).sum();
+        count(Attr::Decided(1)) + count(Attr::Decided(0)) == closed
     }
 
     fn rest(&self, t: Time, place: Place, parts: &[Attr]) -> u64 {
@@ -269,7 +281,10 @@ impl<'a> Builder<'a> {
                 };
                 let (listed, pooled, members) = pool(list, self.k);
                 for (school, n) in listed {
-                    parts.push(self.node((t, Place::School(school), Attr::Named), n, true));
+                    let node = self.node((t, Place::School(school), Attr::Named), n, true);
+                    // Listed means at least k: everyone reading the table knows it.
+                    self.built.system.bound(node, self.k, None);
+                    parts.push(node);
                     let parent = Place::Region(*d);
                     self.built
                         .school_parent
@@ -282,7 +297,11 @@ impl<'a> Builder<'a> {
                     sum += n;
                 }
                 if members > 0 {
-                    parts.push(self.node((t, Place::Pool(*unit), Attr::Named), pooled, true));
+                    let node = self.node((t, Place::Pool(*unit), Attr::Named), pooled, true);
+                    // Each pooled school has fewer than k.
+                    let most = (members as u64).saturating_mul(self.k - 1);
+                    self.built.system.bound(node, 0, Some(most));
+                    parts.push(node);
                     let parent = Place::Region(*d);
                     self.built
                         .school_parent
@@ -311,6 +330,20 @@ impl<'a> Builder<'a> {
         self.built.system.equation(tips, vec![named, not_named]);
     }
 
+    /// How many active schools the directory places at each place of the tree.
+    fn schools_at(&self) -> HashMap<Place, u64> {
+        let mut at: HashMap<Place, u64> = HashMap::new();
+        for s in self.dir.schools() {
+            for place in self.tree.chain(s.region_id) {
+                *at.entry(place).or_default() += 1;
+            }
+        }
+        for place in self.tree.places() {
+            at.entry(place).or_default();
+        }
+        at
+    }
+
     /// The report's schools with at least one confirmed case in `t`, per place (a count of
     /// schools: the halves do not add up to the year, so no period equation).
     fn schools_with_case(&mut self, t: Time, shown: &dyn Fn(Place) -> bool) {
@@ -335,6 +368,12 @@ impl<'a> Builder<'a> {
                 .iter()
                 .map(|p| self.node((t, *p, Attr::Schools), count(p), shown(*p)))
                 .collect();
+            // At most the schools the directory places there (the report shows that number).
+            for (p, node) in self.schools_at() {
+                if let Some(&n) = self.built.index.get(&(t, p, Attr::Schools)) {
+                    self.built.system.bound(n, 0, Some(node));
+                }
+            }
             self.built.system.equation(total, parts);
         }
     }

@@ -135,7 +135,13 @@ impl YearFrame {
         let tree = RegionTree::of(dir);
         let tally = Tally::of(counts, &tree);
         let built = build::Builder::new(&tally, &tree, dir, k).products();
-        let moves = moves::Moves::new(&built.system, &built.index, &tree, &built.school_parent);
+        let moves = moves::Moves::new(
+            &built.system,
+            &built.index,
+            &tree,
+            &built.school_parent,
+            &built.listed,
+        );
         let suppressed = built
             .system
             .protect_with(k, &|node, wide| moves.for_node(node, wide));
@@ -166,14 +172,6 @@ impl YearFrame {
     /// school with no tips).
     pub fn cell_or_zero(&self, key: Key) -> Cell {
         self.cell(key).unwrap_or(Cell::ZERO)
-    }
-
-    /// The true count behind a cell, for a row's visibility decisions that the published
-    /// numbers already imply (a zero row is left out); never for display.
-    pub fn is_zero(&self, key: Key) -> bool {
-        self.index
-            .get(&key)
-            .is_none_or(|&node| self.system.count(node) == 0)
     }
 
     /// How many nodes and how many suppressed, for the benchmark.

@@ -33,6 +33,8 @@ pub(super) struct Moves<'a> {
     tree: &'a RegionTree,
     /// The district (or the province) each school place of a quarter hangs under.
     school_parent: &'a HashMap<(u8, Place), Place>,
+    /// The unit each school is in.
+    school_unit: HashMap<i64, i64>,
     /// Every leaf place with the places above it, in the tree's order.
     chains: Vec<(Place, Vec<Place>)>,
     chain_of: HashMap<Place, Vec<Place>>,
@@ -73,6 +75,34 @@ fn times(m: u8) -> [Time; 4] {
     ]
 }
 
+/// A tip is decided exactly when it closes: an open tip is "not decided yet", a closed one
+/// decided in time or late. Keeps the outcome and fixes the deadline to match.
+fn coherent(p: Profile) -> Profile {
+    coherent_after(p, 2)
+}
+
+/// As `coherent`, keeping breakdown `changed` and fixing the other of the pair.
+fn coherent_after(mut p: Profile, changed: usize) -> Profile {
+    let is_open = p[2] == Attr::Outcome(open());
+    let undecided = p[4] == Attr::Decided(2);
+    if is_open != undecided {
+        if changed == 4 {
+            p[2] = if undecided {
+                Attr::Outcome(open())
+            } else {
+                Attr::Outcome(0)
+            };
+        } else {
+            p[4] = if is_open {
+                Attr::Decided(2)
+            } else {
+                Attr::Decided(1)
+            };
+        }
+    }
+    p
+}
+
 /// `plus` minus `minus`, without the nodes they share.
 fn difference(plus: &[usize], minus: &[usize]) -> Move {
     let mut all: Vec<(usize, i64)> = plus
@@ -98,6 +128,7 @@ impl<'a> Moves<'a> {
         index: &'a HashMap<Key, usize>,
         tree: &'a RegionTree,
         school_parent: &'a HashMap<(u8, Place), Place>,
+        listed: &HashMap<u8, Vec<(i64, i64)>>,
     ) -> Self {
         let mut keys = vec![(Time::Year, Place::Rest, Attr::All); system.len()];
         for (&key, &node) in index {
@@ -121,12 +152,18 @@ impl<'a> Moves<'a> {
             })
             .collect();
         let chain_of = chains.iter().cloned().collect();
+        let school_unit = listed
+            .values()
+            .flatten()
+            .map(|&(school, unit)| (school, unit))
+            .collect();
         Moves {
             system,
             index,
             keys,
             tree,
             school_parent,
+            school_unit,
             chains,
             chain_of,
             outside: RefCell::new(HashMap::new()),
@@ -202,6 +239,9 @@ impl<'a> Moves<'a> {
                 }
             }
         }
+        // "Open" and "not decided yet" may be one node: a tip counts in it once.
+        out.sort_unstable();
+        out.dedup();
         out
     }
 
@@ -238,13 +278,13 @@ impl<'a> Moves<'a> {
                 .max_by_key(least)
                 .unwrap_or(values[0])
         };
-        [
+        coherent([
             pick(&families[0]),
             pick(&families[1]),
             pick(&families[2]),
             pick(&families[3]),
             pick(&families[4]),
-        ]
+        ])
     }
 
     /// Proposed witnesses for `node`.
@@ -296,6 +336,7 @@ impl<'a> Moves<'a> {
                         for v in families()[f].iter().filter(|&&v| v != profile[f]) {
                             let mut other = profile;
                             other[f] = *v;
+                            let other = coherent_after(other, f);
                             out.push(difference(&self.tip(m, a, &other), &from));
                         }
                     }
@@ -368,20 +409,55 @@ impl<'a> Moves<'a> {
     }
 
     /// One school with a case counted in another commune.
+    /// One school with a case counted in another commune, in a half year and so in the
+    /// year: only into places whose schools had tips in that half (a case needs a tip).
     fn schools_with_case(&self, t: Time, place: Place, wide: bool) -> Vec<Move> {
         let (_, _, destinations) = reach(wide);
-        let node = |p: Place| self.index.get(&(t, p, Attr::Schools)).copied();
-        let nodes = |leaf: Place| -> Vec<usize> {
-            self.chain(leaf).iter().copied().filter_map(node).collect()
+        let halves = match t {
+            Time::Half(h) => vec![h],
+            _ => vec![1, 2],
         };
         let all = self.leaves(Place::Region(self.tree.province));
         let mut out = Vec::new();
-        for src in self.leaves(place) {
-            let outside = all.iter().filter(|p| !self.chain(**p).contains(&place));
-            for &dst in outside.take(destinations) {
-                out.push(difference(&nodes(dst), &nodes(src)));
+        for h in halves {
+            let periods = [Time::Half(h), Time::Year];
+            let nodes = |leaf: Place| -> Vec<usize> {
+                let chain = self.chain(leaf);
+                periods
+                    .iter()
+                    .flat_map(|&p| chain.iter().map(move |&c| (p, c)))
+                    .filter_map(|(p, c)| self.index.get(&(p, c, Attr::Schools)).copied())
+                    .collect()
+            };
+            let named = |leaf: Place| self.named_in(h, leaf) > 0;
+            for src in self.leaves(place) {
+                let outside = all
+                    .iter()
+                    .filter(|p| !self.chain(**p).contains(&place))
+                    .filter(|p| named(**p) && named(src));
+                for &dst in outside.take(destinations) {
+                    out.push(difference(&nodes(dst), &nodes(src)));
+                }
             }
         }
         out
+    }
+
+    /// Tips naming a school of `leaf` (listed or pooled) in half year `h`.
+    fn named_in(&self, h: u8, leaf: Place) -> u64 {
+        let Place::Region(unit) = leaf else {
+            return 0;
+        };
+        let quarters = [h * 2 - 1, h * 2];
+        self.school_parent
+            .keys()
+            .filter(|(q, _)| quarters.contains(q))
+            .filter(|(_, p)| match p {
+                Place::Pool(u) => *u == unit,
+                Place::School(s) => self.school_unit.get(s) == Some(&unit),
+                _ => false,
+            })
+            .map(|&(q, p)| self.count((Time::Quarter(q), p, Attr::Named)))
+            .sum()
     }
 }

@@ -88,6 +88,8 @@ fn counts(tips: &[Tip]) -> YearCounts {
     };
     for &(m, r, cat, ch, out, cl, de, named) in tips {
         let id = places[r];
+        // A tip is decided exactly when it closes.
+        let de = if out == 9 { 2 } else { de % 2 };
         let cat = Category::ALL[cat].code();
         push(&mut c.region, m, id, cat, Channel::ALL[ch].code());
         let outcome = Outcome::all().get(out).map_or("", |o| o.code());
