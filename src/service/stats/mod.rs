@@ -179,9 +179,14 @@ impl Stats<'_> {
 impl Stats<'_> {
     /// The protected year: from the cache when its counters have not changed since.
     pub async fn year(&self, year: i32) -> Result<Arc<YearFrame>, ServiceError> {
+        let changes = crate::store::counter_changes();
+        let directory = cache::directory_fingerprint(self.directory, self.k);
+        if let Some(frame) = self.cache.fresh(year, changes, directory) {
+            return Ok(frame);
+        }
         let counts = self.store.stat_year(year).await?;
-        let fingerprint = cache::fingerprint(&counts, self.directory, self.k);
-        if let Some(frame) = self.cache.get(year, fingerprint) {
+        let fingerprint = cache::fingerprint(&counts, directory);
+        if let Some(frame) = self.cache.confirm(year, fingerprint, changes) {
             return Ok(frame);
         }
         // Solving takes milliseconds to a few hundred: off the async workers.
@@ -190,7 +195,8 @@ impl Stats<'_> {
         let built = tokio::task::spawn_blocking(move || YearFrame::build(year, &counts, &dir, k));
         // Only a panic in the solver fails the join: the statistics are then unavailable.
         let frame = Arc::new(built.await.map_err(|_| ServiceError::Busy)?);
-        self.cache.put(year, fingerprint, frame.clone());
+        let key = (fingerprint, directory, changes);
+        self.cache.put(year, key, frame.clone());
         Ok(frame)
     }
 }
