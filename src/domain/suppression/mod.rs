@@ -28,6 +28,7 @@
 //! (two possible values is "not pinned"). The README says so.
 
 mod linear;
+mod proposals;
 mod system;
 mod witness;
 
