@@ -182,8 +182,9 @@ fn attack(frame: &YearFrame, equations: &[(Key, Vec<Key>)]) -> Vec<Key> {
 }
 
 /// What the review's attacker writes down: every place's tips as the sum of its months in
-/// each half year and in the year (`region-month` against the report), each region tree, and
-/// the province's months by category against the report's halves by category.
+/// each half year and in the year (`region-month` against the report), each region tree, the
+/// province's months by category against the report's halves by category, and the quarterly
+/// tables (channels, timeliness, outcomes) against the report's halves and year.
 fn review_equations(dir: &Directory) -> Vec<(Key, Vec<Key>)> {
     use crate::service::stats::frame::RegionTree;
     let tree = RegionTree::of(dir);
@@ -220,6 +221,31 @@ fn review_equations(dir: &Directory) -> Vec<(Key, Vec<Key>)> {
                 months.collect(),
             ));
         }
+    }
+    // `channel-quarter` and the timeliness table against the report's halves, at the
+    // province; `region-outcome-quarter` against them at every place; and the year as the
+    // sum of its halves for all of these.
+    let quarters = |h: u8| [Time::Quarter(h * 2 - 1), Time::Quarter(h * 2)];
+    let mut by_quarter: Vec<(Place, Attr)> = Vec::new();
+    for ch in 0..2 {
+        by_quarter.push((province, Attr::Channel(ch)));
+    }
+    for b in 0..2 {
+        by_quarter.push((province, Attr::Classified(b)));
+        by_quarter.push((province, Attr::Decided(b)));
+    }
+    for &place in &places {
+        for o in [0usize, 3, 4] {
+            by_quarter.push((place, Attr::Outcome(o)));
+        }
+    }
+    for (place, attr) in by_quarter {
+        for h in 1..=2u8 {
+            let parts = quarters(h).map(|q| (q, place, attr)).to_vec();
+            eqs.push(((Time::Half(h), place, attr), parts));
+        }
+        let halves = vec![(Time::Half(1), place, attr), (Time::Half(2), place, attr)];
+        eqs.push(((Time::Year, place, attr), halves));
     }
     eqs
 }
