@@ -22,11 +22,12 @@ use super::{Attr, Key, Place, Time, open};
 use crate::domain::suppression::{System, pool};
 use crate::domain::{Category, Channel, Directory};
 use crate::service::stats::frame::RegionTree;
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet};
 
 pub(super) struct Built {
     pub system: System,
-    pub index: HashMap<Key, usize>,
+    pub index: FxHashMap<Key, usize>,
     pub listed: HashMap<u8, Vec<(i64, i64)>>,
     pub pools: HashMap<u8, Vec<i64>>,
     /// The district (or the province) each school place of a quarter hangs under.
@@ -70,7 +71,7 @@ impl<'a> Builder<'a> {
             k,
             built: Built {
                 system: System::new(),
-                index: HashMap::new(),
+                index: FxHashMap::default(),
                 listed: HashMap::new(),
                 pools: HashMap::new(),
                 school_parent: HashMap::new(),

@@ -24,6 +24,7 @@ use crate::domain::Directory;
 use crate::domain::period::Period;
 use crate::domain::suppression::System;
 use crate::store::stats::YearCounts;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// A period within the year.
@@ -120,7 +121,7 @@ impl Cell {
 #[derive(Debug)]
 pub struct YearFrame {
     pub year: i32,
-    index: HashMap<Key, usize>,
+    index: FxHashMap<Key, usize>,
     system: System,
     suppressed: Vec<bool>,
     /// The schools listed on their own per quarter, with the unit each is in.

@@ -7,12 +7,12 @@ use crate::domain::workflow::Outcome;
 use crate::domain::{Category, Channel, Code};
 use crate::service::stats::frame::RegionTree;
 use crate::store::stats::YearCounts;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Counts per (month, place, attr).
 #[derive(Debug, Default)]
 pub struct Tally {
-    rolled: HashMap<(u8, Place, Attr), u64>,
+    rolled: FxHashMap<(u8, Place, Attr), u64>,
     /// Tips naming a school: (month, school, closed as a confirmed case, count).
     pub schools: Vec<(u8, i64, bool, u64)>,
 }
@@ -26,16 +26,17 @@ impl Tally {
         let mut tally = Tally::default();
         let months = |m: u8| (1..=12).contains(&m);
         for r in counts.region.iter().filter(|r| months(r.month)) {
-            // The database's CHECK constraints keep codes valid; a row that is not is left
-            // out everywhere, so every breakdown still adds up to the same total.
-            let (Some(c), Some(h)) = (
-                index_of(Category::ALL.iter().map(|c| c.code()), &r.a),
-                index_of(Channel::ALL.iter().map(|c| c.code()), &r.b),
-            ) else {
-                continue;
-            };
-            for attr in [Attr::All, Attr::Category(c), Attr::Channel(h)] {
-                tally.add(tree, r.month, r.id, attr, r.n);
+            // Rows come by category and channel, or summed by category (all tips are their
+            // sum) and by channel. The database's CHECK constraints keep codes valid; a row
+            // that is not is left out (and the year withheld if that breaks a sum).
+            let c = index_of(Category::ALL.iter().map(|c| c.code()), &r.a);
+            let h = index_of(Channel::ALL.iter().map(|c| c.code()), &r.b);
+            if let Some(c) = c {
+                tally.add(tree, r.month, r.id, Attr::All, r.n);
+                tally.add(tree, r.month, r.id, Attr::Category(c), r.n);
+            }
+            if let Some(h) = h {
+                tally.add(tree, r.month, r.id, Attr::Channel(h), r.n);
             }
         }
         let outcomes = || Outcome::all().iter().map(|o| o.code());

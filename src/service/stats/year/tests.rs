@@ -91,10 +91,12 @@ fn counts(tips: &[Tip]) -> YearCounts {
         // A tip is decided exactly when it closes.
         let de = if out == 9 { 2 } else { de % 2 };
         let cat = Category::ALL[cat].code();
-        push(&mut c.region, m, id, cat, Channel::ALL[ch].code());
+        push(&mut c.region, m, id, cat, "");
+        push(&mut c.region, m, id, "", Channel::ALL[ch].code());
         let outcome = Outcome::all().get(out).map_or("", |o| o.code());
         push(&mut c.outcome, m, id, outcome, "");
-        push(&mut c.timeliness, m, id, &cl.to_string(), &de.to_string());
+        push(&mut c.timeliness, m, id, &cl.to_string(), "");
+        push(&mut c.timeliness, m, id, "", &de.to_string());
         if named && id > 10 && id % 10 != 0 {
             let confirmed = Outcome::all()
                 .get(out)

@@ -11,6 +11,7 @@ use super::{Attr, Key, Place, Time, open};
 use crate::domain::suppression::{Move, System};
 use crate::domain::{Category, Channel};
 use crate::service::stats::frame::RegionTree;
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -30,7 +31,7 @@ type Likeliest = HashMap<(u8, Place, Option<Attr>), Profile>;
 
 pub(super) struct Moves<'a> {
     system: &'a System,
-    index: &'a HashMap<Key, usize>,
+    index: &'a FxHashMap<Key, usize>,
     keys: Vec<Key>,
     tree: &'a RegionTree,
     /// The district (or the province) each school place of a quarter hangs under.
@@ -127,7 +128,7 @@ fn difference(plus: &[usize], minus: &[usize]) -> Move {
 impl<'a> Moves<'a> {
     pub fn new(
         system: &'a System,
-        index: &'a HashMap<Key, usize>,
+        index: &'a FxHashMap<Key, usize>,
         tree: &'a RegionTree,
         school_parent: &'a HashMap<(u8, Place), Place>,
         listed: &HashMap<u8, Vec<(i64, i64)>>,
