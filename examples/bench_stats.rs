@@ -213,6 +213,47 @@ async fn fill_facts(url: &str, dir: &Directory, target: u64) -> anyhow::Result<u
     Ok(done)
 }
 
+/// What a timed read asks for.
+#[derive(Clone, Copy)]
+enum Read {
+    Table(TableQuery),
+    Report(Period),
+}
+
+/// Times `reps` reads of `what` with an empty cache each time (cold) and with the shared
+/// `warm` one; returns the rows (or report units) and the median and slowest of each, in ms.
+async fn cold_and_warm(
+    store: &Store,
+    dir: &Directory,
+    staff: &Staff,
+    warm: &StatsCache,
+    reps: usize,
+    what: Read,
+) -> anyhow::Result<(usize, [(f64, f64); 2])> {
+    let mut size = 0;
+    let mut out = [(0.0, 0.0); 2];
+    for (slot, shared) in [None, Some(warm)].into_iter().enumerate() {
+        let mut times = Vec::new();
+        for _ in 0..reps {
+            let fresh = StatsCache::default();
+            let stats = Stats {
+                store,
+                directory: dir,
+                k: 11,
+                cache: shared.unwrap_or(&fresh),
+            };
+            let t = Instant::now();
+            size = match what {
+                Read::Table(query) => stats.table(staff, query).await?.rows.len(),
+                Read::Report(period) => stats.report(staff, period).await?.units.len(),
+            };
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        out[slot] = percentile(times);
+    }
+    Ok((size, out))
+}
+
 fn percentile(mut v: Vec<f64>) -> (f64, f64) {
     v.sort_by(|a, b| a.total_cmp(b));
     (v[v.len() / 2], v[v.len() - 1])
@@ -303,31 +344,13 @@ async fn main() -> anyhow::Result<()> {
             if communes && !table.has_level() {
                 continue;
             }
-            let mut rows = 0;
             let query = TableQuery {
                 table,
                 range: year,
                 communes,
             };
-            let mut cold_warm = Vec::new();
-            for cache in [None, Some(&warm)] {
-                let mut times = Vec::new();
-                for _ in 0..args.reps {
-                    let fresh = StatsCache::default();
-                    let stats = Stats {
-                        store: &store,
-                        directory: &dir,
-                        k: 11,
-                        cache: cache.unwrap_or(&fresh),
-                    };
-                    let t = Instant::now();
-                    let out = stats.table(&staff, query).await?;
-                    times.push(t.elapsed().as_secs_f64() * 1e3);
-                    rows = out.rows.len();
-                }
-                cold_warm.push(percentile(times));
-            }
-            let [(cold, cold_max), (hot, hot_max)] = [cold_warm[0], cold_warm[1]];
+            let (rows, [(cold, cold_max), (hot, hot_max)]) =
+                cold_and_warm(&store, &dir, &staff, &warm, args.reps, Read::Table(query)).await?;
             let level = if communes { " level=commune" } else { "" };
             println!(
                 "| {}{level} | {rows} | {cold:.1} | {cold_max:.1} | {hot:.1} | {hot_max:.1} |",
@@ -336,26 +359,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     for period in ["2026-H1", "2026"] {
-        let mut units = 0;
-        let mut cold_warm = Vec::new();
-        for cache in [None, Some(&warm)] {
-            let mut times = Vec::new();
-            for _ in 0..args.reps {
-                let fresh = StatsCache::default();
-                let stats = Stats {
-                    store: &store,
-                    directory: &dir,
-                    k: 11,
-                    cache: cache.unwrap_or(&fresh),
-                };
-                let t = Instant::now();
-                let r = stats.report(&staff, Period::parse(period)?).await?;
-                times.push(t.elapsed().as_secs_f64() * 1e3);
-                units = r.units.len();
-            }
-            cold_warm.push(percentile(times));
-        }
-        let [(cold, cold_max), (hot, hot_max)] = [cold_warm[0], cold_warm[1]];
+        let what = Read::Report(Period::parse(period)?);
+        let (units, [(cold, cold_max), (hot, hot_max)]) =
+            cold_and_warm(&store, &dir, &staff, &warm, args.reps, what).await?;
         println!(
             "| report period={period} | {units} units | {cold:.1} | {cold_max:.1} | {hot:.1} | {hot_max:.1} |"
         );

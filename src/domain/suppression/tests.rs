@@ -259,8 +259,7 @@ fn the_linear_check_finds_a_cell_no_single_equation_gives_away() {
     // Rows r0..r3 and columns c0..c3 of a table whose margins are all published; hidden
     // cells (r0,c0) (r0,c1) (r1,c0) (r1,c1) form one cycle, (r2,c2) (r2,c3) (r3,c2) (r3,c3)
     // another, and (r1,c2) joins them.
-    let mut cells = vec![vec![20u64; 4]; 4];
-    for (r, c) in [
+    const HIDDEN: [(usize, usize); 9] = [
         (0, 0),
         (0, 1),
         (1, 0),
@@ -270,22 +269,14 @@ fn the_linear_check_finds_a_cell_no_single_equation_gives_away() {
         (3, 2),
         (3, 3),
         (1, 2),
-    ] {
+    ];
+    let mut cells = vec![vec![20u64; 4]; 4];
+    for (r, c) in HIDDEN {
         cells[r][c] = 12;
     }
     let (sys, ids) = table(&cells);
     let mut suppressed = vec![false; sys.len()];
-    for (r, c) in [
-        (0, 0),
-        (0, 1),
-        (1, 0),
-        (1, 1),
-        (2, 2),
-        (2, 3),
-        (3, 2),
-        (3, 3),
-        (1, 2),
-    ] {
+    for (r, c) in HIDDEN {
         suppressed[ids[r][c]] = true;
     }
     for eq in sys.equations() {
