@@ -53,12 +53,20 @@ pub struct Config {
 pub struct StatsSettings {
     /// Counts below this are never published ("<11"); at least `domain::suppression::MIN_K`.
     pub k: u64,
+    /// How many seconds old the counters behind a published table may be while the server
+    /// protects newer ones in the background; 0: every request after a change waits for the
+    /// latest (tens of milliseconds at a million tips). At most `MAX_STATS_LAG_SECONDS`.
+    pub max_lag_seconds: u64,
 }
+
+/// The longest `[stats] max_lag_seconds` allowed.
+pub const MAX_STATS_LAG_SECONDS: u64 = 300;
 
 impl Default for StatsSettings {
     fn default() -> Self {
         StatsSettings {
             k: crate::domain::suppression::DEFAULT_K,
+            max_lag_seconds: 5,
         }
     }
 }
@@ -308,6 +316,11 @@ impl Config {
                 .parse()
                 .with_context(|| format!("TIPLINE_STATS_K={k:?} is not a whole number"))?;
         }
+        if let Some(lag) = var("TIPLINE_STATS_MAX_LAG_SECONDS") {
+            self.stats.max_lag_seconds = lag.trim().parse().with_context(|| {
+                format!("TIPLINE_STATS_MAX_LAG_SECONDS={lag:?} is not a whole number of seconds")
+            })?;
+        }
         if let Some(origin) = var("TIPLINE_PUBLIC_ORIGIN") {
             self.public_origin = Some(origin.trim().to_owned()).filter(|o| !o.is_empty());
         }
@@ -344,6 +357,12 @@ impl Config {
                 "stats.k = {} is below {min_k}: counts that small identify people; use {min_k} or more (default {})",
                 self.stats.k,
                 crate::domain::suppression::DEFAULT_K
+            );
+        }
+        if self.stats.max_lag_seconds > MAX_STATS_LAG_SECONDS {
+            bail!(
+                "stats.max_lag_seconds = {} is above {MAX_STATS_LAG_SECONDS}: statistics that old surprise their readers",
+                self.stats.max_lag_seconds
             );
         }
         let s = &self.staff;

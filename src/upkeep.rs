@@ -30,6 +30,39 @@ pub fn spawn(state: AppState) {
     });
 }
 
+/// How often the statistics refresher looks for changed years.
+const STATS_TICK: Duration = Duration::from_secs(1);
+
+/// With `[stats] max_lag_seconds` set: keeps the years staff asked for lately (and the current
+/// one, so the first request after a start is served at once) protected in the background,
+/// so that no request waits for a year to be read and protected again after a change.
+pub fn spawn_stats_refresher(state: AppState) {
+    if state.config.stats.max_lag_seconds == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(STATS_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failures: u64 = 0;
+        loop {
+            tick.tick().await;
+            let current =
+                crate::domain::Month::of(state.clock.now(), state.config.utc_offset()).year;
+            let directory = state.directory();
+            match state.stats(&directory).refresh(current).await {
+                Ok(_) => failures = 0,
+                // Once a minute while it keeps failing (the database down, say).
+                Err(err) => {
+                    if failures % 60 == 0 {
+                        tracing::warn!(error = %err, "could not refresh the statistics");
+                    }
+                    failures += 1;
+                }
+            }
+        }
+    });
+}
+
 /// The purge runs once a day (its VACUUM on SQLite holds the write lock for a moment).
 const PURGE_EVERY_ROUNDS: u64 = 24 * 60;
 

@@ -22,6 +22,8 @@ pub async fn report(config: &Config, period: &str, format: &str) -> anyhow::Resu
         directory: &directory,
         k: config.stats.k,
         cache: &StatsCache::default(),
+        // A report of its own: the latest counters.
+        max_lag: std::time::Duration::ZERO,
     };
     let report = stats.report_for(&Audience::Province, period).await?;
     store.close().await;

@@ -13,7 +13,6 @@ use super::{Store, StoreError, retry};
 use crate::domain::workflow::Outcome;
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 // Each statement applies every change of a transaction to one counter table: the rows come as
 // one JSON array parameter (`json_each` on SQLite, `json_to_recordset` on PostgreSQL), so a
@@ -237,7 +236,7 @@ impl Deltas {
     /// PostgreSQL transactions lock shared rows in the same order).
     pub async fn apply(&self, tx: &mut Tx) -> Result<(), StoreError> {
         use serde_json::{Value, json};
-        changed();
+        tx.mark_counters_changed();
         let mut lists: [Vec<Value>; 4] = Default::default();
         for (key, &n) in self.0.iter().filter(|(_, n)| **n != 0) {
             let (table, row) = match key {
@@ -279,20 +278,6 @@ async fn read_fact(tx: &mut Tx, tip_id: &str) -> Result<Option<FactKeys>, StoreE
         .transpose()
 }
 
-/// How many times this process has begun changing counters: a protected year of statistics
-/// read since the last change is still good (`service::stats::cache`). Bumped before the
-/// change commits; a reader racing it may keep the old numbers until its cache's time limit.
-static CHANGES: AtomicU64 = AtomicU64::new(0);
-
-fn changed() {
-    CHANGES.fetch_add(1, Ordering::SeqCst);
-}
-
-/// The count of counter changes begun in this process so far.
-pub fn changes() -> u64 {
-    CHANGES.load(Ordering::SeqCst)
-}
-
 /// Runs a fact update and moves the fact's contribution in the counters accordingly.
 pub(crate) async fn update_fact(
     tx: &mut Tx,
@@ -301,7 +286,6 @@ pub(crate) async fn update_fact(
     args: &[Val<'_>],
 ) -> Result<(), StoreError> {
     let before = read_fact(tx, tip_id).await?;
-    changed();
     tx.execute(update, args).await?;
     let after = read_fact(tx, tip_id).await?;
     if before == after {
@@ -360,9 +344,9 @@ impl Store {
 
     /// Replaces every counter with a recount from the facts (after a copy, or to repair).
     pub async fn rebuild_counters(&self) -> Result<(), StoreError> {
-        changed();
         retry(|| async {
             let mut tx = self.begin().await?;
+            tx.mark_counters_changed();
             for sql in CLEAR.into_iter().chain(REFILL) {
                 tx.execute(sql, &[]).await?;
             }

@@ -12,6 +12,8 @@ use super::{Store, StoreError};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Decode, Postgres, Row, Sqlite, Transaction, Type};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One statement, as each dialect writes it.
 #[derive(Debug, Clone, Copy)]
@@ -143,22 +145,31 @@ impl DbRow {
 
 /// A write transaction: `BEGIN IMMEDIATE` on SQLite's one writer connection, a pooled
 /// connection's transaction on PostgreSQL. Dropped without `commit`, it rolls back.
-pub(crate) enum Tx {
+pub(crate) struct Tx {
+    conn: Conn,
+    /// Whether this transaction changed statistics counters (`mark_counters_changed`).
+    counters_changed: bool,
+    /// Its store's count of committed counter changes (`Store::counter_changes`).
+    changes: Arc<AtomicU64>,
+}
+
+enum Conn {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
+
 impl Tx {
     /// Runs a statement; returns the rows it changed. An empty dialect text is skipped.
     pub(crate) async fn execute(&mut self, sql: Sql, args: &[Val<'_>]) -> Result<u64, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(_) if sql.sqlite.is_empty() => 0,
-            Tx::Postgres(_) if sql.postgres.is_empty() => 0,
-            Tx::Sqlite(tx) => query_sqlite(sql.sqlite, args)
+        Ok(match &mut self.conn {
+            Conn::Sqlite(_) if sql.sqlite.is_empty() => 0,
+            Conn::Postgres(_) if sql.postgres.is_empty() => 0,
+            Conn::Sqlite(tx) => query_sqlite(sql.sqlite, args)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
-            Tx::Postgres(tx) => query_postgres(sql.postgres, args)
+            Conn::Postgres(tx) => query_postgres(sql.postgres, args)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
@@ -170,12 +181,12 @@ impl Tx {
         sql: Sql,
         args: &[Val<'_>],
     ) -> Result<Option<DbRow>, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(tx) => query_sqlite(sql.sqlite, args)
+        Ok(match &mut self.conn {
+            Conn::Sqlite(tx) => query_sqlite(sql.sqlite, args)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(DbRow::Sqlite),
-            Tx::Postgres(tx) => query_postgres(sql.postgres, args)
+            Conn::Postgres(tx) => query_postgres(sql.postgres, args)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(DbRow::Postgres),
@@ -187,14 +198,14 @@ impl Tx {
         sql: Sql,
         args: &[Val<'_>],
     ) -> Result<Vec<DbRow>, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(tx) => query_sqlite(sql.sqlite, args)
+        Ok(match &mut self.conn {
+            Conn::Sqlite(tx) => query_sqlite(sql.sqlite, args)
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
                 .map(DbRow::Sqlite)
                 .collect(),
-            Tx::Postgres(tx) => query_postgres(sql.postgres, args)
+            Conn::Postgres(tx) => query_postgres(sql.postgres, args)
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
@@ -213,10 +224,21 @@ impl Tx {
             .ok_or(StoreError::NotFound("row"))
     }
 
+    /// Marks this transaction as changing statistics counters: its commit is then counted
+    /// (`counters::changes`), so that a protected year read before it is not taken for the
+    /// latest.
+    pub(crate) fn mark_counters_changed(&mut self) {
+        self.counters_changed = true;
+    }
+
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+        let counters = self.counters_changed;
+        match self.conn {
+            Conn::Sqlite(tx) => tx.commit().await?,
+            Conn::Postgres(tx) => tx.commit().await?,
+        }
+        if counters {
+            self.changes.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
     }
@@ -226,26 +248,51 @@ impl Tx {
 /// `begin`.
 impl Store {
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Store::Sqlite(s) => Tx::Sqlite(s.begin().await?),
-            Store::Postgres(s) => Tx::Postgres(s.begin().await?),
-        })
+        let conn = match self {
+            Store::Sqlite(s) => Conn::Sqlite(s.begin().await?),
+            Store::Postgres(s) => Conn::Postgres(s.begin().await?),
+        };
+        Ok(self.tx(conn))
+    }
+
+    fn tx(&self, conn: Conn) -> Tx {
+        Tx {
+            conn,
+            counters_changed: false,
+            changes: self.changes_cell().clone(),
+        }
+    }
+
+    fn changes_cell(&self) -> &Arc<AtomicU64> {
+        match self {
+            Store::Sqlite(s) => &s.counter_changes,
+            Store::Postgres(s) => &s.counter_changes,
+        }
+    }
+
+    /// How many transactions through this store have committed counter changes: a protected
+    /// year of statistics read since the last one is still good (`service::stats::cache`).
+    /// Counted after the commit, so a reader that took the count before its snapshot and
+    /// missed a change sees the count move on. Other processes' changes are not counted.
+    pub fn counter_changes(&self) -> u64 {
+        self.changes_cell().load(Ordering::SeqCst)
     }
 
     /// A read-only snapshot for reading many pages consistently while others write: a
     /// deferred read transaction on a reader connection (SQLite WAL keeps its view), or a
     /// REPEATABLE READ, READ ONLY transaction (PostgreSQL). It takes no write lock.
     pub(crate) async fn snapshot(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Store::Sqlite(s) => Tx::Sqlite(s.reader().begin().await?),
+        let conn = match self {
+            Store::Sqlite(s) => Conn::Sqlite(s.reader().begin().await?),
             Store::Postgres(s) => {
                 let mut tx = s.pool().begin().await?;
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .execute(&mut *tx)
                     .await?;
-                Tx::Postgres(tx)
+                Conn::Postgres(tx)
             }
-        })
+        };
+        Ok(self.tx(conn))
     }
 
     pub(crate) async fn fetch_all(

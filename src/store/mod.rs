@@ -35,7 +35,6 @@ pub mod triage;
 pub mod writer;
 
 pub use counters::CounterMismatch;
-pub use counters::changes as counter_changes;
 pub use installation::InstallationRecord;
 pub use model::{
     Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedResend,

@@ -10,6 +10,8 @@ use log::LevelFilter;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Executor, Postgres, Row, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 const SHOW_SETTING: &str = "SELECT current_setting($1)";
@@ -37,6 +39,8 @@ fn refuse_unknown_secrets(url: &str) -> Result<(), StoreError> {
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// Counter changes committed through this store (`Store::counter_changes`).
+    pub(super) counter_changes: Arc<AtomicU64>,
 }
 
 impl PgStore {
@@ -76,7 +80,10 @@ impl PgStore {
                 }
                 other => StoreError::from(other),
             })?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            counter_changes: Arc::default(),
+        })
     }
 
     /// sqlx takes a PostgreSQL advisory lock around migrations, so processes started together

@@ -21,6 +21,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, Row, Sqlite, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 /// The settings durability and safety rest on, read back for `tipline keys check` and tests.
@@ -41,6 +42,8 @@ pub struct SqliteStore {
     reader: SqlitePool,
     disk: Arc<DiskFloor>,
     writer_file: std::path::PathBuf,
+    /// Counter changes committed through this store (`Store::counter_changes`).
+    pub(super) counter_changes: Arc<AtomicU64>,
 }
 
 /// URL query settings that make a database that does not keep what it acknowledges (memory,
@@ -169,6 +172,7 @@ impl SqliteStore {
             reader,
             disk,
             writer_file: file,
+            counter_changes: Arc::default(),
         })
     }
 
@@ -220,6 +224,7 @@ impl SqliteStore {
             // Nothing is written through a read-only store: no floor to keep.
             disk: Arc::new(DiskFloor::new(file, 0)),
             writer_file: file.to_owned(),
+            counter_changes: Arc::default(),
         })
     }
 

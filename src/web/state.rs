@@ -150,6 +150,7 @@ impl AppState {
             directory,
             k: self.config.stats.k,
             cache: &self.stats_cache,
+            max_lag: std::time::Duration::from_secs(self.config.stats.max_lag_seconds),
         }
     }
 

@@ -4,13 +4,17 @@
 //! tens of thousands of rows at a million tips. So a protected year is kept with what it was
 //! built from, and reused:
 //!
-//! - without reading anything, while this process has begun no counter change since and the
-//!   directory is the same, for at most `FRESH` (other processes — another server on the same
-//!   PostgreSQL, the CLI — change counters too, unseen here);
+//! - without reading anything, while no counter change has committed through this store since
+//!   and the directory is the same, for at most `FRESH` (other processes — another server on
+//!   the same PostgreSQL, the CLI — change counters too, unseen here);
+//! - with `max_lag` set (`[stats] max_lag_seconds`), while it was read less than `max_lag`
+//!   ago, even if counters changed since: the refresher (`Stats::refresh`, run by the server
+//!   every second) protects the changed year again in the background, so that a request does
+//!   not wait for it;
 //! - after reading the counters, while they hash to what was protected.
 //!
-//! A change is counted when it begins, before it commits: a read racing it can keep the old
-//! numbers until `FRESH` runs out, never longer.
+//! A change is counted after it commits, and a reader takes the count before its snapshot:
+//! a read that missed a change is never taken for the latest.
 
 use super::year::YearFrame;
 use crate::domain::Directory;
@@ -26,20 +30,30 @@ const YEARS: usize = 8;
 /// How long a protected year is reused without reading its counters again.
 pub const FRESH: Duration = Duration::from_secs(5);
 
+/// How long a year asked for stays among those the refresher keeps protected.
+pub const WANTED: Duration = Duration::from_secs(15 * 60);
+
 #[derive(Debug)]
 struct Entry {
     /// Of the counters and the directory.
     fingerprint: u64,
     directory: u64,
-    /// `store::counter_changes()` when last confirmed, and when.
+    /// `Store::counter_changes` when last confirmed, and when.
     changes: u64,
     at: Instant,
     frame: Arc<YearFrame>,
 }
 
 #[derive(Debug, Default)]
+struct Years {
+    entries: HashMap<i32, Entry>,
+    /// When each year was last asked for.
+    wanted: HashMap<i32, Instant>,
+}
+
+#[derive(Debug, Default)]
 pub struct StatsCache {
-    years: Mutex<HashMap<i32, Entry>>,
+    years: Mutex<Years>,
 }
 
 /// What a protected year depends on besides its counters: the directory's tree and schools,
@@ -65,23 +79,57 @@ pub fn fingerprint(counts: &YearCounts, directory: u64) -> u64 {
 }
 
 impl StatsCache {
-    fn years(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Entry>> {
+    fn years(&self) -> std::sync::MutexGuard<'_, Years> {
         self.years.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The year, if nothing it depends on can have changed since it was confirmed.
     pub fn fresh(&self, year: i32, changes: u64, directory: u64) -> Option<Arc<YearFrame>> {
         self.years()
+            .entries
             .get(&year)
             .filter(|e| e.changes == changes && e.directory == directory)
             .filter(|e| e.at.elapsed() < FRESH)
             .map(|e| e.frame.clone())
     }
 
+    /// The year over the same directory, if its counters were read less than `max_lag` ago,
+    /// whatever changed since.
+    pub fn recent(&self, year: i32, directory: u64, max_lag: Duration) -> Option<Arc<YearFrame>> {
+        self.years()
+            .entries
+            .get(&year)
+            .filter(|e| e.directory == directory && e.at.elapsed() < max_lag)
+            .map(|e| e.frame.clone())
+    }
+
+    /// Whether the year should be read again: never read, over another directory, a change
+    /// committed here since, or read `older_than` ago or more.
+    pub fn due(&self, year: i32, changes: u64, directory: u64, older_than: Duration) -> bool {
+        self.years().entries.get(&year).is_none_or(|e| {
+            e.changes != changes || e.directory != directory || e.at.elapsed() >= older_than
+        })
+    }
+
+    /// Notes that `year` was asked for (the refresher keeps it protected for `WANTED`).
+    pub fn want(&self, year: i32) {
+        self.years().wanted.insert(year, Instant::now());
+    }
+
+    /// The years asked for within `WANTED`, in order; forgets the others.
+    pub fn wanted(&self) -> Vec<i32> {
+        let mut years = self.years();
+        years.wanted.retain(|_, at| at.elapsed() < WANTED);
+        let mut wanted: Vec<i32> = years.wanted.keys().copied().collect();
+        wanted.sort_unstable();
+        wanted
+    }
+
     /// The year, if its counters hash to `fingerprint`; confirmed as of `changes`.
     pub fn confirm(&self, year: i32, fingerprint: u64, changes: u64) -> Option<Arc<YearFrame>> {
         let mut years = self.years();
         let e = years
+            .entries
             .get_mut(&year)
             .filter(|e| e.fingerprint == fingerprint)?;
         e.changes = changes;
@@ -89,17 +137,21 @@ impl StatsCache {
         Some(e.frame.clone())
     }
 
-    pub fn put(&self, year: i32, key: (u64, u64, u64), frame: Arc<YearFrame>) {
+    /// Keeps `frame`, protected from counters read at `at`, unless a later read is kept.
+    pub fn put(&self, year: i32, key: (u64, u64, u64), at: Instant, frame: Arc<YearFrame>) {
         let (fingerprint, directory, changes) = key;
         let mut years = self.years();
-        if years.len() >= YEARS && !years.contains_key(&year) {
+        let entries = &mut years.entries;
+        if entries.get(&year).is_some_and(|e| e.at > at) {
+            return;
+        }
+        if entries.len() >= YEARS && !entries.contains_key(&year) {
             // Drop the year furthest from this one: requests cluster around the present.
-            if let Some(&far) = years.keys().max_by_key(|&&y| (y - year).abs()) {
-                years.remove(&far);
+            if let Some(&far) = entries.keys().max_by_key(|&&y| (y - year).abs()) {
+                entries.remove(&far);
             }
         }
-        let at = Instant::now();
-        years.insert(
+        entries.insert(
             year,
             Entry {
                 fingerprint,
@@ -109,5 +161,61 @@ impl StatsCache {
                 frame,
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> Arc<YearFrame> {
+        let dir = Directory::default();
+        Arc::new(YearFrame::build(2026, &YearCounts::default(), &dir, 11))
+    }
+
+    #[test]
+    fn a_year_is_due_after_a_change_here_another_directory_or_its_time() {
+        let cache = StatsCache::default();
+        let long = Duration::from_secs(60);
+        assert!(cache.due(2026, 0, 1, long), "never read");
+        cache.put(2026, (9, 1, 0), Instant::now(), frame());
+        assert!(!cache.due(2026, 0, 1, long));
+        assert!(cache.due(2026, 1, 1, long), "a change committed since");
+        assert!(cache.due(2026, 0, 2, long), "another directory");
+        assert!(cache.due(2026, 0, 1, Duration::ZERO), "read too long ago");
+    }
+
+    #[test]
+    fn a_recent_year_is_served_after_a_change_but_not_over_another_directory() {
+        let cache = StatsCache::default();
+        cache.put(2026, (9, 1, 0), Instant::now(), frame());
+        assert!(cache.fresh(2026, 1, 1).is_none(), "a change: not fresh");
+        let lag = Duration::from_secs(60);
+        assert!(cache.recent(2026, 1, lag).is_some(), "yet recent enough");
+        assert!(cache.recent(2026, 2, lag).is_none());
+        assert!(cache.recent(2026, 1, Duration::ZERO).is_none());
+    }
+
+    #[test]
+    fn an_older_read_never_replaces_a_newer_one() {
+        let cache = StatsCache::default();
+        let older = Instant::now();
+        let newer = Instant::now() + Duration::from_millis(1);
+        cache.put(2026, (2, 1, 5), newer, frame());
+        cache.put(2026, (1, 1, 4), older, frame());
+        assert!(
+            cache.confirm(2026, 2, 5).is_some(),
+            "the newer read is kept"
+        );
+        assert!(cache.confirm(2026, 1, 4).is_none());
+    }
+
+    #[test]
+    fn years_asked_for_are_wanted_once_each() {
+        let cache = StatsCache::default();
+        cache.want(2026);
+        cache.want(2025);
+        cache.want(2026);
+        assert_eq!(cache.wanted(), [2025, 2026]);
     }
 }

@@ -29,6 +29,7 @@ use crate::domain::{Directory, RegionKind};
 use crate::store::Store;
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use year::YearFrame;
 
 /// What statistics need: the counters, the region tree and the threshold.
@@ -37,6 +38,9 @@ pub struct Stats<'a> {
     pub directory: &'a Directory,
     pub k: u64,
     pub cache: &'a StatsCache,
+    /// How old the counters behind a published table may be while a newer protection is
+    /// under way (`[stats] max_lag_seconds`); zero: every request waits for the latest.
+    pub max_lag: Duration,
 }
 
 /// Whose rows a person may see.
@@ -177,13 +181,31 @@ impl Stats<'_> {
 }
 
 impl Stats<'_> {
-    /// The protected year: from the cache when its counters have not changed since.
+    /// The protected year: from the cache when its counters have not changed since, or (with
+    /// `max_lag`) were read recently enough; otherwise read and protected now.
     pub async fn year(&self, year: i32) -> Result<Arc<YearFrame>, ServiceError> {
-        let changes = crate::store::counter_changes();
+        let changes = self.store.counter_changes();
         let directory = cache::directory_fingerprint(self.directory, self.k);
+        self.cache.want(year);
         if let Some(frame) = self.cache.fresh(year, changes, directory) {
             return Ok(frame);
         }
+        if !self.max_lag.is_zero()
+            && let Some(frame) = self.cache.recent(year, directory, self.max_lag)
+        {
+            return Ok(frame);
+        }
+        self.protect(year, changes, directory).await
+    }
+
+    /// Reads the year's counters and protects them, unless they are what the cache holds.
+    async fn protect(
+        &self,
+        year: i32,
+        changes: u64,
+        directory: u64,
+    ) -> Result<Arc<YearFrame>, ServiceError> {
+        let read_at = Instant::now();
         let counts = self.store.stat_year(year).await?;
         let fingerprint = cache::fingerprint(&counts, directory);
         if let Some(frame) = self.cache.confirm(year, fingerprint, changes) {
@@ -196,8 +218,28 @@ impl Stats<'_> {
         // Only a panic in the solver fails the join: the statistics are then unavailable.
         let frame = Arc::new(built.await.map_err(|_| ServiceError::Busy)?);
         let key = (fingerprint, directory, changes);
-        self.cache.put(year, key, frame.clone());
+        self.cache.put(year, key, read_at, frame.clone());
         Ok(frame)
+    }
+
+    /// One round of the refresher (with `max_lag` set): protects again each year asked for
+    /// lately, and `current`, whose counters changed here or were read half of `max_lag` ago.
+    /// Returns the years read.
+    pub async fn refresh(&self, current: i32) -> Result<Vec<i32>, ServiceError> {
+        let directory = cache::directory_fingerprint(self.directory, self.k);
+        let mut years = self.cache.wanted();
+        if !years.contains(&current) {
+            years.push(current);
+        }
+        let mut read = Vec::new();
+        for year in years {
+            let changes = self.store.counter_changes();
+            if self.cache.due(year, changes, directory, self.max_lag / 2) {
+                self.protect(year, changes, directory).await?;
+                read.push(year);
+            }
+        }
+        Ok(read)
     }
 }
 

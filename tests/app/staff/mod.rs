@@ -25,6 +25,7 @@ mod audit;
 mod auth;
 mod enrolment;
 mod stats;
+mod stats_lag;
 mod workflow;
 
 /// A signed-in staff member, as a client holds them.
