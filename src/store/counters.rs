@@ -92,15 +92,17 @@ const REFILL: [Sql; 4] = [
     )),
     Sql::both(
         "INSERT INTO stat_outcome (month, region_id, outcome, n) \
-         SELECT month, COALESCE(region_id, 0), COALESCE(outcome, ''), COUNT(*) FROM tip_facts \
-         GROUP BY 1, 2, 3",
+         SELECT month, COALESCE(region_id, 0), outcome, COUNT(*) FROM tip_facts \
+         WHERE outcome IS NOT NULL GROUP BY 1, 2, 3",
     ),
     Sql::both(
         "INSERT INTO stat_timeliness (month, region_id, classified, decided, n) \
          SELECT month, COALESCE(region_id, 0), \
          CASE WHEN classified_on_time IS NULL THEN 2 WHEN classified_on_time THEN 1 ELSE 0 END, \
          CASE WHEN decided_within_20_days IS NULL THEN 2 WHEN decided_within_20_days THEN 1 \
-         ELSE 0 END, COUNT(*) FROM tip_facts GROUP BY 1, 2, 3, 4",
+         ELSE 0 END, COUNT(*) FROM tip_facts \
+         WHERE classified_on_time IS NOT NULL OR decided_within_20_days IS NOT NULL \
+         GROUP BY 1, 2, 3, 4",
     ),
 ];
 
@@ -135,8 +137,8 @@ const COMPARE: [(&str, Sql, Sql); 4] = [
             "SELECT month || '|' || region_id || '|' || outcome, n FROM stat_outcome WHERE n <> 0",
         ),
         Sql::both(
-            "SELECT month || '|' || COALESCE(region_id, 0) || '|' || COALESCE(outcome, ''), \
-             COUNT(*) FROM tip_facts GROUP BY 1",
+            "SELECT month || '|' || COALESCE(region_id, 0) || '|' || outcome, COUNT(*) \
+             FROM tip_facts WHERE outcome IS NOT NULL GROUP BY 1",
         ),
     ),
     (
@@ -149,7 +151,9 @@ const COMPARE: [(&str, Sql, Sql); 4] = [
             "SELECT month || '|' || COALESCE(region_id, 0) || '|' || CASE WHEN \
              classified_on_time IS NULL THEN 2 WHEN classified_on_time THEN 1 ELSE 0 END || '|' \
              || CASE WHEN decided_within_20_days IS NULL THEN 2 WHEN decided_within_20_days \
-             THEN 1 ELSE 0 END, COUNT(*) FROM tip_facts GROUP BY 1",
+             THEN 1 ELSE 0 END, COUNT(*) FROM tip_facts \
+             WHERE classified_on_time IS NOT NULL OR decided_within_20_days IS NOT NULL \
+             GROUP BY 1",
         ),
     ),
 ];
@@ -185,24 +189,32 @@ enum Key {
 }
 
 impl FactKeys {
+    /// The counter rows this fact adds one to. An open tip adds none to `stat_outcome` and a
+    /// tip whose deadlines are both still ahead none to `stat_timeliness` (migration 0009):
+    /// statistics take those as all tips less the rest, so a new tip writes half as many rows.
     fn keys(&self) -> Vec<Key> {
         let region = self.region_id.unwrap_or(0);
-        let outcome = self.outcome.clone().unwrap_or_default();
-        let mut keys = vec![
-            Key::Region(
+        let mut keys = vec![Key::Region(
+            self.month.clone(),
+            region,
+            self.category.clone(),
+            self.channel.clone(),
+        )];
+        if let Some(outcome) = &self.outcome {
+            keys.push(Key::Outcome(self.month.clone(), region, outcome.clone()));
+        }
+        let deadlines = (
+            tri(self.classified_on_time),
+            tri(self.decided_within_20_days),
+        );
+        if deadlines != (2, 2) {
+            keys.push(Key::Timeliness(
                 self.month.clone(),
                 region,
-                self.category.clone(),
-                self.channel.clone(),
-            ),
-            Key::Outcome(self.month.clone(), region, outcome),
-            Key::Timeliness(
-                self.month.clone(),
-                region,
-                tri(self.classified_on_time),
-                tri(self.decided_within_20_days),
-            ),
-        ];
+                deadlines.0,
+                deadlines.1,
+            ));
+        }
         if let Some(school) = self.school_id {
             let confirmed = self
                 .outcome

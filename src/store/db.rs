@@ -158,7 +158,6 @@ enum Conn {
     Postgres(Transaction<'static, Postgres>),
 }
 
-
 impl Tx {
     /// Runs a statement; returns the rows it changed. An empty dialect text is skipped.
     pub(crate) async fn execute(&mut self, sql: Sql, args: &[Val<'_>]) -> Result<u64, StoreError> {

@@ -9,7 +9,7 @@ use super::{Store, StoreError};
 /// `stat_school`) and two keys, whose meaning depends on the counter table:
 /// `stat_region` a category and a channel, or (summed over the other) a category and "", or
 /// "" and a channel;
-/// `stat_outcome` outcome (empty while open) and ""; `stat_timeliness` a classified bucket
+/// `stat_outcome` an outcome (open tips are not stored) and ""; `stat_timeliness` a classified bucket
 /// and a decided bucket, or either with "" ("0" late, "1" in time, "2" not yet); `stat_school`
 /// "1" for a confirmed case or "0", and "", by month or by quarter (as its first month).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -519,16 +519,19 @@ on_both_clocked!(
     }
 );
 
-crate::on_both!(migration_0007_counts_the_facts_already_stored, |app| {
-    // Facts from before the counters existed: undo 0007, store facts, apply it again.
-    app.exec_raw(
-        "DROP TABLE stat_region; DROP TABLE stat_school; DROP TABLE stat_outcome; \
-         DROP TABLE stat_timeliness; DELETE FROM _sqlx_migrations WHERE version = 7",
-    )
-    .await;
-    let school = school_in(app, 116);
-    let unit = communes(app, 116)[0];
-    app.exec_raw(&format!(
+crate::on_both!(
+    migrations_0007_and_0009_count_the_facts_already_stored,
+    |app| {
+        // Facts from before the counters existed: undo 0007 (and 0009, which drops the rows of
+        // open tips that 0007 counted), store facts, apply them again.
+        app.exec_raw(
+            "DROP TABLE stat_region; DROP TABLE stat_school; DROP TABLE stat_outcome; \
+         DROP TABLE stat_timeliness; DELETE FROM _sqlx_migrations WHERE version IN (7, 9)",
+        )
+        .await;
+        let school = school_in(app, 116);
+        let unit = communes(app, 116)[0];
+        app.exec_raw(&format!(
         "INSERT INTO tip_facts (tip_id, month, region_id, school_id, category, channel, urgent, \
          status, outcome, classified_on_time, decided_within_20_days) VALUES \
          ('a', '2026-01', {unit}, {school}, 'drug_use', 'web', FALSE, 'closed', \
@@ -537,14 +540,20 @@ crate::on_both!(migration_0007_counts_the_facts_already_stored, |app| {
          ('c', '2026-02', NULL, NULL, 'other', 'web', FALSE, 'in_review', NULL, FALSE, NULL)"
     ))
     .await;
-    app.store().migrate().await.unwrap();
-    assert_eq!(app.store().verify_counters().await.unwrap(), vec![]);
-    let year = app.store().stat_year(2026).await.unwrap();
-    let cases: Vec<_> = year.school.iter().filter(|r| r.a == "1").collect();
-    assert_eq!(
-        cases.len(),
-        1,
-        "the confirmed case at the school is counted"
-    );
-    assert_eq!((cases[0].id, cases[0].n), (school, 1));
-});
+        app.store().migrate().await.unwrap();
+        assert_eq!(app.store().verify_counters().await.unwrap(), vec![]);
+        let year = app.store().stat_year(2026).await.unwrap();
+        let cases: Vec<_> = year.school.iter().filter(|r| r.a == "1").collect();
+        assert_eq!(
+            cases.len(),
+            1,
+            "the confirmed case at the school is counted"
+        );
+        assert_eq!((cases[0].id, cases[0].n), (school, 1));
+        assert!(
+            year.outcome.iter().all(|r| !r.a.is_empty()),
+            "open tips are not stored by outcome: {:?}",
+            year.outcome
+        );
+    }
+);
