@@ -44,6 +44,21 @@ impl LoginGuard {
         }
     }
 
+    /// Spends one of the account's attempts: every check of a password against it counts
+    /// (sign-in, and the current password asked for by a password change or enrolment, so
+    /// that a stolen session cannot guess it faster than a login could).
+    pub(super) fn spend(&self, username: &str) -> Result<(), ServiceError> {
+        let key: String = username.trim().to_lowercase().chars().take(64).collect();
+        self.attempts.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            ServiceError::TooManyAttempts {
+                retry_after: wait.as_secs().max(1),
+            }
+        })
+    }
+
     /// Forgets accounts whose budget is full again (call periodically).
     pub fn retain_recent(&self) {
         self.attempts.retain_recent();
@@ -146,15 +161,7 @@ impl Auth<'_> {
         code: &str,
     ) -> Result<NewSession, ServiceError> {
         let name = username.trim();
-        let key: String = name.to_lowercase().chars().take(64).collect();
-        if let Err(not_until) = self.guard.attempts.check_key(&key) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            return Err(ServiceError::TooManyAttempts {
-                retry_after: wait.as_secs().max(1),
-            });
-        }
+        self.guard.spend(name)?;
         let record = self.store.staff_by_username(name).await?;
         let password_ok = self
             .guard
@@ -279,6 +286,7 @@ impl Auth<'_> {
             .staff_by_id(staff.id)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
+        self.guard.spend(&staff.username)?;
         if !self
             .guard
             .verify(current, Some(&record.password_hash))

@@ -149,7 +149,9 @@ on_both_clocked!(
             "another account is not affected"
         );
         // A name with no account is throttled the same way: the budget must not tell which
-        // usernames exist (R5).
+        // usernames exist (R5). Lan's enrolment checked the password once (it spends from the
+        // same budget): one try here matches it.
+        try_login(app, clock, "no.such.user", "wrong password here", &lan).await;
         let mut unknown = Vec::new();
         for _ in 0..7 {
             unknown.push(
@@ -161,6 +163,45 @@ on_both_clocked!(
         assert_eq!(
             unknown, statuses,
             "the same answers for a name that does not exist"
+        );
+    }
+);
+
+on_both_clocked!(
+    r8_a_session_cannot_guess_its_password_faster_than_a_sign_in,
+    START,
+    |app, clock| {
+        // A stolen session asked for the current password to change it: each guess spends
+        // the account's sign-in budget, so the password falls no faster than to logins.
+        let lan = staffer(app, clock, "lan", Role::Police, &[], &[]).await;
+        let change = |current: &'static str| {
+            post_as(
+                app,
+                &lan,
+                "/api/v1/staff/password",
+                serde_json::json!({ "current": current, "new": "a brand new passphrase" }),
+            )
+        };
+        let mut statuses = Vec::new();
+        for _ in 0..7 {
+            statuses.push(change("wrong password here").await.status);
+        }
+        assert_eq!(
+            statuses.last(),
+            Some(&StatusCode::TOO_MANY_REQUESTS),
+            "{statuses:?}"
+        );
+        let locked = change(PASSWORD).await;
+        assert_eq!(
+            locked.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "even the right password"
+        );
+        assert!(locked.header("retry-after").is_some());
+        assert_eq!(
+            get_as(app, &lan, "/api/v1/staff/me").await.status,
+            StatusCode::OK,
+            "the password was not changed"
         );
     }
 );
