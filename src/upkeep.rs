@@ -53,7 +53,7 @@ pub fn spawn_stats_refresher(state: AppState) {
                 Ok(_) => failures = 0,
                 // Once a minute while it keeps failing (the database down, say).
                 Err(err) => {
-                    if failures % 60 == 0 {
+                    if failures.is_multiple_of(60) {
                         tracing::warn!(error = %err, "could not refresh the statistics");
                     }
                     failures += 1;
