@@ -195,7 +195,7 @@ impl Application {
         web::limits::spawn_maintenance(state.limits.clone());
         spawn_housekeeping(state.clone());
         crate::upkeep::spawn(state.clone());
-        crate::upkeep::spawn_stats_refresher(state.clone());
+        let _refresher = crate::upkeep::spawn_stats_refresher(state.clone());
         if let Some(listener) = self.metrics_listener {
             let router = web::metrics::router(state.clone());
             tokio::spawn(async move {

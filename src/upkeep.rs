@@ -36,11 +36,11 @@ const STATS_TICK: Duration = Duration::from_secs(1);
 /// With `[stats] max_lag_seconds` set: keeps the years staff asked for lately (and the current
 /// one, so the first request after a start is served at once) protected in the background,
 /// so that no request waits for a year to be read and protected again after a change.
-pub fn spawn_stats_refresher(state: AppState) {
+pub fn spawn_stats_refresher(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     if state.config.stats.max_lag_seconds == 0 {
-        return;
+        return None;
     }
-    tokio::spawn(async move {
+    Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(STATS_TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut failures: u64 = 0;
@@ -60,7 +60,7 @@ pub fn spawn_stats_refresher(state: AppState) {
                 }
             }
         }
-    });
+    }))
 }
 
 /// The purge runs once a day (its VACUUM on SQLite holds the write lock for a moment).

@@ -13,7 +13,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod settings;
-pub use settings::{KeySettings, Limits, MAX_STATS_LAG_SECONDS, StaffSettings, StatsSettings};
+pub use settings::{
+    KeySettings, Limits, MAX_STATS_LAG_SECONDS, MIN_STATS_LAG_SECONDS, StaffSettings, StatsSettings,
+};
 
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -194,10 +196,10 @@ impl Config {
                 crate::domain::suppression::DEFAULT_K
             );
         }
-        if self.stats.max_lag_seconds > MAX_STATS_LAG_SECONDS {
+        let lag = self.stats.max_lag_seconds;
+        if lag != 0 && !(MIN_STATS_LAG_SECONDS..=MAX_STATS_LAG_SECONDS).contains(&lag) {
             bail!(
-                "stats.max_lag_seconds = {} is above {MAX_STATS_LAG_SECONDS}: statistics that old surprise their readers",
-                self.stats.max_lag_seconds
+                "stats.max_lag_seconds = {lag}: use 0 (every request waits for the latest counters) or {MIN_STATS_LAG_SECONDS} to {MAX_STATS_LAG_SECONDS}"
             );
         }
         let s = &self.staff;
@@ -289,6 +291,11 @@ mod tests {
         assert!(config.validate().is_err(), "k is never below 5");
         config.stats.k = 5;
         assert!(config.validate().is_ok());
+        for (lag, ok) in [(0, true), (1, false), (3, true), (300, true), (301, false)] {
+            config.stats.max_lag_seconds = lag;
+            assert_eq!(config.validate().is_ok(), ok, "max_lag_seconds = {lag}");
+        }
+        config.stats.max_lag_seconds = 5;
         for (origin, ok) in [
             ("https://tipline.example", true),
             ("http://localhost:8080/", true),

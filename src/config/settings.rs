@@ -11,10 +11,14 @@ pub struct StatsSettings {
     pub k: u64,
     /// How many seconds old the counters behind a published table may be while the server
     /// protects newer ones in the background; 0: every request after a change waits for the
-    /// latest (tens of milliseconds at a million tips). At most `MAX_STATS_LAG_SECONDS`.
+    /// latest (a read and a protection: over 100 ms at a million tips a year). Otherwise from
+    /// `MIN_STATS_LAG_SECONDS` (the refresher runs each second) to `MAX_STATS_LAG_SECONDS`.
     pub max_lag_seconds: u64,
 }
 
+/// The shortest `[stats] max_lag_seconds` allowed besides 0: the refresher reads a year again
+/// when half of it has passed, at its next round of one second, so that no request waits.
+pub const MIN_STATS_LAG_SECONDS: u64 = 3;
 /// The longest `[stats] max_lag_seconds` allowed.
 pub const MAX_STATS_LAG_SECONDS: u64 = 300;
 

@@ -31,6 +31,10 @@ pub struct LoginGuard {
     /// Keyed by the normalised username tried, whether or not such an account exists: a
     /// budget that only real accounts had would tell which names exist (SECURITY.md R5).
     attempts: DefaultKeyedRateLimiter<String>,
+    /// The same budget, apart, for the current password a signed-in user is asked for (a
+    /// password change, enrolment): a stolen session guesses it no faster than a login
+    /// could, and a user's own sign-ins do not use up their password change.
+    rechecks: DefaultKeyedRateLimiter<String>,
     hashing: Arc<Semaphore>,
 }
 
@@ -40,30 +44,41 @@ impl LoginGuard {
             NonZeroU32::new(settings.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         LoginGuard {
             attempts: RateLimiter::dashmap(Quota::per_minute(per_minute)),
+            rechecks: RateLimiter::dashmap(Quota::per_minute(per_minute)),
             hashing: Arc::new(Semaphore::new(settings.password_hash_concurrency.max(1))),
         }
     }
 
-    /// Spends one of the account's attempts: every check of a password against it counts
-    /// (sign-in, and the current password asked for by a password change or enrolment, so
-    /// that a stolen session cannot guess it faster than a login could).
+    /// Spends one of the sign-in attempts of the name typed.
     pub(super) fn spend(&self, username: &str) -> Result<(), ServiceError> {
-        let key: String = username.trim().to_lowercase().chars().take(64).collect();
-        self.attempts.check_key(&key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            ServiceError::TooManyAttempts {
-                retry_after: wait.as_secs().max(1),
-            }
-        })
+        spend(&self.attempts, username)
+    }
+
+    /// Spends one of a signed-in account's checks of its current password.
+    pub(super) fn spend_recheck(&self, username: &str) -> Result<(), ServiceError> {
+        spend(&self.rechecks, username)
     }
 
     /// Forgets accounts whose budget is full again (call periodically).
     pub fn retain_recent(&self) {
         self.attempts.retain_recent();
+        self.rechecks.retain_recent();
     }
+}
 
+fn spend(budget: &DefaultKeyedRateLimiter<String>, username: &str) -> Result<(), ServiceError> {
+    let key: String = username.trim().to_lowercase().chars().take(64).collect();
+    budget.check_key(&key).map_err(|not_until| {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        ServiceError::TooManyAttempts {
+            retry_after: wait.as_secs().max(1),
+        }
+    })
+}
+
+impl LoginGuard {
     /// Runs a password check on a blocking thread, at most `password_hash_concurrency` at once.
     pub(super) async fn verify(&self, password: &str, phc: Option<&str>) -> bool {
         let Ok(_permit) = self.hashing.acquire().await else {
@@ -286,7 +301,7 @@ impl Auth<'_> {
             .staff_by_id(staff.id)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
-        self.guard.spend(&staff.username)?;
+        self.guard.spend_recheck(&staff.username)?;
         if !self
             .guard
             .verify(current, Some(&record.password_hash))

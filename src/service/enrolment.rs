@@ -109,7 +109,7 @@ impl Auth<'_> {
             Some(record) if !record.staff.disabled => record,
             _ => return Err(ServiceError::Unauthenticated),
         };
-        self.guard.spend(&staff.username)?;
+        self.guard.spend_recheck(&staff.username)?;
         if !self
             .guard
             .verify(form.current, Some(&record.password_hash))

@@ -188,9 +188,21 @@ enum Key {
     Timeliness(String, i64, i64, i64),
 }
 
+impl Key {
+    /// The month of the row, `YYYY-MM`.
+    fn month(&self) -> &str {
+        match self {
+            Key::Region(m, ..)
+            | Key::School(m, ..)
+            | Key::Outcome(m, ..)
+            | Key::Timeliness(m, ..) => m,
+        }
+    }
+}
+
 impl FactKeys {
     /// The counter rows this fact adds one to. An open tip adds none to `stat_outcome` and a
-    /// tip whose deadlines are both still ahead none to `stat_timeliness` (migration 0009):
+    /// tip neither classified nor decided yet none to `stat_timeliness` (migration 0009):
     /// statistics take those as all tips less the rest, so a new tip writes half as many rows.
     fn keys(&self) -> Vec<Key> {
         let region = self.region_id.unwrap_or(0);
@@ -248,9 +260,12 @@ impl Deltas {
     /// PostgreSQL transactions lock shared rows in the same order).
     pub async fn apply(&self, tx: &mut Tx) -> Result<(), StoreError> {
         use serde_json::{Value, json};
-        tx.mark_counters_changed();
         let mut lists: [Vec<Value>; 4] = Default::default();
         for (key, &n) in self.0.iter().filter(|(_, n)| **n != 0) {
+            match key.month().get(..4).and_then(|y| y.parse().ok()) {
+                Some(year) => tx.mark_year_changed(year),
+                None => tx.mark_all_changed(),
+            }
             let (table, row) = match key {
                 Key::Region(m, r, c, ch) => (0, json!([m, r, c, ch, n])),
                 Key::School(m, s, c) => (1, json!([m, s, i64::from(*c), n])),
@@ -358,7 +373,7 @@ impl Store {
     pub async fn rebuild_counters(&self) -> Result<(), StoreError> {
         retry(|| async {
             let mut tx = self.begin().await?;
-            tx.mark_counters_changed();
+            tx.mark_all_changed();
             for sql in CLEAR.into_iter().chain(REFILL) {
                 tx.execute(sql, &[]).await?;
             }

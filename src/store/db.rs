@@ -8,12 +8,12 @@
 //! Values are bound only as parameters (SECURITY.md R25): there is no way here to paste a value
 //! into SQL text.
 
+use super::changes::{Changed, CounterChanges};
 use super::{Store, StoreError};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Decode, Postgres, Row, Sqlite, Transaction, Type};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One statement, as each dialect writes it.
 #[derive(Debug, Clone, Copy)]
@@ -147,10 +147,10 @@ impl DbRow {
 /// connection's transaction on PostgreSQL. Dropped without `commit`, it rolls back.
 pub(crate) struct Tx {
     conn: Conn,
-    /// Whether this transaction changed statistics counters (`mark_counters_changed`).
-    counters_changed: bool,
-    /// Its store's count of committed counter changes (`Store::counter_changes`).
-    changes: Arc<AtomicU64>,
+    /// The years whose statistics counters this transaction changed.
+    changed: Changed,
+    /// Its store's counts of committed counter changes (`Store::counter_changes`).
+    changes: Arc<CounterChanges>,
 }
 
 enum Conn {
@@ -223,22 +223,24 @@ impl Tx {
             .ok_or(StoreError::NotFound("row"))
     }
 
-    /// Marks this transaction as changing statistics counters: its commit is then counted
-    /// (`counters::changes`), so that a protected year read before it is not taken for the
-    /// latest.
-    pub(crate) fn mark_counters_changed(&mut self) {
-        self.counters_changed = true;
+    /// Notes that this transaction changes the statistics counters of `year`: its commit is
+    /// then counted (`Store::counter_changes`), so that a protected year read before it is
+    /// not taken for the latest.
+    pub(crate) fn mark_year_changed(&mut self, year: i32) {
+        self.changed.years.insert(year);
+    }
+
+    /// The same, for every year at once.
+    pub(crate) fn mark_all_changed(&mut self) {
+        self.changed.all = true;
     }
 
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        let counters = self.counters_changed;
         match self.conn {
             Conn::Sqlite(tx) => tx.commit().await?,
             Conn::Postgres(tx) => tx.commit().await?,
         }
-        if counters {
-            self.changes.fetch_add(1, Ordering::SeqCst);
-        }
+        self.changes.committed(&self.changed);
         Ok(())
     }
 }
@@ -257,24 +259,23 @@ impl Store {
     fn tx(&self, conn: Conn) -> Tx {
         Tx {
             conn,
-            counters_changed: false,
+            changed: Changed::default(),
             changes: self.changes_cell().clone(),
         }
     }
 
-    fn changes_cell(&self) -> &Arc<AtomicU64> {
+    fn changes_cell(&self) -> &Arc<CounterChanges> {
         match self {
             Store::Sqlite(s) => &s.counter_changes,
             Store::Postgres(s) => &s.counter_changes,
         }
     }
 
-    /// How many transactions through this store have committed counter changes: a protected
-    /// year of statistics read since the last one is still good (`service::stats::cache`).
-    /// Counted after the commit, so a reader that took the count before its snapshot and
-    /// missed a change sees the count move on. Other processes' changes are not counted.
-    pub fn counter_changes(&self) -> u64 {
-        self.changes_cell().load(Ordering::SeqCst)
+    /// How many transactions through this store have committed changes to `year`'s
+    /// counters (`store::changes`): a protected year read since the count last moved is
+    /// still good.
+    pub fn counter_changes(&self, year: i32) -> u64 {
+        self.changes_cell().of(year)
     }
 
     /// A read-only snapshot for reading many pages consistently while others write: a

@@ -10,6 +10,7 @@
 
 mod audit;
 pub mod backup;
+mod changes;
 mod counters;
 mod db;
 mod decode;

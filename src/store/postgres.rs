@@ -11,7 +11,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Executor, Postgres, Row, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 const SHOW_SETTING: &str = "SELECT current_setting($1)";
@@ -40,7 +39,7 @@ fn refuse_unknown_secrets(url: &str) -> Result<(), StoreError> {
 pub struct PgStore {
     pool: PgPool,
     /// Counter changes committed through this store (`Store::counter_changes`).
-    pub(super) counter_changes: Arc<AtomicU64>,
+    pub(super) counter_changes: Arc<super::changes::CounterChanges>,
 }
 
 impl PgStore {

@@ -21,7 +21,6 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, Row, Sqlite, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 /// The settings durability and safety rest on, read back for `tipline keys check` and tests.
@@ -43,7 +42,7 @@ pub struct SqliteStore {
     disk: Arc<DiskFloor>,
     writer_file: std::path::PathBuf,
     /// Counter changes committed through this store (`Store::counter_changes`).
-    pub(super) counter_changes: Arc<AtomicU64>,
+    pub(super) counter_changes: Arc<super::changes::CounterChanges>,
 }
 
 /// URL query settings that make a database that does not keep what it acknowledges (memory,

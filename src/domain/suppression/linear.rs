@@ -13,8 +13,9 @@
 //! shaped parts of the system cause no fill-in.
 
 use super::system::Equation;
+use rustc_hash::FxHashSet;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 
 const P: u64 = (1 << 61) - 1;
 
@@ -93,7 +94,7 @@ pub(super) struct Reduced {
     /// The row whose pivot each column is.
     pivot_row: Vec<Option<usize>>,
     /// The rows each column appears in.
-    in_rows: Vec<HashSet<usize>>,
+    in_rows: Vec<FxHashSet<usize>>,
 }
 
 /// A coefficient read back as a small integer (|v| ≤ 64), if it is one.
@@ -116,7 +117,7 @@ impl Reduced {
             .map(|eq| row_of(eq, unknown))
             .filter(|r| !r.is_empty())
             .collect();
-        let mut in_rows: Vec<HashSet<usize>> = vec![HashSet::new(); n];
+        let mut in_rows: Vec<FxHashSet<usize>> = vec![FxHashSet::default(); n];
         for (r, row) in rows.iter().enumerate() {
             for &(c, _) in row {
                 in_rows[c].insert(r);

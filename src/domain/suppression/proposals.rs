@@ -2,8 +2,8 @@
 //! proposals depend on the counts and the equations, not on what is suppressed.
 
 use super::system::{Move, System};
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A move with each node once, in order, and no zero change.
@@ -30,7 +30,7 @@ pub(super) struct Proposals<'a> {
     sys: &'a System,
     propose: &'a dyn Fn(usize, bool) -> Vec<Move>,
     /// Per node and breadth: each proposal with whether it is a witness, once known.
-    asked: RefCell<HashMap<(usize, bool), Checked>>,
+    asked: RefCell<FxHashMap<(usize, bool), Checked>>,
 }
 
 impl<'a> Proposals<'a> {
@@ -38,7 +38,7 @@ impl<'a> Proposals<'a> {
         Proposals {
             sys,
             propose,
-            asked: RefCell::new(HashMap::new()),
+            asked: RefCell::new(FxHashMap::default()),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use super::linear::Reduced;
 use super::system::System;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// How many free columns a hidden node's witness is looked for along.
 const WITNESS_TRIES: usize = 64;
@@ -19,7 +19,7 @@ pub(super) struct Witness<'a> {
     sys: &'a System,
     reduced: &'a Reduced,
     /// Directions checked once each: Some(direction) when it is exact in integers.
-    checked: HashMap<usize, Option<Vec<(usize, i64)>>>,
+    checked: FxHashMap<usize, Option<Vec<(usize, i64)>>>,
 }
 
 impl<'a> Witness<'a> {
@@ -27,7 +27,7 @@ impl<'a> Witness<'a> {
         Witness {
             sys,
             reduced,
-            checked: HashMap::new(),
+            checked: FxHashMap::default(),
         }
     }
 
@@ -40,7 +40,7 @@ impl<'a> Witness<'a> {
     }
 
     /// How far the counts moved by `z` fall below zero.
-    fn shortfall(&self, z: &HashMap<usize, i64>) -> i128 {
+    fn shortfall(&self, z: &FxHashMap<usize, i64>) -> i128 {
         z.iter()
             .map(|(&c, &dz)| self.sys.excess(c, i128::from(dz)))
             .sum()
@@ -54,7 +54,8 @@ impl<'a> Witness<'a> {
                 continue;
             };
             for sign in [1i64, -1] {
-                let mut z: HashMap<usize, i64> = dir.iter().map(|&(c, d)| (c, sign * d)).collect();
+                let mut z: FxHashMap<usize, i64> =
+                    dir.iter().map(|&(c, d)| (c, sign * d)).collect();
                 if z.get(&i).copied().unwrap_or(0) != 0 && self.repair(i, &mut z) {
                     return true;
                 }
@@ -64,7 +65,7 @@ impl<'a> Witness<'a> {
     }
 
     /// Adds directions to `z` that raise a count left below zero, while `i` still moves.
-    fn repair(&mut self, i: usize, z: &mut HashMap<usize, i64>) -> bool {
+    fn repair(&mut self, i: usize, z: &mut FxHashMap<usize, i64>) -> bool {
         for _ in 0..=REPAIRS {
             let short = self.shortfall(z);
             if short == 0 {
@@ -78,7 +79,7 @@ impl<'a> Witness<'a> {
                 return true;
             };
             // Directions that move `low`, signed so that they raise it.
-            let mut best: Option<(i128, HashMap<usize, i64>)> = None;
+            let mut best: Option<(i128, FxHashMap<usize, i64>)> = None;
             for f in self.reduced.freedoms(low).into_iter().take(WITNESS_TRIES) {
                 let Some(dir) = self.direction(f) else {
                     continue;

@@ -125,15 +125,24 @@ impl StatsCache {
         wanted
     }
 
-    /// The year, if its counters hash to `fingerprint`; confirmed as of `changes`.
-    pub fn confirm(&self, year: i32, fingerprint: u64, changes: u64) -> Option<Arc<YearFrame>> {
+    /// The year, if its counters hash to `fingerprint`: then as read at `at`, with the change
+    /// count `changes` taken before that read (unless a later read is kept already).
+    pub fn confirm(
+        &self,
+        year: i32,
+        fingerprint: u64,
+        changes: u64,
+        at: Instant,
+    ) -> Option<Arc<YearFrame>> {
         let mut years = self.years();
         let e = years
             .entries
             .get_mut(&year)
             .filter(|e| e.fingerprint == fingerprint)?;
-        e.changes = changes;
-        e.at = Instant::now();
+        if at >= e.at {
+            e.changes = changes;
+            e.at = at;
+        }
         Some(e.frame.clone())
     }
 
@@ -146,9 +155,9 @@ impl StatsCache {
             return;
         }
         if entries.len() >= YEARS && !entries.contains_key(&year) {
-            // Drop the year furthest from this one: requests cluster around the present.
-            if let Some(&far) = entries.keys().max_by_key(|&&y| (y - year).abs()) {
-                entries.remove(&far);
+            // Drop the year read longest ago: the refresher keeps the years in use recent.
+            if let Some(&stale) = entries.iter().min_by_key(|(_, e)| e.at).map(|(y, _)| y) {
+                entries.remove(&stale);
             }
         }
         entries.insert(
@@ -182,7 +191,14 @@ mod tests {
         assert!(!cache.due(2026, 0, 1, long));
         assert!(cache.due(2026, 1, 1, long), "a change committed since");
         assert!(cache.due(2026, 0, 2, long), "another directory");
-        assert!(cache.due(2026, 0, 1, Duration::ZERO), "read too long ago");
+        let earlier = Instant::now().checked_sub(Duration::from_secs(2));
+        let earlier = earlier.unwrap_or_else(Instant::now);
+        cache.put(2025, (9, 1, 0), earlier, frame());
+        assert!(
+            cache.due(2025, 0, 1, Duration::from_secs(1)),
+            "read too long ago"
+        );
+        assert!(!cache.due(2025, 0, 1, long));
     }
 
     #[test]
@@ -204,10 +220,44 @@ mod tests {
         cache.put(2026, (2, 1, 5), newer, frame());
         cache.put(2026, (1, 1, 4), older, frame());
         assert!(
-            cache.confirm(2026, 2, 5).is_some(),
+            cache.confirm(2026, 2, 5, older).is_some(),
             "the newer read is kept"
         );
-        assert!(cache.confirm(2026, 1, 4).is_none());
+        assert!(cache.confirm(2026, 1, 4, older).is_none());
+    }
+
+    #[test]
+    fn a_late_confirmation_of_an_older_read_keeps_the_newer_one() {
+        let cache = StatsCache::default();
+        let older = Instant::now();
+        let newer = older + Duration::from_millis(5);
+        cache.put(2026, (9, 1, 3), newer, frame());
+        // A reader that began before the newer read finds the same counters: it must not
+        // make the entry look read later, or older counts with it.
+        assert!(cache.confirm(2026, 9, 2, older).is_some());
+        assert!(cache.fresh(2026, 3, 1).is_some(), "still as of change 3");
+        assert!(cache.fresh(2026, 2, 1).is_none());
+        let e = cache.years();
+        assert_eq!(e.entries[&2026].at, newer);
+    }
+
+    #[test]
+    fn a_full_cache_drops_the_year_read_longest_ago() {
+        let cache = StatsCache::default();
+        let start = Instant::now();
+        for (i, year) in (2020..2020 + YEARS as i32).enumerate() {
+            let at = start + Duration::from_millis(10 * i as u64);
+            cache.put(year, (1, 1, 0), at, frame());
+        }
+        // A far-off year asked once must not push out the present.
+        cache.put(1, (1, 1, 0), start + Duration::from_secs(1), frame());
+        let kept: Vec<i32> = {
+            let mut y: Vec<i32> = cache.years().entries.keys().copied().collect();
+            y.sort_unstable();
+            y
+        };
+        assert!(!kept.contains(&2020), "the oldest read went: {kept:?}");
+        assert!(kept.contains(&(2020 + YEARS as i32 - 1)) && kept.contains(&1));
     }
 
     #[test]

@@ -32,6 +32,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use year::YearFrame;
 
+/// How many years before the current one the refresher keeps protected, when asked for (the
+/// cache holds `cache::YEARS`; a table spans at most five years).
+pub const REFRESHED_YEARS: i32 = 4;
+
 /// What statistics need: the counters, the region tree and the threshold.
 pub struct Stats<'a> {
     pub store: &'a Store,
@@ -184,7 +188,7 @@ impl Stats<'_> {
     /// The protected year: from the cache when its counters have not changed since, or (with
     /// `max_lag`) were read recently enough; otherwise read and protected now.
     pub async fn year(&self, year: i32) -> Result<Arc<YearFrame>, ServiceError> {
-        let changes = self.store.counter_changes();
+        let changes = self.store.counter_changes(year);
         let directory = cache::directory_fingerprint(self.directory, self.k);
         self.cache.want(year);
         if let Some(frame) = self.cache.fresh(year, changes, directory) {
@@ -208,7 +212,7 @@ impl Stats<'_> {
         let read_at = Instant::now();
         let counts = self.store.stat_year(year).await?;
         let fingerprint = cache::fingerprint(&counts, directory);
-        if let Some(frame) = self.cache.confirm(year, fingerprint, changes) {
+        if let Some(frame) = self.cache.confirm(year, fingerprint, changes, read_at) {
             return Ok(frame);
         }
         // Solving takes milliseconds to a few hundred: off the async workers.
@@ -222,24 +226,30 @@ impl Stats<'_> {
         Ok(frame)
     }
 
-    /// One round of the refresher (with `max_lag` set): protects again each year asked for
-    /// lately, and `current`, whose counters changed here or were read half of `max_lag` ago.
-    /// Returns the years read.
+    /// One round of the refresher (with `max_lag` set): protects again `current` and each of
+    /// the `REFRESHED_YEARS` before it that was asked for lately, where its counters changed
+    /// here or were read half of `max_lag` ago. Returns the years read; a year that fails
+    /// does not stop the others (the first error is returned after them).
     pub async fn refresh(&self, current: i32) -> Result<Vec<i32>, ServiceError> {
         let directory = cache::directory_fingerprint(self.directory, self.k);
-        let mut years = self.cache.wanted();
-        if !years.contains(&current) {
-            years.push(current);
-        }
-        let mut read = Vec::new();
-        for year in years {
-            let changes = self.store.counter_changes();
-            if self.cache.due(year, changes, directory, self.max_lag / 2) {
-                self.protect(year, changes, directory).await?;
-                read.push(year);
+        let earliest = current - REFRESHED_YEARS;
+        let wanted = self.cache.wanted();
+        let earlier = wanted
+            .iter()
+            .rev()
+            .filter(|&&y| earliest <= y && y < current);
+        let (mut read, mut failed) = (Vec::new(), None);
+        for &year in std::iter::once(&current).chain(earlier) {
+            let changes = self.store.counter_changes(year);
+            if !self.cache.due(year, changes, directory, self.max_lag / 2) {
+                continue;
+            }
+            match self.protect(year, changes, directory).await {
+                Ok(_) => read.push(year),
+                Err(err) => failed = failed.or(Some(err)),
             }
         }
-        Ok(read)
+        failed.map_or(Ok(read), Err)
     }
 }
 

@@ -149,9 +149,7 @@ on_both_clocked!(
             "another account is not affected"
         );
         // A name with no account is throttled the same way: the budget must not tell which
-        // usernames exist (R5). Lan's enrolment checked the password once (it spends from the
-        // same budget): one try here matches it.
-        try_login(app, clock, "no.such.user", "wrong password here", &lan).await;
+        // usernames exist (R5).
         let mut unknown = Vec::new();
         for _ in 0..7 {
             unknown.push(
@@ -172,7 +170,8 @@ on_both_clocked!(
     START,
     |app, clock| {
         // A stolen session asked for the current password to change it: each guess spends
-        // the account's sign-in budget, so the password falls no faster than to logins.
+        // from a budget as large as sign-in's, so the password falls no faster than to
+        // logins.
         let lan = staffer(app, clock, "lan", Role::Police, &[], &[]).await;
         let change = |current: &'static str| {
             post_as(

@@ -94,12 +94,13 @@ async fn run(backend: Backend) {
 
     // The server's refresher picks up a change on its own, within a few of its rounds.
     tips(&app, 3).await;
-    tipline::upkeep::spawn_stats_refresher(app.state.clone());
+    let refresher = tipline::upkeep::spawn_stats_refresher(app.state.clone()).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while province_november(&app, &analyst).await != 22 {
         assert!(Instant::now() < deadline, "the refresher never caught up");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    refresher.abort();
     app.drop_database().await;
 }
 

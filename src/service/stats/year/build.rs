@@ -22,16 +22,15 @@ use super::{Attr, Key, Place, Time, open};
 use crate::domain::suppression::{System, pool};
 use crate::domain::{Category, Channel, Directory};
 use crate::service::stats::frame::RegionTree;
-use rustc_hash::FxHashMap;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub(super) struct Built {
     pub system: System,
     pub index: FxHashMap<Key, usize>,
-    pub listed: HashMap<u8, Vec<(i64, i64)>>,
-    pub pools: HashMap<u8, Vec<i64>>,
+    pub listed: FxHashMap<u8, Vec<(i64, i64)>>,
+    pub pools: FxHashMap<u8, Vec<i64>>,
     /// The district (or the province) each school place of a quarter hangs under.
-    pub school_parent: HashMap<(u8, Place), Place>,
+    pub school_parent: FxHashMap<(u8, Place), Place>,
 }
 
 pub(super) struct Builder<'a> {
@@ -72,9 +71,9 @@ impl<'a> Builder<'a> {
             built: Built {
                 system: System::new(),
                 index: FxHashMap::default(),
-                listed: HashMap::new(),
-                pools: HashMap::new(),
-                school_parent: HashMap::new(),
+                listed: FxHashMap::default(),
+                pools: FxHashMap::default(),
+                school_parent: FxHashMap::default(),
             },
         }
     }
@@ -136,8 +135,8 @@ impl<'a> Builder<'a> {
     /// The places the report has a row for in `t`: the province, each former district, and
     /// each unit whose tips in the period number at least k. Whether a unit has a row says
     /// only what its suppressed total would say (fewer than k, or not).
-    fn report_rows(&self, t: Time) -> HashSet<Place> {
-        let mut rows = HashSet::from([Place::Region(self.tree.province)]);
+    fn report_rows(&self, t: Time) -> FxHashSet<Place> {
+        let mut rows = FxHashSet::from_iter([Place::Region(self.tree.province)]);
         for (d, units) in &self.tree.districts {
             rows.insert(Place::Region(*d));
             for &u in units {
@@ -259,13 +258,13 @@ impl<'a> Builder<'a> {
     /// pooled per unit.
     fn schools_naming(&mut self, t: Time) {
         let Time::Quarter(q) = t else { return };
-        let mut per_school: HashMap<i64, u64> = HashMap::new();
+        let mut per_school: FxHashMap<i64, u64> = FxHashMap::default();
         for &(m, school, _, n) in &self.tally.schools {
             if t.months().contains(&m) {
                 *per_school.entry(school).or_default() += n;
             }
         }
-        let mut by_unit: HashMap<i64, Vec<(i64, u64)>> = HashMap::new();
+        let mut by_unit: FxHashMap<i64, Vec<(i64, u64)>> = FxHashMap::default();
         for s in self.dir.schools() {
             let n = per_school.get(&s.id).copied().unwrap_or(0);
             by_unit.entry(s.region_id).or_default().push((s.id, n));
@@ -332,8 +331,8 @@ impl<'a> Builder<'a> {
     }
 
     /// How many active schools the directory places at each place of the tree.
-    fn schools_at(&self) -> HashMap<Place, u64> {
-        let mut at: HashMap<Place, u64> = HashMap::new();
+    fn schools_at(&self) -> FxHashMap<Place, u64> {
+        let mut at: FxHashMap<Place, u64> = FxHashMap::default();
         for s in self.dir.schools() {
             for place in self.tree.chain(s.region_id) {
                 *at.entry(place).or_default() += 1;
@@ -348,14 +347,14 @@ impl<'a> Builder<'a> {
     /// The report's schools with at least one confirmed case in `t`, per place (a count of
     /// schools: the halves do not add up to the year, so no period equation).
     fn schools_with_case(&mut self, t: Time, shown: &dyn Fn(Place) -> bool) {
-        let cases: HashSet<i64> = self
+        let cases: FxHashSet<i64> = self
             .tally
             .schools
             .iter()
             .filter(|&&(m, _, confirmed, n)| confirmed && n > 0 && t.months().contains(&m))
             .map(|&(_, school, _, _)| school)
             .collect();
-        let mut counts: HashMap<Place, u64> = HashMap::new();
+        let mut counts: FxHashMap<Place, u64> = FxHashMap::default();
         for school in cases {
             let region = self.dir.school(school).map_or(0, |s| s.region_id);
             for place in self.tree.chain(region) {

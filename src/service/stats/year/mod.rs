@@ -25,7 +25,6 @@ use crate::domain::period::Period;
 use crate::domain::suppression::System;
 use crate::store::stats::YearCounts;
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
 
 /// A period within the year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -125,9 +124,9 @@ pub struct YearFrame {
     system: System,
     suppressed: Vec<bool>,
     /// The schools listed on their own per quarter, with the unit each is in.
-    pub listed: HashMap<u8, Vec<(i64, i64)>>,
+    pub listed: FxHashMap<u8, Vec<(i64, i64)>>,
     /// The units with a pool of small schools per quarter.
-    pub pools: HashMap<u8, Vec<i64>>,
+    pub pools: FxHashMap<u8, Vec<i64>>,
 }
 
 impl YearFrame {

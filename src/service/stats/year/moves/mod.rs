@@ -13,7 +13,6 @@ use crate::domain::{Category, Channel};
 use crate::service::stats::frame::RegionTree;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// How many sources, months and destinations a proposal list tries, at most: a narrow list
@@ -25,9 +24,9 @@ fn reach(wide: bool) -> (usize, usize, usize) {
 /// What one tip is: a value in each breakdown.
 type Profile = [Attr; 5];
 /// The cells a tip adds to, by month, leaf place and profile.
-type TipCells = HashMap<(u8, Place, Profile), Rc<Vec<usize>>>;
+type TipCells = FxHashMap<(u8, Place, Profile), Rc<Vec<usize>>>;
 /// The likeliest tip, by month, leaf place and forced value.
-type Likeliest = HashMap<(u8, Place, Option<Attr>), Profile>;
+type Likeliest = FxHashMap<(u8, Place, Option<Attr>), Profile>;
 
 pub(super) struct Moves<'a> {
     system: &'a System,
@@ -35,14 +34,14 @@ pub(super) struct Moves<'a> {
     keys: Vec<Key>,
     tree: &'a RegionTree,
     /// The district (or the province) each school place of a quarter hangs under.
-    school_parent: &'a HashMap<(u8, Place), Place>,
+    school_parent: &'a FxHashMap<(u8, Place), Place>,
     /// The unit each school is in.
-    school_unit: HashMap<i64, i64>,
+    school_unit: FxHashMap<i64, i64>,
     /// Every leaf place with the places above it, in the tree's order.
     chains: Vec<(Place, Vec<Place>)>,
-    chain_of: HashMap<Place, Vec<Place>>,
+    chain_of: FxHashMap<Place, Vec<Place>>,
     /// The leaves outside a place, nearest first.
-    outside: RefCell<HashMap<Place, Rc<Vec<Place>>>>,
+    outside: RefCell<FxHashMap<Place, Rc<Vec<Place>>>>,
     /// The cells of a tip, and the likeliest tip, once per question.
     tips: RefCell<TipCells>,
     profiles: RefCell<Likeliest>,
@@ -130,8 +129,8 @@ impl<'a> Moves<'a> {
         system: &'a System,
         index: &'a FxHashMap<Key, usize>,
         tree: &'a RegionTree,
-        school_parent: &'a HashMap<(u8, Place), Place>,
-        listed: &HashMap<u8, Vec<(i64, i64)>>,
+        school_parent: &'a FxHashMap<(u8, Place), Place>,
+        listed: &FxHashMap<u8, Vec<(i64, i64)>>,
     ) -> Self {
         let mut keys = vec![(Time::Year, Place::Rest, Attr::All); system.len()];
         for (&key, &node) in index {
@@ -169,9 +168,9 @@ impl<'a> Moves<'a> {
             school_unit,
             chains,
             chain_of,
-            outside: RefCell::new(HashMap::new()),
-            tips: RefCell::new(HashMap::new()),
-            profiles: RefCell::new(HashMap::new()),
+            outside: RefCell::new(FxHashMap::default()),
+            tips: RefCell::new(FxHashMap::default()),
+            profiles: RefCell::new(FxHashMap::default()),
         }
     }
 
