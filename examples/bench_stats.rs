@@ -288,7 +288,7 @@ async fn after_a_change(
         let t = Instant::now();
         let read = stats.refresh(2026).await?;
         rounds.push(t.elapsed().as_secs_f64() * 1e3);
-        anyhow::ensure!(read == [2026], "the refresher read the changed year");
+        anyhow::ensure!(read.contains(&2026), "the refresher read the changed year");
     }
     Ok((rows, [percentile(reads), percentile(rounds)]))
 }

@@ -226,10 +226,11 @@ impl Stats<'_> {
         Ok(frame)
     }
 
-    /// One round of the refresher (with `max_lag` set): protects again `current` and each of
-    /// the `REFRESHED_YEARS` before it that was asked for lately, where its counters changed
-    /// here or were read half of `max_lag` ago. Returns the years read; a year that fails
-    /// does not stop the others (the first error is returned after them).
+    /// One round of the refresher (with `max_lag` set): protects again `current` and the
+    /// year before (the default twelve months span both), and each of the `REFRESHED_YEARS`
+    /// before `current` that was asked for lately, where its counters changed here or were
+    /// read half of `max_lag` ago. Returns the years read; a year that fails does not stop
+    /// the others (the first error is returned after them).
     pub async fn refresh(&self, current: i32) -> Result<Vec<i32>, ServiceError> {
         let directory = cache::directory_fingerprint(self.directory, self.k);
         let earliest = current - REFRESHED_YEARS;
@@ -237,9 +238,9 @@ impl Stats<'_> {
         let earlier = wanted
             .iter()
             .rev()
-            .filter(|&&y| earliest <= y && y < current);
+            .filter(|&&y| earliest <= y && y < current - 1);
         let (mut read, mut failed) = (Vec::new(), None);
-        for &year in std::iter::once(&current).chain(earlier) {
+        for &year in [current, current - 1].iter().chain(earlier) {
             let changes = self.store.counter_changes(year);
             if !self.cache.due(year, changes, directory, self.max_lag / 2) {
                 continue;
