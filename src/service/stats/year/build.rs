@@ -100,6 +100,7 @@ impl<'a> Builder<'a> {
                 let parts = [measure(1), measure(0)];
                 self.partition(t, province, &parts, Some(measure(2)), true);
             }
+            self.open_split(t, province);
             self.schools_naming(t);
         }
         for t in REPORTS {
@@ -121,6 +122,7 @@ impl<'a> Builder<'a> {
                     let parts = [measure(1), measure(0)];
                     self.partition(t, place, &parts, Some(measure(2)), show);
                 }
+                self.open_split(t, place);
             }
             self.schools_with_case(t, &shown);
         }
@@ -186,6 +188,9 @@ impl<'a> Builder<'a> {
             Attr::Outcome(o) if o == open() => self.rest(t, place, &outcomes()),
             Attr::Classified(2) => self.rest(t, place, &[Attr::Classified(1), Attr::Classified(0)]),
             Attr::Decided(2) => self.rest(t, place, &[Attr::Decided(1), Attr::Decided(0)]),
+            Attr::OpenClassified => self
+                .classified(t, place)
+                .saturating_sub(self.closed(t, place)),
             _ => self.tally.count(t, place, attr),
         };
         self.node((t, place, attr), count, published)
@@ -194,8 +199,32 @@ impl<'a> Builder<'a> {
     /// Whether the tips decided (in time or late) are the tips closed, at `place` in `t`.
     fn decided_is_closed(&self, t: Time, place: Place) -> bool {
         let count = |a| self.tally.count(t, place, a);
-        let closed: u64 = outcomes().into_iter().map(count).sum();
-        count(Attr::Decided(1)) + count(Attr::Decided(0)) == closed
+        count(Attr::Decided(1)) + count(Attr::Decided(0)) == self.closed(t, place)
+    }
+
+    fn closed(&self, t: Time, place: Place) -> u64 {
+        let count = |a| self.tally.count(t, place, a);
+        outcomes().into_iter().map(count).sum()
+    }
+
+    fn classified(&self, t: Time, place: Place) -> u64 {
+        let count = |a| self.tally.count(t, place, a);
+        count(Attr::Classified(1)) + count(Attr::Classified(0))
+    }
+
+    /// The open tips as those not classified yet and those classified (`OpenClassified`),
+    /// where the counters agree that every closed tip was classified (they always do: where
+    /// they do not, the relation is left out rather than made to fail).
+    fn open_split(&mut self, t: Time, place: Place) {
+        if self.closed(t, place) > self.classified(t, place) {
+            return;
+        }
+        let open = self.tip(t, place, Attr::Outcome(open()), false);
+        let unclassified = self.tip(t, place, Attr::Classified(2), false);
+        let classified = self.tip(t, place, Attr::OpenClassified, false);
+        self.built
+            .system
+            .equation(open, vec![unclassified, classified]);
     }
 
     fn rest(&self, t: Time, place: Place, parts: &[Attr]) -> u64 {

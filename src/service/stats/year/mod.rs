@@ -92,6 +92,10 @@ pub enum Attr {
     NotNamed,
     /// Schools with at least one confirmed case (schools, not tips).
     Schools,
+    /// Open tips already classified (never published): with the tips not classified yet
+    /// they are the open tips, because a tip is classified before, or as, it closes. So no
+    /// witness may count more tips unclassified than open.
+    OpenClassified,
 }
 
 /// `Attr::Outcome(OPEN)`: tips not closed yet.

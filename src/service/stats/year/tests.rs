@@ -90,6 +90,8 @@ fn counts(tips: &[Tip]) -> YearCounts {
         let id = places[r];
         // A tip is decided exactly when it closes.
         let de = if out == 9 { 2 } else { de % 2 };
+        // And classified before, or as, it closes.
+        let cl = if out == 9 { cl } else { cl % 2 };
         let cat = Category::ALL[cat].code();
         push(&mut c.region, m, id, cat, "");
         push(&mut c.region, m, id, "", Channel::ALL[ch].code());
@@ -322,4 +324,30 @@ fn the_attacker_recovers_a_month_from_separately_protected_products() {
         frame.suppressed[node] = c > 0 && c < 11;
     }
     assert!(attack(&frame, &review_equations(&dir)).contains(&march));
+}
+
+/// The open tips split into those not classified yet and those classified (never published):
+/// an attacker who knows that a tip is classified before it closes gains nothing a witness
+/// may not also respect.
+#[test]
+fn the_open_tips_are_the_unclassified_and_the_classified_ones() {
+    // (month, place, category, channel, outcome (9 open), classified, decided, named)
+    let mut t: Vec<Tip> = Vec::new();
+    t.extend(std::iter::repeat_n((2, 0, 0, 0, 9, 2, 2, false), 3));
+    t.extend(std::iter::repeat_n((2, 0, 0, 0, 9, 1, 2, false), 4));
+    t.extend(std::iter::repeat_n((2, 0, 0, 0, 0, 0, 1, false), 5));
+    let dir = directory();
+    let tree = crate::service::stats::frame::RegionTree::of(&dir);
+    let tally = Tally::of(&counts(&t), &tree);
+    let built = build::Builder::new(&tally, &tree, &dir, 11).products();
+    let q1 = Time::Quarter(1);
+    let province = Place::Region(tree.province);
+    let count = |attr| built.system.count(built.index[&(q1, province, attr)]);
+    assert_eq!(count(Attr::Outcome(open())), 7);
+    assert_eq!(count(Attr::Classified(2)), 3);
+    assert_eq!(count(Attr::OpenClassified), 4);
+    assert!(
+        built.system.is_consistent(),
+        "open = unclassified + classified holds"
+    );
 }

@@ -83,14 +83,19 @@ fn coherent(p: Profile) -> Profile {
     coherent_after(p, 2)
 }
 
-/// As `coherent`, keeping breakdown `changed` and fixing the other of the pair.
+/// As `coherent`, keeping breakdown `changed` and fixing the other of the pair. A tip is
+/// classified before, or as, it closes: one not classified yet is open.
 fn coherent_after(mut p: Profile, changed: usize) -> Profile {
-    let is_open = p[2] == Attr::Outcome(open());
+    let open_outcome = Attr::Outcome(open());
+    if changed == 3 && p[3] == Attr::Classified(2) {
+        p[2] = open_outcome;
+    }
+    let is_open = p[2] == open_outcome;
     let undecided = p[4] == Attr::Decided(2);
     if is_open != undecided {
         if changed == 4 {
             p[2] = if undecided {
-                Attr::Outcome(open())
+                open_outcome
             } else {
                 Attr::Outcome(0)
             };
@@ -102,7 +107,15 @@ fn coherent_after(mut p: Profile, changed: usize) -> Profile {
             };
         }
     }
+    if p[2] != open_outcome && p[3] == Attr::Classified(2) {
+        p[3] = Attr::Classified(1);
+    }
     p
+}
+
+/// Whether a tip of profile `p` counts in `Attr::OpenClassified`.
+fn open_classified(p: &Profile) -> bool {
+    p[2] == Attr::Outcome(open()) && p[3] != Attr::Classified(2)
 }
 
 /// `plus` minus `minus`, without the nodes they share.
@@ -233,7 +246,8 @@ impl<'a> Moves<'a> {
             for t in times(m) {
                 let attrs = std::iter::once(Attr::All)
                     .chain(profile.iter().copied())
-                    .chain(std::iter::once(Attr::NotNamed));
+                    .chain(std::iter::once(Attr::NotNamed))
+                    .chain(open_classified(profile).then_some(Attr::OpenClassified));
                 for attr in attrs {
                     if let Some(&n) = self.index.get(&(t, place, attr)) {
                         out.push(n);
