@@ -96,6 +96,9 @@ pub enum Attr {
     /// they are the open tips, because a tip is classified before, or as, it closes. So no
     /// witness may count more tips unclassified than open.
     OpenClassified,
+    /// Schools with a case in the first half, the second, or both (never published; with the
+    /// year, as `Time::Year`): the year's count is theirs (`build::schools`).
+    SchoolsIn([bool; 2]),
 }
 
 /// `Attr::Outcome(OPEN)`: tips not closed yet.

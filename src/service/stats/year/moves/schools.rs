@@ -52,28 +52,37 @@ impl Moves<'_> {
         out
     }
 
-    /// One school with a case counted in another commune.
-    /// One school with a case counted in another commune, in a half year and so in the
-    /// year: only into places whose schools had tips in that half (a case needs a tip).
+    /// One school with a case counted in another commune, in a half year and so in the year
+    /// (a school with a case in that half only), or in both halves and the year: only into
+    /// places whose schools had tips in those halves (a case needs a tip).
     pub(super) fn schools_with_case(&self, t: Time, place: Place, wide: bool) -> Vec<Move> {
         let (_, _, destinations) = reach(wide);
-        let halves = match t {
-            Time::Half(h) => vec![h],
-            _ => vec![1, 2],
+        let kinds: Vec<[bool; 2]> = match t {
+            Time::Half(1) => vec![[true, false]],
+            Time::Half(_) => vec![[false, true]],
+            _ => vec![[true, false], [false, true], [true, true]],
         };
         let all = self.leaves(Place::Region(self.tree.province));
         let mut out = Vec::new();
-        for h in halves {
-            let periods = [Time::Half(h), Time::Year];
+        for halves in kinds {
+            let mut keys: Vec<(Time, Attr)> = vec![(Time::Year, Attr::Schools)];
+            keys.push((Time::Year, Attr::SchoolsIn(halves)));
+            let in_half = |h: u8| halves[usize::from(h - 1)];
+            for h in (1..=2u8).filter(|&h| in_half(h)) {
+                keys.push((Time::Half(h), Attr::Schools));
+            }
             let nodes = |leaf: Place| -> Vec<usize> {
                 let chain = self.chain(leaf);
-                periods
-                    .iter()
-                    .flat_map(|&p| chain.iter().map(move |&c| (p, c)))
-                    .filter_map(|(p, c)| self.index.get(&(p, c, Attr::Schools)).copied())
+                keys.iter()
+                    .flat_map(|&(p, a)| chain.iter().map(move |&c| (p, c, a)))
+                    .filter_map(|key| self.index.get(&key).copied())
                     .collect()
             };
-            let named = |leaf: Place| self.named_in(h, leaf) > 0;
+            let named = |leaf: Place| {
+                (1..=2u8)
+                    .filter(|&h| in_half(h))
+                    .all(|h| self.named_in(h, leaf) > 0)
+            };
             for src in self.leaves(place) {
                 let outside = all
                     .iter()

@@ -17,6 +17,8 @@
 //! product shows but that the equations pass through (a commune's quarter, its open tips)
 //! are nodes too, unpublished: they must not be worked out when small either.
 
+mod schools;
+
 use super::tally::Tally;
 use super::{Attr, Key, Place, Time, open};
 use crate::domain::suppression::{System, pool};
@@ -126,6 +128,7 @@ impl<'a> Builder<'a> {
             }
             self.schools_with_case(t, &shown);
         }
+        self.school_halves();
         for &place in &places {
             for attr in self.report_attrs() {
                 self.periods(place, attr);
@@ -371,39 +374,5 @@ impl<'a> Builder<'a> {
             at.entry(place).or_default();
         }
         at
-    }
-
-    /// The report's schools with at least one confirmed case in `t`, per place (a count of
-    /// schools: the halves do not add up to the year, so no period equation).
-    fn schools_with_case(&mut self, t: Time, shown: &dyn Fn(Place) -> bool) {
-        let cases: FxHashSet<i64> = self
-            .tally
-            .schools
-            .iter()
-            .filter(|&&(m, _, confirmed, n)| confirmed && n > 0 && t.months().contains(&m))
-            .map(|&(_, school, _, _)| school)
-            .collect();
-        let mut counts: FxHashMap<Place, u64> = FxHashMap::default();
-        for school in cases {
-            let region = self.dir.school(school).map_or(0, |s| s.region_id);
-            for place in self.tree.chain(region) {
-                *counts.entry(place).or_default() += 1;
-            }
-        }
-        for (total, parts) in self.tree.equations() {
-            let count = |p: &Place| counts.get(p).copied().unwrap_or(0);
-            let total = self.node((t, total, Attr::Schools), count(&total), shown(total));
-            let parts = parts
-                .iter()
-                .map(|p| self.node((t, *p, Attr::Schools), count(p), shown(*p)))
-                .collect();
-            // At most the schools the directory places there (the report shows that number).
-            for (p, node) in self.schools_at() {
-                if let Some(&n) = self.built.index.get(&(t, p, Attr::Schools)) {
-                    self.built.system.bound(n, 0, Some(node));
-                }
-            }
-            self.built.system.equation(total, parts);
-        }
     }
 }
