@@ -134,7 +134,12 @@ async fn a_copy_from_nowhere_or_onto_itself_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_copy_spanning_several_pages_moves_every_row() {
-    let source = TestApp::spawn(Backend::Sqlite).await;
+    // Hundreds of tips one after another: on a loaded machine a group commit may wait longer
+    // than the tests' one-second busy timeout, which this test is not about.
+    let source = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.limits.database_busy_timeout_ms = 10_000;
+    })
+    .await;
     let rows = 2 * tipline::store::transfer::PAGE as usize + 7;
     for i in 0..rows {
         source.submit_tip(&format!("tin {i}")).await;
