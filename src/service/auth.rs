@@ -54,9 +54,21 @@ impl LoginGuard {
         spend(&self.attempts, username)
     }
 
-    /// Spends one of a signed-in account's checks of its current password.
-    pub(super) fn spend_recheck(&self, username: &str) -> Result<(), ServiceError> {
-        spend(&self.rechecks, username)
+    /// Checks the current password a signed-in user typed (a password change, enrolment)
+    /// against `phc`, after spending one of the account's rechecks: `TooManyAttempts` when
+    /// none is left, `BadCredentials` when it is wrong.
+    pub(super) async fn recheck(
+        &self,
+        username: &str,
+        current: &str,
+        phc: &str,
+    ) -> Result<(), ServiceError> {
+        spend(&self.rechecks, username)?;
+        if self.verify(current, Some(phc)).await {
+            Ok(())
+        } else {
+            Err(ServiceError::BadCredentials)
+        }
     }
 
     /// Forgets accounts whose budget is full again (call periodically).
@@ -301,14 +313,9 @@ impl Auth<'_> {
             .staff_by_id(staff.id)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
-        self.guard.spend_recheck(&staff.username)?;
-        if !self
-            .guard
-            .verify(current, Some(&record.password_hash))
-            .await
-        {
-            return Err(ServiceError::BadCredentials);
-        }
+        self.guard
+            .recheck(&staff.username, current, &record.password_hash)
+            .await?;
         let hash = self.guard.hash(new_password).await?;
         let event = audit_event(
             self.clock,

@@ -109,14 +109,9 @@ impl Auth<'_> {
             Some(record) if !record.staff.disabled => record,
             _ => return Err(ServiceError::Unauthenticated),
         };
-        self.guard.spend_recheck(&staff.username)?;
-        if !self
-            .guard
-            .verify(form.current, Some(&record.password_hash))
-            .await
-        {
-            return Err(ServiceError::BadCredentials);
-        }
+        self.guard
+            .recheck(&staff.username, form.current, &record.password_hash)
+            .await?;
         let hash = self.guard.hash(form.new_password).await?;
         let sealed = self.vault.seal_totp(&secret, &staff.username)?;
         let events = [AuditAction::PasswordChanged, AuditAction::TotpEnrolled]

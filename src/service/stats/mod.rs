@@ -34,7 +34,7 @@ use year::YearFrame;
 
 /// How many years before the current one the refresher keeps protected, when asked for (the
 /// cache holds `cache::YEARS`; a table spans at most five years).
-pub const REFRESHED_YEARS: i32 = 4;
+const REFRESHED_YEARS: i32 = 4;
 
 /// What statistics need: the counters, the region tree and the threshold.
 pub struct Stats<'a> {

@@ -76,6 +76,38 @@ async fn enrol(
 }
 
 on_both_clocked!(
+    r6_a_first_sign_in_cannot_guess_the_given_password_faster_than_a_sign_in,
+    START,
+    |app, clock| {
+        // Enrolment asks for the password the admin gave: each wrong guess spends from a
+        // budget as large as sign-in's, so a stolen first session learns it no faster.
+        let key = given(app, "lan.police", Role::Police).await;
+        let lan = first_login(app, clock, "lan.police", &key).await;
+        let (fresh, pending) = offer(app, &lan).await;
+        let mut statuses = Vec::new();
+        for _ in 0..7 {
+            let res = enrol(app, clock, &lan, &pending, &fresh, "not what was given").await;
+            statuses.push(res.status);
+        }
+        assert_eq!(statuses[0], StatusCode::UNAUTHORIZED, "{statuses:?}");
+        assert_eq!(
+            statuses.last(),
+            Some(&StatusCode::TOO_MANY_REQUESTS),
+            "{statuses:?}"
+        );
+        let locked = enrol(app, clock, &lan, &pending, &fresh, INITIAL).await;
+        assert_eq!(
+            locked.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "even the right password"
+        );
+        assert!(locked.header("retry-after").is_some());
+        let record = app.store().staff_by_username("lan.police").await.unwrap();
+        assert!(record.unwrap().must_enrol, "not enrolled");
+    }
+);
+
+on_both_clocked!(
     r6_before_enrolling_every_other_staff_route_refuses_with_enrolment_required,
     START,
     |app, clock| {

@@ -193,6 +193,42 @@ crate::on_both_clocked!(
 );
 
 crate::on_both_clocked!(
+    r8_the_password_page_stops_guessing_with_a_429_page,
+    START,
+    |app, clock| {
+        let lan = add_staff(app, "lan.police", Role::Police, &[127], &[]).await;
+        let browser = sign_in(app, clock, &lan).await;
+        async fn guess(app: &TestApp, browser: &Browser, current: &str) -> TestResponse {
+            let pairs = [
+                ("current", current),
+                ("new", "a new long passphrase"),
+                ("new_again", "a new long passphrase"),
+            ];
+            post_as(app, browser, "/staff/password?lang=vi", &pairs, true).await
+        }
+        let wrong = guess(app, &browser, "not the password at all").await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for _ in 0..6 {
+            guess(app, &browser, "not the password at all").await;
+        }
+        let locked = guess(app, &browser, PASSWORD).await;
+        assert_eq!(
+            locked.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            locked.text
+        );
+        assert!(locked.header("retry-after").is_some());
+        assert!(locked.text.contains("<html"), "a page, not JSON");
+        assert_eq!(
+            get_as(app, &browser, "/staff").await.status,
+            StatusCode::OK,
+            "still signed in: the password did not change"
+        );
+    }
+);
+
+crate::on_both_clocked!(
     anonymous_visitors_are_sent_to_sign_in,
     START,
     |app, _clock| {
