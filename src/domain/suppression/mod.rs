@@ -24,9 +24,16 @@
 //! large totals. So a suppressed count means "below k", 0 included, and an attacker cannot
 //! assume it is at least 1.
 //!
+//! Some counts are published exactly whatever their size (`System::disclose`: schools with a
+//! case in a former district, which count schools, not people). They are never suppressed
+//! and every witness keeps them. A small count that they give away whatever else is hidden
+//! (every school of a district has a case, so each of its communes' schools has one) is
+//! still shown as suppressed but needs no witness: no complement could give it one.
+//!
 //! What it does not promise: a width for the range an attacker can narrow a hidden count to
 //! (two possible values is "not pinned"). The README says so.
 
+mod exact;
 mod linear;
 mod proposals;
 mod system;
@@ -49,3 +56,5 @@ pub fn pool<T>(items: Vec<(T, u64)>, k: u64) -> (Vec<(T, u64)>, u64, usize) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_exact;

@@ -32,6 +32,9 @@ pub struct System {
     /// (a school listed on its own has at least k tips; a place holds at most its schools).
     lo: Vec<u64>,
     hi: Vec<Option<u64>>,
+    /// Counts published exactly whatever their size, or worked out from those (`disclose`,
+    /// `known`): never suppressed, needing no witness, and kept by every witness.
+    exact: Vec<bool>,
     equations: Vec<Equation>,
     /// The equations each node is in.
     of_node: Vec<Vec<usize>>,
@@ -51,6 +54,7 @@ impl System {
         self.published.push(published);
         self.lo.push(0);
         self.hi.push(None);
+        self.exact.push(false);
         self.of_node.push(Vec::new());
         self.count.len() - 1
     }
@@ -67,8 +71,42 @@ impl System {
         }
     }
 
+    /// Publishes a node exactly, whatever its size: a count that is not about people (schools
+    /// with a case in a former district, say) and that the plan needs exact. It is never
+    /// suppressed and needs no witness; as a published count, every witness keeps it, so no
+    /// other count can be worked out through it.
+    pub fn disclose(&mut self, node: usize) {
+        if node < self.len() {
+            self.published[node] = true;
+            self.exact[node] = true;
+        }
+    }
+
+    /// Marks an unpublished node as known to the reader: one that disclosed counts determine
+    /// (schools with a case in both halves of a province, when both halves and the year are
+    /// disclosed). It needs no witness, and every witness keeps it.
+    pub fn known(&mut self, node: usize) {
+        if let Some(e) = self.exact.get_mut(node) {
+            *e = true;
+        }
+    }
+
+    /// What is publicly known of a node's count besides the equations: at least, at most.
+    pub(super) fn bounds(&self, node: usize) -> (u64, Option<u64>) {
+        let lo = self.lo.get(node).copied().unwrap_or(0);
+        (lo, self.hi.get(node).copied().flatten())
+    }
+
+    /// Whether the node is disclosed or known exactly.
+    pub fn is_exact(&self, node: usize) -> bool {
+        self.exact.get(node).copied().unwrap_or(false)
+    }
+
     /// Whether `count + d` stays within what is known of node `c`.
     pub(super) fn admits(&self, c: usize, d: i128) -> bool {
+        if self.is_exact(c) {
+            return d == 0;
+        }
         let moved = i128::from(self.count(c)) + d;
         let lo = self.lo.get(c).copied().unwrap_or(0);
         let hi = self.hi.get(c).copied().flatten();
@@ -77,6 +115,9 @@ impl System {
 
     /// How far `count + d` falls outside what is known of node `c`.
     pub(super) fn excess(&self, c: usize, d: i128) -> i128 {
+        if self.is_exact(c) {
+            return d.abs();
+        }
         let moved = i128::from(self.count(c)) + d;
         let lo = i128::from(self.lo.get(c).copied().unwrap_or(0));
         let hi = self.hi.get(c).copied().flatten().map(i128::from);
@@ -149,7 +190,7 @@ impl System {
         self.unwitnessed(suppressed, |_| true, &proposals, &mut witnessed)
     }
 
-    fn unwitnessed(
+    pub(super) fn unwitnessed(
         &self,
         suppressed: &[bool],
         needs: impl Fn(usize) -> bool,
@@ -238,12 +279,18 @@ impl System {
         let moves = Proposals::new(self, moves);
         let moves = &moves;
         let n = self.len();
-        let sensitive = |i: usize| self.count[i] > 0 && self.count[i] < k;
-        let mut suppressed: Vec<bool> = (0..n).map(|i| self.published[i] && sensitive(i)).collect();
+        let small = |i: usize| self.count[i] > 0 && self.count[i] < k;
+        // Small counts that the exact ones give away whatever is hidden: still hidden, but no
+        // complement can help them (`exact.rs`).
+        let forced = self.forced_by_exact(k);
+        let sensitive = |i: usize| !self.exact[i] && !forced[i] && small(i);
+        let mut suppressed: Vec<bool> = (0..n)
+            .map(|i| self.published[i] && !self.exact[i] && small(i))
+            .collect();
         let mut witnessed = vec![false; n];
         // Each round suppresses at least one more node, or stops.
         for _ in 0..=n {
-            let needs = |i: usize| sensitive(i) || suppressed[i];
+            let needs = |i: usize| !forced[i] && (sensitive(i) || suppressed[i]);
             let pinned = self.unwitnessed(&suppressed, needs, moves, &mut witnessed);
             let bad: Vec<usize> = (0..n).filter(|&i| pinned[i]).collect();
             if bad.is_empty() {
@@ -275,8 +322,8 @@ impl System {
                 break;
             }
         }
-        // Nothing left to hide that would help: publish no count at all.
-        (0..n).map(|i| self.published[i]).collect()
+        // Nothing left to hide that would help: publish no count at all but the exact ones.
+        (0..n).map(|i| self.published[i] && !self.exact[i]).collect()
     }
 
     /// The shown nodes to hide so that the cheapest proposed move for `b` becomes a witness:
@@ -294,10 +341,13 @@ impl System {
         moves.cheapest(b, cost).map(|m| (hide(&m), m))
     }
 
-    /// Published counts as the attacker reads them.
+    /// Counts as the attacker reads them: published and not suppressed, or known exactly.
     fn shown(&self, suppressed: &[bool]) -> Vec<bool> {
         (0..self.len())
-            .map(|i| self.published[i] && !suppressed.get(i).copied().unwrap_or(false))
+            .map(|i| {
+                self.exact[i]
+                    || (self.published[i] && !suppressed.get(i).copied().unwrap_or(false))
+            })
             .collect()
     }
 
@@ -305,7 +355,7 @@ impl System {
     /// equations nearest to it (breadth first through hidden nodes). A zero is the cheapest:
     /// hiding it costs the reader nothing but the difference between 0 and "<k".
     fn complement(&self, pinned: usize, suppressed: &[bool]) -> Option<usize> {
-        let candidate = |j: usize| self.published[j] && !suppressed[j];
+        let candidate = |j: usize| self.published[j] && !self.exact[j] && !suppressed[j];
         let mut seen_node = vec![false; self.len()];
         let mut seen_eq = vec![false; self.equations.len()];
         seen_node[pinned] = true;

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 /// A random tree from a spec: node 0 is the root; each entry hangs under one of the totals so
 /// far (chosen by `pick`) and is a total or a leaf with `count`. Every node is published.
-fn tree(spec: &[(usize, u64, bool)]) -> System {
+pub(super) fn tree(spec: &[(usize, u64, bool)]) -> System {
     let mut parent = vec![None];
     let mut own = vec![0u64];
     let mut is_total = vec![true];
@@ -42,7 +42,7 @@ fn tree(spec: &[(usize, u64, bool)]) -> System {
     sys
 }
 
-fn spec(max_nodes: usize, max_count: u64) -> impl Strategy<Value = Vec<(usize, u64, bool)>> {
+pub(super) fn spec(max_nodes: usize, max_count: u64) -> impl Strategy<Value = Vec<(usize, u64, bool)>> {
     prop::collection::vec(
         (0usize..8, 0..=max_count, prop::bool::weighted(0.25)),
         1..max_nodes,
@@ -82,7 +82,7 @@ fn table(cells: &[Vec<u64>]) -> (System, Vec<Vec<usize>>) {
 /// equations: tries every assignment
 /// of the hidden leaves (nodes that are no equation's total) up to `bound`, derives the
 /// totals, and keeps the assignments that agree with everything shown.
-fn brute_force(sys: &System, suppressed: &[bool], bound: u64) -> Vec<BTreeSet<u64>> {
+pub(super) fn brute_force(sys: &System, suppressed: &[bool], bound: u64) -> Vec<BTreeSet<u64>> {
     let n = sys.len();
     let is_total: Vec<bool> = (0..n)
         .map(|i| sys.equations().iter().any(|e| e.total == i))

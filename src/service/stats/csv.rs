@@ -90,6 +90,11 @@ pub fn report_csv(report: &IndicatorReport) -> anyhow::Result<String> {
             Some(u.schools_with_confirmed_case),
             None,
         )?;
+        let free = u.drug_free_schools.map(|n| Cell {
+            count: Some(n),
+            suppressed: false,
+        });
+        line("drug_free_schools", "", free, None)?;
         line("drug_free_school_rate", "", None, u.drug_free_school_rate)?;
     }
     line_target(&mut w, report)?;

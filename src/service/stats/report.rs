@@ -2,6 +2,10 @@
 //! counts allow, and for the province — tips by category, channel and outcome, timeliness,
 //! schools with a confirmed case and the drug-free school rate against the 99.8 % target.
 //!
+//! The schools with a confirmed case, and so the drug-free rate, are published exactly at
+//! the province and former districts (they count schools, not people, and name none there);
+//! a commune's are protected like any count.
+//!
 //! Every count in it is a cell of its year's protected system (`year.rs`), together with the
 //! other half year, the year, and every table of the same months: the year report minus the
 //! H1 report, or H1 minus its months, gives away no hidden count.
@@ -48,7 +52,10 @@ pub struct UnitReport {
     pub classified_within_24h: Timely,
     pub decided_within_20_days: Timely,
     pub active_schools: u64,
+    /// Exact at the province and former districts (issue 18); protected at commune level.
     pub schools_with_confirmed_case: Cell,
+    /// Active schools without a confirmed case: the rate's numerator.
+    pub drug_free_schools: Option<u64>,
     pub drug_free_school_rate: Option<f64>,
     pub meets_target: Option<bool>,
 }
@@ -60,7 +67,8 @@ pub struct IndicatorReport {
     pub to: String,
     pub k: u64,
     pub target: f64,
-    /// The province's rate, when its count of schools with a case is published.
+    /// The province's rate: its schools with a case are published exactly, so it is shown
+    /// whenever the directory lists a school.
     pub drug_free_school_rate: Option<f64>,
     pub units: Vec<UnitReport>,
 }
@@ -144,10 +152,10 @@ fn build(
         };
         let active_schools = active.get(&region).copied().unwrap_or(0);
         let cases = cell(region, Attr::Schools);
-        let rate = cases
-            .count
+        let free = cases.count.map(|c| active_schools.saturating_sub(c));
+        let rate = free
             .filter(|_| active_schools > 0)
-            .map(|c| (active_schools.saturating_sub(c)) as f64 / active_schools as f64);
+            .map(|f| f as f64 / active_schools as f64);
         UnitReport {
             region_id: region,
             name: dir
@@ -171,6 +179,7 @@ fn build(
             decided_within_20_days: timely(Attr::Decided),
             active_schools,
             schools_with_confirmed_case: cases,
+            drug_free_schools: free,
             drug_free_school_rate: rate,
             meets_target: rate.map(|r| r >= TARGET),
         }

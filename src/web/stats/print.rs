@@ -11,7 +11,7 @@ use crate::domain::{Category, Lang};
 use crate::i18n::Texts;
 use crate::i18n::stats::StatsTexts;
 use crate::service::stats::IndicatorReport;
-use crate::service::stats::report::{Cell, Keyed};
+use crate::service::stats::report::{Cell, Keyed, UnitReport};
 use askama::Template;
 use askama::filters::Safe;
 
@@ -41,8 +41,23 @@ impl ReportView<'_> {
         share.map_or_else(|| "—".to_owned(), |s| format!("{:.1} %", s * 100.0))
     }
 
-    pub fn rate(&self, share: &Option<f64>) -> String {
-        share.map_or_else(|| "—".to_owned(), |s| format!("{:.2} %", s * 100.0))
+    /// A unit's drug-free rate with what it is made of: "96.15 % (25/26)".
+    pub fn school_rate(&self, u: &UnitReport) -> String {
+        match (u.drug_free_school_rate, u.drug_free_schools) {
+            (Some(r), Some(free)) => {
+                format!("{:.2} % ({free}/{})", r * 100.0, u.active_schools)
+            }
+            _ => "—".to_owned(),
+        }
+    }
+
+    /// The province's rate, as `school_rate`.
+    pub fn province_rate(&self) -> String {
+        self.r
+            .units
+            .iter()
+            .find(|u| u.level == "province")
+            .map_or_else(|| "—".to_owned(), |u| self.school_rate(u))
     }
 
     pub fn met(&self, met: &Option<bool>) -> &'static str {

@@ -24,6 +24,7 @@ mod admins;
 mod audit;
 mod auth;
 mod enrolment;
+mod indicator;
 mod stats;
 mod stats_lag;
 mod workflow;

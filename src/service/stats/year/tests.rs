@@ -293,8 +293,15 @@ proptest! {
                 "suppressed {key:?} is determined by the other products"
             );
         }
-        // Every published count is 0 or at least k.
+        // Every published count is 0 or at least k, but the schools with a case at the
+        // province and former districts, published exactly (and always).
         for (&key, &node) in &frame.index {
+            if frame.system.is_exact(node) {
+                let disclosed = matches!(key, (_, Place::Region(r), Attr::Schools) if r < 100);
+                prop_assert!(disclosed || !frame.system.is_published(node), "{key:?}");
+                prop_assert!(frame.cell(key).is_none_or(|c| c.count.is_some()), "{key:?}");
+                continue;
+            }
             if let Some(Cell { count: Some(n), .. }) = frame.cell(key) {
                 prop_assert!(n == 0 || n >= k, "{key:?} = {n} (node {node})");
             }
@@ -376,4 +383,31 @@ fn a_years_schools_with_a_case_are_its_halves_less_those_in_both() {
     assert_eq!(count(Time::Year, Attr::SchoolsIn([true, false])), 1);
     assert_eq!(count(Time::Year, Attr::SchoolsIn([false, true])), 0);
     assert!(built.system.is_consistent());
+}
+
+/// The schools with a case are published exactly at the province and the former districts
+/// (issue 18), while a commune's stays protected, and the tips stay protected around them.
+#[test]
+fn schools_with_a_case_are_exact_above_the_communes() {
+    // School 111 has a confirmed case in February; 14 other tips in commune 21.
+    let mut t: Vec<Tip> = vec![(2, 0, 0, 0, 3, 1, 1, true)];
+    t.extend(std::iter::repeat_n((3, 2, 1, 0, 9, 2, 2, false), 14));
+    let dir = directory();
+    let frame = YearFrame::build(2026, &counts(&t), &dir, 11);
+    for time in [Time::Half(1), Time::Year] {
+        for (place, n) in [(PROVINCE, 1), (DISTRICTS[0], 1), (DISTRICTS[1], 0)] {
+            let cell = frame.cell((time, Place::Region(place), Attr::Schools));
+            assert_eq!(cell.and_then(|c| c.count), Some(n), "{time:?} {place}");
+        }
+        let commune = frame.cell((time, Place::Region(11), Attr::Schools));
+        assert!(commune.is_none_or(|c| c.suppressed), "{time:?}: {commune:?}");
+    }
+    let h2 = frame.cell((Time::Half(2), Place::Region(PROVINCE), Attr::Schools));
+    assert_eq!(h2.and_then(|c| c.count), Some(0));
+    // The one confirmed tip is still below k wherever it is counted.
+    let confirmed = (Time::Half(1), Place::Region(DISTRICTS[0]), Attr::Outcome(3));
+    assert!(frame.cell(confirmed).is_none_or(|c| c.suppressed));
+    assert!(attack(&frame, &review_equations(&dir)).iter().all(|key| {
+        frame.cell(*key).is_none_or(|c| !c.suppressed)
+    }));
 }
