@@ -35,10 +35,12 @@ mod per_client;
 mod progress;
 mod write_deadline;
 
-pub use evict::{Connections, EVICTABLE_AFTER, reserve_for};
-pub use pace::{Paced, RequestBody, ResponseBody};
+use evict::{Connections, reserve_for};
+use pace::{Paced, RequestBody, ResponseBody};
+use progress::Progress;
+
 pub use per_client::PerClient;
-pub use progress::{Progress, SendFloor};
+pub use progress::SendFloor;
 pub use write_deadline::WriteDeadline;
 
 /// How long in-flight requests get to finish after a shutdown signal.

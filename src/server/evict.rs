@@ -162,8 +162,8 @@ impl Connections {
         }
     }
 
-    /// Open connections on the books (for tests).
-    pub fn open(&self) -> usize {
+    #[cfg(test)]
+    fn open(&self) -> usize {
         self.registry().open.len()
     }
 }

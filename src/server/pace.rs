@@ -76,7 +76,7 @@ impl<T> Paced<T> {
     ) -> Poll<io::Result<R>> {
         match &polled {
             Poll::Pending => self.progress.write_blocked(Instant::now()),
-            Poll::Ready(Ok(r)) if progressed(r) => self.progress.wrote(),
+            Poll::Ready(Ok(r)) if progressed(r) => self.progress.wrote(Instant::now()),
             Poll::Ready(_) => {}
         }
         polled
@@ -235,5 +235,35 @@ impl hyper::body::Body for ResponseBody {
 impl Drop for ResponseBody {
     fn drop(&mut self) {
         self.progress.response_done(self.seq, Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::progress::SendFloor;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const FLOOR: SendFloor = SendFloor {
+        bytes_per_second: 1_000,
+        window: Duration::from_millis(300),
+    };
+
+    #[tokio::test]
+    async fn r23_a_stalled_request_fails_its_read_after_the_window_and_idleness_never_does() {
+        let (ours, mut theirs) = tokio::io::duplex(1024);
+        let mut io = Paced::new(ours, Progress::new(FLOOR, Instant::now()));
+        let mut buf = [0u8; 64];
+        // Idle: no request has begun, so a read may wait well past the window.
+        let idle = tokio::time::timeout(3 * FLOOR.window, io.read(&mut buf)).await;
+        assert!(idle.is_err(), "an idle read waits for the header timeout");
+        // A request begins, then stalls: the read fails once the window is spent.
+        theirs.write_all(b"GET / HT").await.unwrap();
+        assert_eq!(io.read(&mut buf).await.unwrap(), 8);
+        let stalled = Instant::now();
+        let err = io.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(stalled.elapsed() >= FLOOR.window - Duration::from_millis(10));
     }
 }

@@ -47,6 +47,8 @@ struct State {
     seq: u64,
     /// When the connection last became idle.
     idle_since: Instant,
+    /// When bytes last left for the client: an answer still leaving is not idleness.
+    last_write: Instant,
     /// Receiving: seconds of waiting left, as of the last read or the start of the request.
     budget: Duration,
     /// Receiving: since when the server has been waiting for bytes that have not come.
@@ -71,6 +73,7 @@ impl Progress {
                 phase: Phase::Idle,
                 seq: 0,
                 idle_since: now,
+                last_write: now,
                 budget: floor.window,
                 waiting_since: None,
                 write_blocked_since: None,
@@ -148,7 +151,8 @@ impl Progress {
         s.seq
     }
 
-    /// The request numbered `seq` is the current one: for its response.
+    /// The number of the request being served, whose response is the next one (HTTP/1 serves
+    /// one request at a time on a connection).
     pub fn current(&self) -> u64 {
         self.state().seq
     }
@@ -178,11 +182,10 @@ impl Progress {
     }
 
     /// Bytes left for the client: whatever write waited is unblocked.
-    pub fn wrote(&self) {
+    pub fn wrote(&self, now: Instant) {
         let mut s = self.state();
-        if s.write_blocked_since.is_some() {
-            s.write_blocked_since = None;
-        }
+        s.write_blocked_since = None;
+        s.last_write = now;
     }
 
     /// How long the connection has been stalled by its client: idle for so long, a request
@@ -191,7 +194,7 @@ impl Progress {
     pub fn stalled_for(&self, now: Instant) -> Option<Duration> {
         let s = self.state();
         let reading = match s.phase {
-            Phase::Idle => Some(now.saturating_duration_since(s.idle_since)),
+            Phase::Idle => Some(now.saturating_duration_since(s.idle_since.max(s.last_write))),
             Phase::Receiving => {
                 let waited = s
                     .waiting_since
@@ -294,7 +297,7 @@ mod tests {
         p.write_blocked(t0 + secs(6.0));
         p.write_blocked(t0 + secs(7.0));
         assert_eq!(p.stalled_for(t0 + secs(9.0)), Some(secs(3.0)));
-        p.wrote();
+        p.wrote(t0 + secs(8.5));
         assert_eq!(p.stalled_for(t0 + secs(9.0)), None);
         // A late signal about an earlier request changes nothing.
         let next = p.request(false);
@@ -304,5 +307,8 @@ mod tests {
         p.body_done(next);
         p.response_done(next, t0 + secs(11.0));
         assert_eq!(p.stalled_for(t0 + secs(12.0)), Some(secs(1.0)));
+        // An answer still leaving after hyper took all of it is not idleness.
+        p.wrote(t0 + secs(11.5));
+        assert_eq!(p.stalled_for(t0 + secs(12.0)), Some(secs(0.5)));
     }
 }
