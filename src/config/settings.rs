@@ -134,9 +134,11 @@ pub struct Limits {
     ///
     /// 256 B/s because tips come from cheap phones on 2G: GPRS/EDGE sends 2–10 KB/s upstream,
     /// and a congested cell or a cell change stops it for seconds at a time. A phone averaging
-    /// an eighth of the slowest of those over 20 s is not cut off, a 3 MB photo included;
-    /// meanwhile every connection an attacker holds costs it 256 B/s, and one that sends
-    /// nothing at all loses its slot after the window.
+    /// an eighth of the slowest of those over 20 s is never cut off by this floor, however long
+    /// its upload (a 3 MB photo takes minutes on 2G: `request_timeout_seconds`, which bounds a
+    /// whole request, must allow for that once photos are accepted). Meanwhile every connection
+    /// an attacker holds costs it 256 B/s, and one that sends nothing loses its slot after the
+    /// window.
     pub min_send_rate_bytes_per_second: u32,
     /// The window over which that rate is averaged, in seconds; also the grace a new request
     /// gets, and the longest pause forgiven after a run at a good rate. 20 s covers the pauses

@@ -131,13 +131,15 @@ impl Connections {
         }
         let mut evicted = 0;
         for (_, id) in stalled {
-            if let Some(entry) = registry.open.remove(&id)
-                && entry.evict.send(()).is_ok()
-            {
-                evicted += 1;
+            if let Some(entry) = registry.open.remove(&id) {
+                // Closing either way: told to now, or already on its way out (its task has
+                // stopped listening); its `Registration` takes it off this count when it goes.
+                registry.closing += 1;
+                if entry.evict.send(()).is_ok() {
+                    evicted += 1;
+                }
             }
         }
-        registry.closing += evicted;
         evicted
     }
 
