@@ -1,11 +1,13 @@
-//! The accept loop: a connection cap overall and per client, a header read timeout, a write
-//! timeout for slow readers, `ConnectInfo` for the rate limiter, graceful shutdown, and the
-//! signals that start it.
+//! The accept loop: a connection cap overall and per client, a header read timeout, a minimum
+//! send rate, a write timeout for slow readers, eviction of the most stalled connections when
+//! slots run short, `ConnectInfo` for the rate limiter, graceful shutdown, and the signals that
+//! start it.
 //!
 //! Serving uses hyper directly rather than `axum::serve`, because axum's server has no header
 //! read timeout and no connection cap (slowloris, SECURITY.md R23), nor any bound on a client
-//! that never reads its answers (R34: `write_deadline`, `per_client`). This module must not know
-//! routes or state: it serves whatever router it is given, and never logs a peer address.
+//! that sends or reads slowly (R34: `pace`, `write_deadline`, `per_client`, `evict`). This
+//! module must not know routes or state: it serves whatever router it is given, and never logs
+//! a peer address.
 
 use crate::config::Config;
 use crate::domain::{IpBlock, Lang};
@@ -24,12 +26,21 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 use tower::ServiceExt;
 
+mod evict;
+mod pace;
 mod per_client;
+mod progress;
 mod write_deadline;
 
+use evict::{Connections, reserve_for};
+use pace::{Paced, RequestBody, ResponseBody};
+use progress::Progress;
+
 pub use per_client::PerClient;
+pub use progress::SendFloor;
 pub use write_deadline::WriteDeadline;
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -65,6 +76,8 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     /// Time for a response to leave once writing began (slow readers).
     pub write_timeout: Duration,
+    /// The slowest a request may come in (slow senders).
+    pub send_floor: SendFloor,
     /// Peers the per-client cap does not apply to: the trusted proxies, whose one address
     /// stands for every client behind them.
     pub uncapped: Vec<IpBlock>,
@@ -78,13 +91,18 @@ impl ConnectionLimits {
             max_per_client: l.max_connections_per_client,
             header_read_timeout: Duration::from_secs(l.header_read_timeout_seconds),
             write_timeout: Duration::from_secs(l.write_timeout_seconds),
+            send_floor: SendFloor {
+                bytes_per_second: l.min_send_rate_bytes_per_second,
+                window: Duration::from_secs(l.send_rate_window_seconds),
+            },
             uncapped: config.trusted_proxy_blocks(),
         }
     }
 }
 
-/// The accept loop: a connection cap overall and per client, a header read timeout, a write
-/// timeout, `ConnectInfo` for the rate limiter, and graceful shutdown.
+/// The accept loop: a connection cap overall and per client, a header read timeout, a minimum
+/// send rate, a write timeout, eviction of stalled connections when slots run short,
+/// `ConnectInfo` for the rate limiter, and graceful shutdown.
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
@@ -92,7 +110,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let max_connections = limits.max_connections.max(1);
+    let slots = Arc::new(Semaphore::new(max_connections));
+    // R34: a reserve of free slots, kept by closing the most stalled connections, so that
+    // stalled clients from a few addresses cannot keep a new one waiting in the listen queue.
+    let connections = Connections::new(slots.clone(), reserve_for(max_connections));
+    let evictor = tokio::spawn(connections.clone().keep_reserve());
     let per_client = match PerClient::new(limits.max_per_client, limits.uncapped.clone()) {
         Ok(per_client) => per_client,
         Err(err) => {
@@ -140,26 +163,42 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let progress = Progress::new(limits.send_floor, Instant::now());
+        let (registration, evicted) = connections.register(progress.clone());
         // The peer address goes into the request for the rate limiter only; it is never logged.
+        // The bodies report where the request stands, for the send rate and for eviction.
+        let (request_progress, response_progress) = (progress.clone(), progress.clone());
         let service = router
             .clone()
-            .map_request(move |mut req: axum::http::Request<Incoming>| {
+            .map_request(move |req: axum::http::Request<Incoming>| {
+                let mut req = req.map(|body| RequestBody::wrap(body, request_progress.clone()));
                 req.extensions_mut().insert(ConnectInfo(peer));
                 req
+            })
+            .map_response(move |res: axum::response::Response| {
+                res.map(|body| ResponseBody::wrap(body, response_progress.clone()))
             });
-        let io = WriteDeadline::new(stream, limits.write_timeout);
+        let io = Paced::new(WriteDeadline::new(stream, limits.write_timeout), progress);
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout)
             .serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            let _ = connection.await;
-            drop(client_slot);
+            tokio::select! {
+                _ = connection => {}
+                // Evicted: dropping the connection closes the socket.
+                Ok(()) = evicted => {}
+            }
+            // The slot first, then the books: for a moment the evictor may count this slot
+            // both free and closing (and evict one fewer), never neither (and evict one more).
             drop(permit);
+            drop(registration);
+            drop(client_slot);
         });
     }
     drop(listener);
+    evictor.abort();
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(SHUTDOWN_GRACE) => {

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 mod settings;
 pub use settings::{
-    KeySettings, Limits, MAX_STATS_LAG_SECONDS, MIN_STATS_LAG_SECONDS, StaffSettings, StatsSettings,
+    KeySettings, Limits, MAX_SEND_RATE, MAX_SEND_RATE_WINDOW_SECONDS, MAX_STATS_LAG_SECONDS,
+    MIN_SEND_RATE, MIN_STATS_LAG_SECONDS, StaffSettings, StatsSettings,
 };
 
 #[derive(Clone, Deserialize)]
@@ -111,7 +112,8 @@ impl Config {
 
     /// Environment overrides: `TIPLINE_BIND`, `TIPLINE_DATABASE_URL` (or `_FILE` holding it),
     /// `TIPLINE_KEYS_DIR`, `TIPLINE_TRUSTED_PROXIES` (comma-separated), `TIPLINE_TLS`,
-    /// `TIPLINE_PUBLIC_ORIGIN`, `TIPLINE_STATS_K`.
+    /// `TIPLINE_PUBLIC_ORIGIN`, `TIPLINE_STATS_K`, `TIPLINE_STATS_MAX_LAG_SECONDS`,
+    /// `TIPLINE_LIMITS_MIN_SEND_RATE_BYTES_PER_SECOND`, `TIPLINE_LIMITS_SEND_RATE_WINDOW_SECONDS`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
         if let Some(bind) = var("TIPLINE_BIND") {
             self.bind = bind.parse().with_context(|| {
@@ -156,6 +158,20 @@ impl Config {
         if let Some(lag) = var("TIPLINE_STATS_MAX_LAG_SECONDS") {
             self.stats.max_lag_seconds = lag.trim().parse().with_context(|| {
                 format!("TIPLINE_STATS_MAX_LAG_SECONDS={lag:?} is not a whole number of seconds")
+            })?;
+        }
+        if let Some(rate) = var("TIPLINE_LIMITS_MIN_SEND_RATE_BYTES_PER_SECOND") {
+            self.limits.min_send_rate_bytes_per_second = rate.trim().parse().with_context(|| {
+                format!(
+                    "TIPLINE_LIMITS_MIN_SEND_RATE_BYTES_PER_SECOND={rate:?} is not a whole number of bytes per second"
+                )
+            })?;
+        }
+        if let Some(window) = var("TIPLINE_LIMITS_SEND_RATE_WINDOW_SECONDS") {
+            self.limits.send_rate_window_seconds = window.trim().parse().with_context(|| {
+                format!(
+                    "TIPLINE_LIMITS_SEND_RATE_WINDOW_SECONDS={window:?} is not a whole number of seconds"
+                )
             })?;
         }
         if let Some(origin) = var("TIPLINE_PUBLIC_ORIGIN") {
@@ -241,6 +257,23 @@ impl Config {
                 "limits: write_timeout_seconds and header_read_timeout_seconds must be at least 1"
             );
         }
+        let rate = l.min_send_rate_bytes_per_second;
+        if !(MIN_SEND_RATE..=MAX_SEND_RATE).contains(&rate) {
+            bail!(
+                "limits: min_send_rate_bytes_per_second = {rate}: use {MIN_SEND_RATE} to \
+                 {MAX_SEND_RATE} (default 256). Below, a client sending nothing keeps its \
+                 connection until the request timeout; above, phones on 2G are cut off (GPRS \
+                 sends 2–10 KB/s upstream, less in a busy cell)"
+            );
+        }
+        let window = l.send_rate_window_seconds;
+        if !(1..=MAX_SEND_RATE_WINDOW_SECONDS).contains(&window) {
+            bail!(
+                "limits: send_rate_window_seconds = {window}: use 1 to \
+                 {MAX_SEND_RATE_WINDOW_SECONDS} (default 20): the send rate is averaged over it, \
+                 and a stalled request keeps its connection that long"
+            );
+        }
         Ok(())
     }
 
@@ -275,6 +308,37 @@ mod tests {
     }
 
     #[test]
+    fn r23_the_send_rate_floor_is_set_from_the_file_or_the_environment() {
+        let mut config: Config = toml::from_str(
+            "[limits]\nmin_send_rate_bytes_per_second = 512\nsend_rate_window_seconds = 10\n",
+        )
+        .unwrap();
+        assert_eq!(config.limits.min_send_rate_bytes_per_second, 512);
+        assert_eq!(config.limits.send_rate_window_seconds, 10);
+        assert_eq!(Config::default().limits.min_send_rate_bytes_per_second, 256);
+        assert_eq!(Config::default().limits.send_rate_window_seconds, 20);
+        config
+            .apply_env(|k| match k {
+                "TIPLINE_LIMITS_MIN_SEND_RATE_BYTES_PER_SECOND" => Some("128".into()),
+                "TIPLINE_LIMITS_SEND_RATE_WINDOW_SECONDS" => Some(" 30 ".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.limits.min_send_rate_bytes_per_second, 128);
+        assert_eq!(config.limits.send_rate_window_seconds, 30);
+        assert!(config.validate().is_ok());
+        let err = config
+            .apply_env(|k| {
+                (k == "TIPLINE_LIMITS_MIN_SEND_RATE_BYTES_PER_SECOND").then(|| "fast".into())
+            })
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("TIPLINE_LIMITS_MIN_SEND_RATE_BYTES_PER_SECOND"));
+        config.limits.min_send_rate_bytes_per_second = 0;
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("min_send_rate_bytes_per_second = 0"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_refused() {
         assert!(toml::from_str::<Config>("bindd = 1").is_err());
         let mut config = Config::default();
@@ -296,6 +360,24 @@ mod tests {
             assert_eq!(config.validate().is_ok(), ok, "max_lag_seconds = {lag}");
         }
         config.stats.max_lag_seconds = 5;
+        for (rate, window, ok) in [
+            (256, 20, true),
+            (1, 1, true),
+            (MAX_SEND_RATE, MAX_SEND_RATE_WINDOW_SECONDS, true),
+            (0, 20, false),
+            (MAX_SEND_RATE + 1, 20, false),
+            (256, 0, false),
+            (256, MAX_SEND_RATE_WINDOW_SECONDS + 1, false),
+        ] {
+            config.limits.min_send_rate_bytes_per_second = rate;
+            config.limits.send_rate_window_seconds = window;
+            assert_eq!(
+                config.validate().is_ok(),
+                ok,
+                "rate {rate}, window {window}"
+            );
+        }
+        config.limits = Limits::default();
         for (origin, ok) in [
             ("https://tipline.example", true),
             ("http://localhost:8080/", true),

@@ -82,6 +82,15 @@ impl Default for KeySettings {
     }
 }
 
+/// The lowest `[limits] min_send_rate_bytes_per_second`: at 0 a silent request would keep its
+/// connection until the request timeout.
+pub const MIN_SEND_RATE: u32 = 1;
+/// The highest: the slowest 2G uplinks send about 2 KB/s, so a floor above that cuts off the
+/// phones a tip line must serve.
+pub const MAX_SEND_RATE: u32 = 2_048;
+/// The longest `[limits] send_rate_window_seconds`: a stalled request keeps its slot that long.
+pub const MAX_SEND_RATE_WINDOW_SECONDS: u64 = 300;
+
 /// Rate and size limits. Defaults suit a province; see README for the reasoning.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -117,6 +126,24 @@ pub struct Limits {
     /// Seconds a response may take to leave once writing began: a client that does not read
     /// its answers loses its connection after this (slow readers, SECURITY.md R34).
     pub write_timeout_seconds: u64,
+    /// The slowest a client may send a request (headers and body), in bytes per second,
+    /// averaged over `send_rate_window_seconds`; a slower one loses its connection (slow
+    /// senders, SECURITY.md R23, R34). Counted only while the server waits for the request's
+    /// bytes: not while idle between requests (the header timeout's job), nor while a handler
+    /// works.
+    ///
+    /// 256 B/s because tips come from cheap phones on 2G: GPRS/EDGE sends 2–10 KB/s upstream,
+    /// and a congested cell or a cell change stops it for seconds at a time. A phone averaging
+    /// an eighth of the slowest of those over 20 s is never cut off by this floor, however long
+    /// its upload (a 3 MB photo takes minutes on 2G: `request_timeout_seconds`, which bounds a
+    /// whole request, must allow for that once photos are accepted). Meanwhile every connection
+    /// an attacker holds costs it 256 B/s, and one that sends nothing loses its slot after the
+    /// window.
+    pub min_send_rate_bytes_per_second: u32,
+    /// The window over which that rate is averaged, in seconds; also the grace a new request
+    /// gets, and the longest pause forgiven after a run at a good rate. 20 s covers the pauses
+    /// of a 2G uplink (a few seconds) many times over, and stays under the request timeout.
+    pub send_rate_window_seconds: u64,
     /// Length of that listen queue (the kernel may cap it at `net.core.somaxconn`).
     pub listen_backlog: u32,
     /// Seconds a client may take to send the request headers (slowloris guard).
@@ -160,6 +187,8 @@ impl Default for Limits {
             max_connections: 2_048,
             max_connections_per_client: 256,
             write_timeout_seconds: 20,
+            min_send_rate_bytes_per_second: 256,
+            send_rate_window_seconds: 20,
             listen_backlog: 1_024,
             header_read_timeout_seconds: 10,
             request_timeout_seconds: 30,

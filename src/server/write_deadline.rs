@@ -54,6 +54,7 @@ impl<T> WriteDeadline<T> {
                 .insert(Box::pin(tokio::time::sleep_until(deadline))),
         };
         ready!(sleep.as_mut().poll(cx));
+        metrics::counter!(super::pace::CLOSED, "reason" => "write_timeout").increment(1);
         Poll::Ready(Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "the client did not read the response in time",

@@ -5,13 +5,13 @@ pub use crate::helpers::TestResponse;
 use crate::helpers::{sqlite_url, test_config};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 use tipline::config::Config;
 use tipline::startup::Application;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 
 /// Longest any single request may take before the test calls it hung.
@@ -136,6 +136,39 @@ pub async fn send(
         .await
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect hung"))??;
     exchange(stream, &request_bytes(method, path, body)).await
+}
+
+/// Connects from `from` (any port: Linux answers on all of 127.0.0.0/8, so 127.0.0.2 is
+/// another client to the server than 127.0.0.1), with a small receive buffer so that a client
+/// that does not read stops the server's writes after a few kilobytes.
+pub async fn connect_from(from: Ipv4Addr, to: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_recv_buffer_size(4096)?;
+    socket.bind(SocketAddr::new(IpAddr::V4(from), 0))?;
+    tokio::time::timeout(REQUEST_BOUND, socket.connect(to))
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect hung"))?
+}
+
+/// Reads one whole response off a connection that stays open (keep-alive).
+pub async fn read_one_response(stream: &mut TcpStream) -> std::io::Result<TestResponse> {
+    let work = async {
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return parse_response(&raw);
+            }
+            raw.extend_from_slice(&buf[..n]);
+            if let Ok(response) = parse_response(&raw) {
+                return Ok(response);
+            }
+        }
+    };
+    tokio::time::timeout(REQUEST_BOUND, work)
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "response hung"))?
 }
 
 pub async fn get(addr: SocketAddr, path: &str) -> std::io::Result<TestResponse> {

@@ -1,4 +1,4 @@
-//! Real sockets and the real binary (SECURITY.md R14, R23, R29, R30).
+//! Real sockets and the real binary (SECURITY.md R14, R23, R29, R30, R34).
 //!
 //! The other modules drive the router with `oneshot`; these tests go through the accept loop
 //! in `startup::serve` over TCP, or run `target/.../tipline` as a child process. The HTTP client
@@ -18,8 +18,10 @@
 mod binary;
 mod client;
 mod readers;
+mod send_rate;
 mod serving;
 mod slow;
+mod stalled;
 
 /// Held by each heavy real-socket test for its duration: they run one at a time. An async
 /// mutex, not a std one: each test has its own runtime, and a failed test releases it when its

@@ -7,24 +7,13 @@
 use super::client::*;
 use super::heavy_socket_test;
 use axum::http::StatusCode;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 
 const ATTACKER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 const NEIGHBOUR: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
-
-/// Connects from `from` (any port), with a small receive buffer so that a client that does
-/// not read stops the server's writes after a few kilobytes.
-async fn connect_from(from: Ipv4Addr, to: SocketAddr) -> std::io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    socket.set_recv_buffer_size(4096)?;
-    socket.bind(SocketAddr::new(IpAddr::V4(from), 0))?;
-    tokio::time::timeout(REQUEST_BOUND, socket.connect(to))
-        .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect hung"))?
-}
 
 /// A connection that sends many pipelined requests for the tip form and never reads.
 async fn slow_reader(from: Ipv4Addr, to: SocketAddr) -> TcpStream {

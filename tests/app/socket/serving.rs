@@ -125,6 +125,10 @@ crate::on_both!(r30_two_hundred_concurrent_submitters_lose_nothing, |app| {
             max_per_client: 4 * SUBMITTERS,
             header_read_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
+            send_floor: tipline::server::SendFloor {
+                bytes_per_second: 256,
+                window: Duration::from_secs(30),
+            },
             uncapped: Vec::new(),
         },
         async {
