@@ -28,6 +28,8 @@ pub mod domain;
 pub mod i18n;
 /// Reading school lists and region files from CSV.
 pub mod import;
+/// Photo re-encoding (R19): any JPEG/PNG/WebP in, a fresh metadata-free JPEG out. Pure, no I/O.
+pub mod photo;
 /// The accept loop: connection cap, header timeout, graceful shutdown, signals.
 pub mod server;
 /// Use cases (intake, follow-up) and the vault that seals what they store.
