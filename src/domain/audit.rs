@@ -31,6 +31,8 @@ pub enum AuditAction {
     /// A staff member enrolled an authenticator key of their own (R6).
     TotpEnrolled,
     TipOpened,
+    /// A photo of the tip opened (downloaded) by staff.
+    PhotoOpened,
     StatusChanged,
     Escalated,
     Assigned,

@@ -147,6 +147,22 @@ pub struct Texts {
     /// Under a receipt that opened nothing: how many digits were typed. `{count}` is filled in.
     pub receipt_digits_typed: &'static str,
     pub error_too_many_messages: &'static str,
+    pub photos_title: &'static str,
+    /// On the page after the receipt was saved: photos go in from follow-up.
+    pub confirmed_photos: &'static str,
+    pub photos_hint: &'static str,
+    pub photos_field: &'static str,
+    pub photos_send: &'static str,
+    /// "{n} of {max} photos added".
+    pub photos_count: &'static str,
+    pub photo_added: &'static str,
+    pub error_photo_missing: &'static str,
+    pub error_photo_heic: &'static str,
+    pub error_photo_not_a_photo: &'static str,
+    pub error_photo_too_large: &'static str,
+    pub error_photo_too_many_pixels: &'static str,
+    pub error_photo_unreadable: &'static str,
+    pub error_too_many_photos: &'static str,
     pub idempotency_key_invalid: &'static str,
     pub status_purged: &'static str,
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.

@@ -16,6 +16,12 @@ pub enum ServiceError {
     /// The tip already holds the most messages allowed.
     #[error("the tip holds the most messages allowed")]
     TooManyMessages,
+    /// The tip already holds the most photos allowed.
+    #[error("the tip holds the most photos allowed")]
+    TooManyPhotos,
+    /// The upload is not a photo we take, or could not be made safe to keep.
+    #[error("photo refused: {0}")]
+    Photo(crate::photo::PhotoError),
     /// The tip's content was deleted after closing (retention): nothing can be added.
     #[error("the tip was closed and its content deleted")]
     Purged,

@@ -29,6 +29,13 @@ pub struct Followup<'a> {
 /// A tip that a receipt opened: still sealed.
 pub struct FoundTip(StoredTip);
 
+impl FoundTip {
+    /// The tip's id and wrapped data key (empty once purged), for the photos it holds.
+    pub(super) fn key(&self) -> (&str, &[u8]) {
+        (&self.0.id, &self.0.wrapped_dek)
+    }
+}
+
 impl fmt::Debug for FoundTip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("FoundTip([redacted])")
@@ -46,6 +53,8 @@ pub struct TipView {
     pub result: Option<TipsterResult>,
     /// The tip was closed long enough ago that its content was deleted (SECURITY.md R20).
     pub purged: bool,
+    /// How many photos the tip holds.
+    pub photos: usize,
 }
 
 impl fmt::Debug for TipView {
@@ -93,6 +102,7 @@ impl Followup<'_> {
                     .as_deref()
                     .and_then(<TipsterResult as Code>::from_code),
                 purged: true,
+                photos: 0,
             });
         }
         let dek = self.vault.open_tip_key(&tip.id, &tip.wrapped_dek)?;
@@ -110,6 +120,7 @@ impl Followup<'_> {
         }
         // Order by the sealed time; the random id breaks ties deterministically.
         messages.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let photos = self.store.photo_ids_for_tip(&tip.id).await?.len();
         Ok(TipView {
             status: tip.status,
             category: tip.category,
@@ -128,6 +139,7 @@ impl Followup<'_> {
                 })
                 .collect(),
             purged: false,
+            photos,
         })
     }
 

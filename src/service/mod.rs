@@ -11,6 +11,7 @@ pub mod enrolment;
 pub mod error;
 pub mod followup;
 pub mod intake;
+pub mod photos;
 pub mod retention;
 pub mod rotation;
 pub mod stats;

@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 const TIPS: &str = "tips";
 const MESSAGES: &str = "messages";
 const NOTES: &str = "notes";
+const PHOTOS: &str = "photos";
 const CONTENT: &str = "content";
 const BODY: &str = "body";
 
@@ -302,6 +303,26 @@ pub fn open_message(
 ) -> Result<MessageContent, VaultError> {
     let plain = dek.open(MESSAGES, &slot.record(), &slot.field(), sealed)?;
     Ok(serde_json::from_slice(&plain)?)
+}
+
+/// A photo, already padded (`service::photos`), sealed for its tip and its own id: moved to
+/// another tip or swapped with another photo in the database, it no longer opens.
+pub fn seal_photo(
+    dek: &Dek,
+    tip_id: &str,
+    photo_id: &str,
+    padded: &[u8],
+) -> Result<Vec<u8>, VaultError> {
+    Ok(dek.seal(PHOTOS, &format!("{tip_id}/{photo_id}"), BODY, padded)?)
+}
+
+pub fn open_photo(
+    dek: &Dek,
+    tip_id: &str,
+    photo_id: &str,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    Ok(dek.open(PHOTOS, &format!("{tip_id}/{photo_id}"), BODY, sealed)?)
 }
 
 #[cfg(test)]

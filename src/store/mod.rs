@@ -21,6 +21,7 @@ mod installation;
 pub mod keys;
 mod messages;
 mod model;
+mod photos;
 pub mod postgres;
 pub mod queue;
 mod resends;
@@ -38,7 +39,8 @@ pub mod writer;
 pub use counters::CounterMismatch;
 pub use installation::InstallationRecord;
 pub use model::{
-    Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedResend,
+    Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedPhoto,
+    SealedResend,
     SealedTip, StoredMessage, StoredTip, TableCounts,
 };
 pub use sessions::SessionRecord;

@@ -57,6 +57,25 @@ pub struct SealedMessage {
     pub body: Vec<u8>,
 }
 
+/// A photo sealed with its tip's data key, padded to a size bucket (`vault::seal_photo`).
+#[derive(Clone)]
+pub struct SealedPhoto {
+    pub id: String,
+    pub tip_id: String,
+    pub body: Vec<u8>,
+}
+
+/// Sealed bytes only, but the length of a log line is no place for them either.
+impl std::fmt::Debug for SealedPhoto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedPhoto")
+            .field("id", &self.id)
+            .field("tip_id", &self.tip_id)
+            .field("body", &self.body.len())
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct StoredMessage {
     pub id: String,

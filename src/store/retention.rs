@@ -1,6 +1,6 @@
 //! The retention purge (SECURITY.md R20): the content of tips closed before a day is deleted
 //! in one transaction — sealed text and location hint emptied, the wrapped data key with them,
-//! messages and notes deleted — while the row (status, outcome, days), its facts and the audit
+//! messages, photos and notes deleted — while the row (status, outcome, days), its facts and the audit
 //! trail stay. Then, on SQLite, the file is rebuilt (VACUUM) and the WAL checkpointed and
 //! truncated, so the deleted bytes are neither in the WAL nor anywhere in the file, which also
 //! shrinks.
@@ -14,7 +14,13 @@ const COUNT_DUE: Sql = Sql::both(
      (SELECT COUNT(*) FROM messages WHERE tip_id IN (SELECT id FROM tips WHERE \
      closed_day IS NOT NULL AND closed_day < $1 AND purged = FALSE)), \
      (SELECT COUNT(*) FROM notes WHERE tip_id IN (SELECT id FROM tips WHERE \
+     closed_day IS NOT NULL AND closed_day < $1 AND purged = FALSE)), \
+     (SELECT COUNT(*) FROM photos WHERE tip_id IN (SELECT id FROM tips WHERE \
      closed_day IS NOT NULL AND closed_day < $1 AND purged = FALSE))",
+);
+const DELETE_PHOTOS: Sql = Sql::both(
+    "DELETE FROM photos WHERE tip_id IN (SELECT id FROM tips WHERE \
+     closed_day IS NOT NULL AND closed_day < $1 AND purged = FALSE)",
 );
 const DELETE_MESSAGES: Sql = Sql::both(
     "DELETE FROM messages WHERE tip_id IN (SELECT id FROM tips WHERE \
@@ -35,6 +41,7 @@ pub struct PurgeReport {
     pub tips: i64,
     pub messages: i64,
     pub notes: i64,
+    pub photos: i64,
 }
 
 impl Store {
@@ -51,6 +58,7 @@ impl Store {
             tips: row.at(0)?,
             messages: row.at(1)?,
             notes: row.at(2)?,
+            photos: row.at(3)?,
         };
         if dry_run || report.tips == 0 {
             return Ok(report);
@@ -58,6 +66,8 @@ impl Store {
         tx.execute(DELETE_MESSAGES, &[Val::Text(cutoff_day)])
             .await?;
         tx.execute(DELETE_NOTES, &[Val::Text(cutoff_day)]).await?;
+        tx.execute(DELETE_PHOTOS, &[Val::Text(cutoff_day)])
+            .await?;
         tx.execute(EMPTY_TIPS, &[Val::Text(cutoff_day), Val::Bytes(&[])])
             .await?;
         tx.commit().await?;

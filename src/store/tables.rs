@@ -188,6 +188,18 @@ pub const MESSAGES: Table = Table {
     count: Sql::both("SELECT COUNT(*) FROM messages"),
 };
 
+pub const PHOTOS: Table = Table {
+    name: "photos",
+    cols: &[Text, Text, Bytes],
+    key_len: 1,
+    first: Sql::both("SELECT id, tip_id, body FROM photos ORDER BY id LIMIT $1"),
+    after: Sql::both("SELECT id, tip_id, body FROM photos WHERE id > $1 ORDER BY id LIMIT $2"),
+    insert: Sql::both(
+        "INSERT INTO photos (id, tip_id, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    ),
+    count: Sql::both("SELECT COUNT(*) FROM photos"),
+};
+
 pub const NOTES: Table = Table {
     name: "notes",
     cols: &[Text, Text, Text, Bytes],
@@ -258,12 +270,13 @@ pub const KEK_WRAPS: Table = Table {
 };
 
 /// In an order that keeps foreign keys satisfied while inserting (staff before the tips
-/// assigned to them, tips before their messages and notes).
-pub const COPIED: [Table; 8] = [
+/// assigned to them, tips before their messages, photos and notes).
+pub const COPIED: [Table; 9] = [
     STAFF,
     STAFF_SCOPE,
     TIPS,
     MESSAGES,
+    PHOTOS,
     NOTES,
     TIP_FACTS,
     AUDIT_EVENTS,

@@ -68,6 +68,19 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// Why a photo was refused: a code for the API and words for the page.
+pub fn photo_refusal(err: &crate::photo::PhotoError, lang: Lang) -> (&'static str, &'static str) {
+    use crate::photo::PhotoError as P;
+    let t = Texts::of(lang);
+    match err {
+        P::TooLarge => ("photo_too_large", t.error_photo_too_large),
+        P::HeicOrAvif => ("photo_heic", t.error_photo_heic),
+        P::NotAPhoto => ("photo_not_a_photo", t.error_photo_not_a_photo),
+        P::TooManyPixels => ("photo_too_many_pixels", t.error_photo_too_many_pixels),
+        P::Unreadable | P::MetadataRemained => ("photo_unreadable", t.error_photo_unreadable),
+    }
+}
+
 impl AppError {
     /// A use case's outcome as the client should see it, in `lang`.
     pub fn from_service(err: ServiceError, lang: Lang) -> Self {
@@ -87,6 +100,19 @@ impl AppError {
                 message: t.error_too_many_messages.into(),
                 fields: Vec::new(),
             },
+            ServiceError::TooManyPhotos => AppError::Invalid {
+                code: "too_many_photos",
+                message: t.error_too_many_photos.into(),
+                fields: Vec::new(),
+            },
+            ServiceError::Photo(err) => {
+                let (code, message) = photo_refusal(&err, lang);
+                AppError::Invalid {
+                    code,
+                    message: message.into(),
+                    fields: Vec::new(),
+                }
+            }
             ServiceError::Busy => AppError::Unavailable {
                 retry_after: StoreError::RETRY_AFTER.as_secs(),
             },

@@ -19,6 +19,8 @@ pub mod staff;
 pub mod state;
 pub mod stats;
 pub mod tipster;
+pub mod upload;
+pub mod uploads;
 
 pub use state::AppState;
 
@@ -37,7 +39,7 @@ use tower_http::timeout::TimeoutLayer;
 /// group sets its own, smaller or equal, limit; uploads will raise their group's and this.
 pub const MAX_BODY_BYTES: usize = max(
     max(public::MAX_FORM_BYTES, api::MAX_JSON_BYTES),
-    staff::MAX_STAFF_BODY_BYTES,
+    max(staff::MAX_STAFF_BODY_BYTES, upload::MAX_UPLOAD_BYTES),
 );
 
 const fn max(a: usize, b: usize) -> usize {
@@ -65,16 +67,18 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router(&state))
         .merge(staff::router(&state))
         .merge(stats::router(&state))
-        .fallback(middleware::fallback);
+        .fallback(middleware::fallback)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(state.config.limits.request_timeout_seconds),
+        ))
+        // Photo uploads take minutes on 2G: their own, longer timeout (`uploads`).
+        .merge(uploads::router(&state));
     // Innermost first. The body limit layer is the backstop for anything that reads a body
     // without going through an extractor (and for routes outside any group); the groups'
     // DefaultBodyLimit bounds their extractors.
     app.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(state.config.limits.request_timeout_seconds),
-        ))
         // Outside every route group (and its rate limits), inside the error bodies and headers.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

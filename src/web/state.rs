@@ -23,6 +23,9 @@ use std::sync::{Arc, RwLock};
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
 
+/// Photos re-encoded at once: two cores here, and a 12-megapixel decode holds ~40 MB.
+const PHOTO_WORKERS: usize = 2;
+
 #[derive(Debug)]
 pub struct Inner {
     pub config: Config,
@@ -36,6 +39,8 @@ pub struct Inner {
     directory: RwLock<Arc<Directory>>,
     /// Protected years of statistics, reused while their counters stay the same.
     pub stats_cache: StatsCache,
+    /// Photo re-encodings at once (each holds a decoded picture: tens of megabytes).
+    pub photo_work: Arc<tokio::sync::Semaphore>,
 }
 
 impl Deref for AppState {
@@ -72,9 +77,19 @@ impl AppState {
             clock,
             directory: RwLock::new(Arc::new(Directory::default())),
             stats_cache: StatsCache::default(),
+            photo_work: Arc::new(tokio::sync::Semaphore::new(PHOTO_WORKERS)),
         }));
         state.reload_directory().await?;
         Ok(state)
+    }
+
+    /// What adding and opening photos needs.
+    pub fn photos(&self) -> crate::service::photos::Photos<'_> {
+        crate::service::photos::Photos {
+            store: &self.store,
+            vault: Vault::new(self.keyring()),
+            work: self.photo_work.clone(),
+        }
     }
 
     /// What taking in a tip needs.

@@ -9,6 +9,7 @@ use super::error::AppError;
 use super::limits::Client;
 use super::state::AppState;
 use crate::domain::{Lang, NewMessage, NewTip, Receipt};
+use crate::service::ServiceError;
 use crate::service::followup::{FoundTip, TipView};
 use crate::service::vault::ResendToken;
 
@@ -103,4 +104,22 @@ pub async fn reply(
         .reply(tip, message)
         .await
         .map_err(|e| AppError::from_service(e, lang))
+}
+
+/// Adds a photo to the tip the receipt opens: charged like a reply, after the receipt opened
+/// a tip. The limits' refusals are the outer error; the service's outcome the inner one, so
+/// that a page can show a refused photo next to its field. `Ok(n)`: the tip holds `n` now.
+pub async fn add_photo(
+    state: &AppState,
+    receipt: &Receipt,
+    raw: Vec<u8>,
+    lang: Lang,
+) -> Result<Result<usize, ServiceError>, AppError> {
+    let tip = find(state, receipt, lang).await?;
+    state.limits.check_global_submit()?;
+    let photos = state.photos();
+    if let Err(err) = photos.add(&tip, raw).await {
+        return Ok(Err(err));
+    }
+    Ok(photos.count(&tip).await)
 }

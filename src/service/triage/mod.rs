@@ -6,6 +6,7 @@
 //! make to a tip are in `actions.rs`.
 
 mod actions;
+mod photos;
 
 use super::audit_event;
 use super::error::ServiceError;
@@ -107,6 +108,8 @@ pub struct TipDetail {
     pub notes: Vec<Entry>,
     /// Who opened or changed it, oldest first.
     pub audit: Vec<AuditEvent>,
+    /// The ids of the tipster's photos (`Triage::photo` opens one).
+    pub photos: Vec<String>,
 }
 
 fn place(row: &StaffTipRow) -> TipPlace {
@@ -312,6 +315,7 @@ impl Triage<'_> {
         messages.sort_by_key(|e| e.unix);
         notes.sort_by_key(|e| e.unix);
         let audit = self.store.audit_for_tip(tip_id).await?;
+        let photos = self.store.photo_ids_for_tip(tip_id).await?;
         let extensions = row.queue.extensions;
         Ok(TipDetail {
             received_at: self.local_time(content.received_at),
@@ -325,6 +329,7 @@ impl Triage<'_> {
             messages,
             notes,
             audit,
+            photos,
         })
     }
 }

@@ -66,6 +66,31 @@ impl fmt::Debug for ReplyRequest {
 }
 
 /// `POST /api/v1/followup/messages` → 201.
+/// `POST /api/v1/followup/photos` (`multipart/form-data`: `receipt`, `photo`): adds one photo
+/// to the tip; 201 with how many it holds now.
+pub async fn add_photo(
+    State(state): State<AppState>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let upload = crate::web::upload::read_photo_upload(multipart, Lang::En).await?;
+    let receipt = tipster::parse_receipt(&upload.receipt, Lang::En)?;
+    if upload.photo.is_empty() {
+        let message = Texts::of(Lang::En).error_photo_missing;
+        return Err(AppError::Invalid {
+            code: "photo_missing",
+            message: message.to_owned(),
+            fields: vec![FieldError {
+                field: "photo",
+                message,
+            }],
+        });
+    }
+    let photos = tipster::add_photo(&state, &receipt, upload.photo, Lang::En)
+        .await?
+        .map_err(|e| AppError::from_service(e, Lang::En))?;
+    Ok((StatusCode::CREATED, Json(json!({ "photos": photos }))).into_response())
+}
+
 pub async fn reply(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ReplyRequest>,

@@ -8,6 +8,7 @@ use super::PageResult;
 use super::pages::{FollowupPage, MessageLine, StatusPage};
 use crate::domain::{Author, Lang, NewMessage};
 use crate::i18n::{Texts, fill};
+use crate::service::photos::MAX_PHOTOS_PER_TIP;
 use crate::web::Uncompressed;
 use crate::web::error::{AppError, FieldError};
 use crate::web::extract::{ClientKey, HtmlForm, PageLang};
@@ -61,7 +62,7 @@ pub async fn followup_open(
 ) -> PageResult {
     tipster::follow_up_attempt(&state, client)
         .map_err(|e| followup_error(lang, &form.receipt, e))?;
-    status_page(&state, lang, &form.receipt, Vec::new(), false).await
+    status_page(&state, lang, &form.receipt, Vec::new(), Notice::None).await
 }
 
 #[derive(Default, Deserialize)]
@@ -91,7 +92,7 @@ pub async fn followup_reply(
                 field: "body",
                 message: Texts::of(lang).message_error(err),
             };
-            let mut page = status_page(&state, lang, &form.receipt, vec![error], false).await?;
+            let mut page = status_page(&state, lang, &form.receipt, vec![error], Notice::None).await?;
             *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(page);
         }
@@ -103,15 +104,25 @@ pub async fn followup_reply(
     tipster::reply(&state, &receipt, message, lang)
         .await
         .map_err(|e| followup_error(lang, &form.receipt, e))?;
-    status_page(&state, lang, &form.receipt, Vec::new(), true).await
+    status_page(&state, lang, &form.receipt, Vec::new(), Notice::Sent).await
 }
 
-async fn status_page(
+/// What the status page says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Notice {
+    None,
+    /// A message was sent.
+    Sent,
+    /// A photo was added.
+    PhotoAdded,
+}
+
+pub(super) async fn status_page(
     state: &AppState,
     lang: Lang,
     typed_receipt: &str,
     errors: Vec<FieldError>,
-    sent: bool,
+    notice: Notice,
 ) -> PageResult {
     let receipt = tipster::parse_receipt(typed_receipt, lang)
         .map_err(|e| followup_error(lang, typed_receipt, e))?;
@@ -137,7 +148,14 @@ async fn status_page(
             })
             .collect(),
         errors,
-        sent,
+        sent: notice == Notice::Sent,
+        photo_added: notice == Notice::PhotoAdded,
+        photos_count: fill(
+            &fill(Texts::of(lang).photos_count, "n", &view.photos.to_string()),
+            "max",
+            &MAX_PHOTOS_PER_TIP.to_string(),
+        ),
+        may_add_photo: (view.photos as i64) < MAX_PHOTOS_PER_TIP,
     }
     .into_response();
     response.extensions_mut().insert(Uncompressed);
@@ -157,7 +175,7 @@ fn shown_date(lang: Lang, iso: &str) -> String {
 /// Unknown receipts, and attempts refused for now, go back to the receipt form with the code
 /// as typed and the message (issue 13: one wrong digit must not cost all 25); other errors get
 /// the error page.
-fn followup_error(lang: Lang, typed: &str, err: AppError) -> Response {
+pub(super) fn followup_error(lang: Lang, typed: &str, err: AppError) -> Response {
     let page =
         |error: Option<String>, digits: Option<String>, alert: Option<String>| FollowupPage {
             layout: PublicLayout::new(lang, None).with_error(error.is_some()),

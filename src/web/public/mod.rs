@@ -6,6 +6,7 @@
 
 pub mod followup;
 pub mod pages;
+pub mod photos;
 pub mod tip;
 
 use super::limits::html_rejection;

@@ -183,6 +183,11 @@ pub struct StatusPage {
     pub messages: Vec<MessageLine>,
     pub errors: Vec<FieldError>,
     pub sent: bool,
+    pub photo_added: bool,
+    /// "1 of 3 photos added".
+    pub photos_count: String,
+    /// Fewer photos than the most a tip may hold.
+    pub may_add_photo: bool,
     /// Closed and its content deleted (retention): say so instead of showing the tip.
     pub purged: bool,
 }

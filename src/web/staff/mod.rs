@@ -9,6 +9,7 @@
 pub mod api;
 pub mod cookie;
 pub mod guard;
+pub mod photo;
 pub mod pages;
 pub mod query;
 
@@ -49,6 +50,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/api/v1/staff/tips", get(api::tips))
         .route("/api/v1/staff/tips/{id}", get(api::tip))
+        .route(
+            "/api/v1/staff/tips/{id}/photos/{photo}",
+            get(photo::api_photo),
+        )
         .route("/api/v1/staff/tips/{id}/status", post(api::status))
         .route("/api/v1/staff/tips/{id}/messages", post(api::message))
         .route("/api/v1/staff/tips/{id}/notes", post(api::note))
@@ -96,6 +101,7 @@ fn page_routes() -> Router<AppState> {
         .route("/staff/enrol", get(enrol::form).post(enrol::enrol))
         .route("/staff/tips", get(queue::queue))
         .route("/staff/tips/{id}", get(tip::show))
+        .route("/staff/tips/{id}/photos/{photo}", get(photo::page_photo))
         .route("/staff/intake", get(intake::form).post(intake::submit))
         .route(
             "/staff/accounts",

@@ -84,6 +84,12 @@ pub fn tip_json(d: &TipDetail) -> Value {
         map.insert("messages".into(), json!(entries(&d.messages)));
         map.insert("notes".into(), json!(entries(&d.notes)));
         map.insert("audit".into(), json!(audit));
+        let photos: Vec<Value> = d
+            .photos
+            .iter()
+            .map(|p| json!({ "id": p, "href": format!("/api/v1/staff/tips/{}/photos/{p}", d.item.id) }))
+            .collect();
+        map.insert("photos".into(), json!(photos));
     }
     value
 }

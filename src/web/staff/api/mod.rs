@@ -29,7 +29,7 @@ pub use accounts::{accounts, create_account, disable_account, reset_totp, set_sc
 pub use enrol::{enrol, enrolment_offer};
 pub use tips::{assign, extend, intake, message, note, status, tip, tips};
 
-pub(super) fn service(err: ServiceError) -> AppError {
+pub(crate) fn service(err: ServiceError) -> AppError {
     AppError::from_service(err, Lang::En)
 }
 

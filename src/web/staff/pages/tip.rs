@@ -66,6 +66,8 @@ pub struct TipPage {
     pub body: String,
     pub location_hint: Option<String>,
     pub messages: Vec<Line>,
+    /// The photos' ids: each a link to `{base}/photos/{id}`.
+    pub photos: Vec<String>,
     pub notes: Vec<Line>,
     pub audit: Vec<AuditLine>,
     pub can: Can,
@@ -153,6 +155,7 @@ pub fn tip_page(ctx: &Ctx<'_>, d: TipDetail, notice: Option<&'static str>) -> Ti
             .and_then(<TipsterResult as Code>::from_code)
             .map(|r| ctx.t().tipster_result(r)),
         messages: lines(ctx, &d.messages, true),
+        photos: d.photos.clone(),
         notes: lines(ctx, &d.notes, false),
         audit: audit_lines(ctx, &d.audit),
         can: can(ctx, &d),

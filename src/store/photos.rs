@@ -1,0 +1,71 @@
+//! Photos attached to a tip, sealed and padded (issue 18, SECURITY.md R19); capped per tip.
+//!
+//! The store sees sealed bytes only. A photo is written in its own transaction, so that on a
+//! slow link each upload that arrived is kept even when the next one drops.
+
+use super::db::{Sql, Val};
+use super::model::SealedPhoto;
+use super::{Store, StoreError, retry};
+
+/// Locks the tip row so that concurrent uploads count and insert one after another (as for
+/// messages: on PostgreSQL two would otherwise both count 2 and both insert past 3).
+const LOCK_TIP: Sql = Sql::each(
+    "SELECT 1 FROM tips WHERE id = $1 AND purged = FALSE",
+    "SELECT 1 FROM tips WHERE id = $1 AND purged = FALSE FOR NO KEY UPDATE",
+);
+const COUNT_PHOTOS_FOR_TIP: Sql = Sql::both("SELECT COUNT(*) FROM photos WHERE tip_id = $1");
+const INSERT_PHOTO: Sql = Sql::both("INSERT INTO photos (id, tip_id, body) VALUES ($1, $2, $3)");
+/// In id order: ids are random, so the order says nothing of when each arrived.
+const SELECT_PHOTO_IDS: Sql = Sql::both("SELECT id FROM photos WHERE tip_id = $1 ORDER BY id");
+const SELECT_PHOTO: Sql = Sql::both("SELECT body FROM photos WHERE tip_id = $1 AND id = $2");
+
+impl Store {
+    /// Adds a photo; `NotFound` when the tip is gone or purged, `LimitReached` when it
+    /// already holds `max_photos`.
+    pub async fn insert_photo(
+        &self,
+        photo: &SealedPhoto,
+        max_photos: i64,
+    ) -> Result<(), StoreError> {
+        // Photos are the largest rows: a flood of them must not fill the disk (R33).
+        self.check_disk()?;
+        retry(|| async {
+            let mut tx = self.begin().await?;
+            let tip = [Val::Text(&photo.tip_id)];
+            if tx.fetch_optional(LOCK_TIP, &tip).await?.is_none() {
+                return Err(StoreError::NotFound("tip"));
+            }
+            let count: i64 = tx.fetch_one(COUNT_PHOTOS_FOR_TIP, &tip).await?.at(0)?;
+            if count >= max_photos {
+                return Err(StoreError::LimitReached("photos on this tip"));
+            }
+            tx.execute(
+                INSERT_PHOTO,
+                &[
+                    Val::Text(&photo.id),
+                    Val::Text(&photo.tip_id),
+                    Val::Bytes(&photo.body),
+                ],
+            )
+            .await?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// The ids of a tip's photos, in id order.
+    pub async fn photo_ids_for_tip(&self, tip_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = self
+            .fetch_all(SELECT_PHOTO_IDS, &[Val::Text(tip_id)])
+            .await?;
+        rows.iter().map(|row| row.at(0)).collect()
+    }
+
+    /// One photo of a tip, sealed; `None` when the tip has no photo with that id.
+    pub async fn photo(&self, tip_id: &str, photo_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.fetch_optional(SELECT_PHOTO, &[Val::Text(tip_id), Val::Text(photo_id)])
+            .await?
+            .map(|row| row.at(0))
+            .transpose()
+    }
+}

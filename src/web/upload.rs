@@ -1,0 +1,107 @@
+//! Reading a photo upload (`multipart/form-data`: a receipt and one photo) within limits:
+//! a few fields, a short receipt, one photo of at most `photo::MAX_PHOTO_BYTES`, read in
+//! chunks so that an oversized part is refused as soon as it passes the cap.
+//!
+//! One photo per request, on purpose: on a slow link a dropped upload loses only the photo
+//! being sent, never one that arrived before it.
+
+use super::error::AppError;
+use crate::domain::Lang;
+use crate::i18n::Texts;
+use crate::photo::MAX_PHOTO_BYTES;
+use axum::extract::Multipart;
+use std::fmt;
+
+/// Parts a form may carry (receipt, photo, and a few a browser or app may add).
+const MAX_PARTS: usize = 6;
+/// Bytes of a text part (a receipt is 25 digits, grouped).
+const MAX_TEXT_BYTES: usize = 200;
+
+/// The body limit of an upload route: one photo and the form around it.
+pub const MAX_UPLOAD_BYTES: usize = MAX_PHOTO_BYTES + 64 * 1024;
+
+/// What an upload carried.
+#[derive(Default)]
+pub struct PhotoUpload {
+    pub receipt: String,
+    /// The file's bytes; empty when no file was chosen.
+    pub photo: Vec<u8>,
+}
+
+/// Neither the receipt nor the picture reaches a log through `Debug`.
+impl fmt::Debug for PhotoUpload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PhotoUpload")
+            .field("receipt", &"[redacted]")
+            .field("photo", &self.photo.len())
+            .finish()
+    }
+}
+
+/// Reads the upload; a malformed body, too many parts or a part over its cap is refused.
+pub async fn read_photo_upload(mut multipart: Multipart, lang: Lang) -> Result<PhotoUpload, AppError> {
+    let t = Texts::of(lang);
+    let malformed = || AppError::BadRequest {
+        code: "bad_upload",
+        message: t.error_photo_not_a_photo.into(),
+    };
+    let mut upload = PhotoUpload::default();
+    let mut parts = 0;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(err) if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::TooLarge);
+            }
+            Err(_) => return Err(malformed()),
+        };
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(malformed());
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        let cap = if name == "photo" {
+            MAX_PHOTO_BYTES
+        } else {
+            MAX_TEXT_BYTES
+        };
+        let bytes = read_capped(field, cap).await?;
+        match name.as_str() {
+            "receipt" => {
+                upload.receipt = String::from_utf8(bytes).map_err(|_| malformed())?;
+            }
+            "photo" => upload.photo = bytes,
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+/// A part's bytes, refused with 413 once they pass `cap`.
+async fn read_capped(
+    mut field: axum::extract::multipart::Field<'_>,
+    cap: usize,
+) -> Result<Vec<u8>, AppError> {
+    let mut out = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                if out.len() + chunk.len() > cap {
+                    return Err(AppError::TooLarge);
+                }
+                out.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(out),
+            Err(err) if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::TooLarge);
+            }
+            Err(_) => {
+                return Err(AppError::BadRequest {
+                    code: "bad_upload",
+                    message: "The upload was cut off or malformed; send it again.".into(),
+                });
+            }
+        }
+    }
+}
