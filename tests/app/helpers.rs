@@ -345,6 +345,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub text: String,
+    /// The body's bytes (for downloads: `text` is lossy).
+    pub body: Vec<u8>,
 }
 
 impl TestResponse {
@@ -359,6 +361,7 @@ impl TestResponse {
             status,
             headers,
             text: String::from_utf8_lossy(body).into_owned(),
+            body: body.to_vec(),
         }
     }
 

@@ -25,6 +25,7 @@ mod audit;
 mod auth;
 mod enrolment;
 mod indicator;
+mod photos;
 mod stats;
 mod stats_lag;
 mod workflow;
