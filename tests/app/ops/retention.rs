@@ -32,6 +32,9 @@ on_both_clocked!(
             json!({"receipt": old, "body": "tin nhắn cũ"}),
         )
         .await;
+        let photo = crate::staff::photos::phone_photo();
+        let res = crate::staff::photos::upload(app, "/api/v1/followup/photos", &old, Some(&photo)).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
         let mut bulk = Vec::new();
         for i in 0..60 {
             bulk.push(
@@ -45,6 +48,8 @@ on_both_clocked!(
         let sealed_before = blobs(app, "SELECT content FROM tips").await;
         let messages_before = blobs(app, "SELECT body FROM messages").await;
         assert_eq!(messages_before.len(), 1);
+        let photos_before = blobs(app, "SELECT body FROM photos").await;
+        assert_eq!(photos_before.len(), 1);
 
         // 181 days later `kept` is closed: its content stays for another 180 days.
         clock.advance(181 * 24 * 3600);
@@ -56,6 +61,7 @@ on_both_clocked!(
         let dry = app.state.retention().purge(true).await.unwrap();
         assert_eq!(dry.tips, 61, "{dry:?}");
         assert_eq!(dry.messages, 1);
+        assert_eq!(dry.photos, 1);
         assert_eq!(count(app, "messages").await, 1, "a dry run changes nothing");
 
         if app.backend == Backend::Sqlite {
@@ -66,6 +72,7 @@ on_both_clocked!(
             .unwrap_or(0);
         tipline::upkeep::run_once(&app.state).await;
         assert_eq!(count(app, "messages").await, 0);
+        assert_eq!(count(app, "photos").await, 0, "photos go with the content");
         assert_eq!(count(app, "tips").await, 62, "rows stay");
         assert_eq!(count(app, "tip_facts").await, 62, "facts stay");
 
@@ -91,6 +98,8 @@ on_both_clocked!(
             )
             .await;
         assert_eq!(reply.error_code(), "tip_purged");
+        let late = crate::staff::photos::upload(app, "/api/v1/followup/photos", &old, Some(&photo)).await;
+        assert_eq!(late.error_code(), "tip_purged");
         for receipt in [&kept] {
             let res = app
                 .post_json("/api/v1/followup", json!({"receipt": receipt}))
@@ -117,6 +126,10 @@ on_both_clocked!(
             assert!(
                 !contains(&disk, &messages_before[0][1..33]),
                 "message still on disk"
+            );
+            assert!(
+                !contains(&disk, &photos_before[0][1..33]),
+                "photo still on disk"
             );
             for sealed in &still {
                 assert!(

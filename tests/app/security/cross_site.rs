@@ -32,6 +32,17 @@ const OWN: [&[(&str, &str)]; 5] = [
     &[],
 ];
 
+const MULTIPART: &str = "multipart/form-data; boundary=xsite";
+
+/// A photo upload as our follow-up form sends it.
+fn multipart_photo(receipt: &str) -> String {
+    format!(
+        "--xsite\r\nContent-Disposition: form-data; name=\"receipt\"\r\n\r\n{receipt}\r\n\
+         --xsite\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.png\"\r\n\
+         Content-Type: image/png\r\n\r\n\u{89}PNG sent for you\r\n--xsite--\r\n"
+    )
+}
+
 /// Every unsafe route, with a body that would store something if it were accepted.
 fn unsafe_requests(receipt: &str) -> Vec<(&'static str, &'static str, String)> {
     let form = |pairs: &[(&str, &str)]| serde_urlencoded::to_string(pairs).unwrap();
@@ -78,6 +89,16 @@ fn unsafe_requests(receipt: &str) -> Vec<(&'static str, &'static str, String)> {
             "/api/v1/followup/messages",
             "application/json",
             json!({"receipt": receipt, "body": "sent for you"}).to_string(),
+        ),
+        (
+            "/followup/photo?lang=en",
+            MULTIPART,
+            multipart_photo(receipt),
+        ),
+        (
+            "/api/v1/followup/photos",
+            MULTIPART,
+            multipart_photo(receipt),
         ),
     ]
 }

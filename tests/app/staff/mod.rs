@@ -25,7 +25,7 @@ mod audit;
 mod auth;
 mod enrolment;
 mod indicator;
-mod photos;
+pub(crate) mod photos;
 mod stats;
 mod stats_lag;
 mod workflow;
