@@ -91,3 +91,14 @@ fn an_input_over_the_upload_cap_is_too_large() {
     input.truncate(MAX_PHOTO_BYTES);
     assert_ne!(sanitise(&input).err(), Some(PhotoError::TooLarge));
 }
+
+/// zune-jpeg, as the image crate configures it (non-strict), decodes a JPEG cut inside its
+/// entropy-coded data and fills the rest, as browsers do: the tipster's half photo is still
+/// re-encoded from pixels, so nothing of the input's metadata can come through. Only a cut in
+/// the headers is `Unreadable`. This test pins that behaviour so a change is noticed.
+#[test]
+fn a_jpeg_cut_inside_its_scan_is_still_re_encoded_from_pixels() {
+    let jpeg = encode_jpeg(&gradient(128, 96));
+    let clean = sanitise(&jpeg[..jpeg.len() / 2]).expect("decoded leniently");
+    assert_eq!((clean.width, clean.height), (128, 96));
+}
