@@ -26,7 +26,10 @@ fn main() -> anyhow::Result<()> {
         ("1.9 MP 1600x1200", phone_like_jpeg(1600, 1200)?),
     ];
     println!("photo sanitiser, single thread, {reps} reps each (median; photos/s from the median)");
-    println!("baseline peak RSS after generating the inputs: {}", peak_rss());
+    println!(
+        "baseline peak RSS after generating the inputs: {}",
+        peak_rss()
+    );
     for (name, input) in &inputs {
         let clean = sanitise(input).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         println!(
@@ -39,9 +42,7 @@ fn main() -> anyhow::Result<()> {
         drop(clean);
 
         let reset = reset_peak_rss();
-        let sanitise_times = time_reps(reps, || {
-            sanitise(input).map(|c| c.jpeg.len()).unwrap_or(0)
-        });
+        let sanitise_times = time_reps(reps, || sanitise(input).map(|c| c.jpeg.len()).unwrap_or(0));
         let sanitise_peak = peak_rss();
 
         reset_peak_rss();
@@ -96,11 +97,15 @@ fn report(what: &str, times: &[Duration], peak: &str, reset: bool) {
         median.as_secs_f64() * 1e3,
         slowest.as_secs_f64() * 1e3,
         1.0 / median.as_secs_f64(),
-        if reset { "" } else { " (process peak: reset not allowed)" }
+        if reset {
+            ""
+        } else {
+            " (process peak: reset not allowed)"
+        }
     );
 }
 
-/// A phone-like JPEG: smooth gradients plus sensor-like noise, quality 92, with an EXIF APP1
+/// A phone-like JPEG: smooth gradients plus sensor-like noise (±8), quality 92, with an EXIF APP1
 /// (make, model, orientation, a GPS position and a 16 KB maker note) after SOI.
 fn phone_like_jpeg(width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
@@ -108,7 +113,7 @@ fn phone_like_jpeg(width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        i32::try_from(state >> 59).unwrap_or(0) - 16
+        i32::try_from(state >> 60).unwrap_or(0) - 8
     };
     let image = RgbImage::from_fn(width, height, |x, y| {
         let fx = x as f32 / width as f32;
@@ -149,7 +154,12 @@ fn exif_app1() -> Vec<u8> {
     let note_at = gps_at + 2 + 2 * 12 + 4 + 24;
     tiff.extend_from_slice(&5u16.to_le_bytes());
     tiff.extend_from_slice(&entry(0x010F, 2, make.len() as u32, 74));
-    tiff.extend_from_slice(&entry(0x0110, 2, model.len() as u32, (74 + make.len()) as u32));
+    tiff.extend_from_slice(&entry(
+        0x0110,
+        2,
+        model.len() as u32,
+        (74 + make.len()) as u32,
+    ));
     tiff.extend_from_slice(&entry(0x0112, 3, 1, 1));
     tiff.extend_from_slice(&entry(0x8825, 4, 1, gps_at as u32));
     tiff.extend_from_slice(&entry(0x927C, 7, maker_note.len() as u32, note_at as u32));

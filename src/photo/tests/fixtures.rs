@@ -163,7 +163,10 @@ pub fn exif_tiff(orientation: u16) -> Vec<u8> {
     let exif_ifd = tiff.len();
     write_ifd(
         &mut tiff,
-        &[(0x927C, Value::Undefined(b"CANARY-MAKERNOTE serial 8C1F-0042"))],
+        &[(
+            0x927C,
+            Value::Undefined(b"CANARY-MAKERNOTE serial 8C1F-0042"),
+        )],
     );
     patch(&mut tiff, ifd0[3], exif_ifd);
     let gps_ifd = tiff.len();
@@ -189,7 +192,10 @@ pub fn exif_tiff(orientation: u16) -> Vec<u8> {
         &[
             (0x0103, Value::Short(6)),
             (0x0201, Value::Long(0)),
-            (0x0202, Value::Long(u32::try_from(thumbnail.len()).unwrap_or(0))),
+            (
+                0x0202,
+                Value::Long(u32::try_from(thumbnail.len()).unwrap_or(0)),
+            ),
         ],
     );
     let at = tiff.len();
@@ -262,7 +268,10 @@ fn patch(tiff: &mut [u8], slot: usize, value: usize) {
 
 /// A PNG chunk with its CRC.
 pub fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = u32::try_from(data.len()).unwrap_or(0).to_be_bytes().to_vec();
+    let mut out = u32::try_from(data.len())
+        .unwrap_or(0)
+        .to_be_bytes()
+        .to_vec();
     out.extend_from_slice(kind);
     out.extend_from_slice(data);
     let crc = crc32(&out[4..]);
@@ -335,7 +344,13 @@ pub fn riff_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
 }
 
 /// An extended WebP (VP8X) around the image chunk of `simple`, with EXIF and XMP chunks after.
-pub fn webp_with_metadata(simple: &[u8], width: u32, height: u32, exif: &[u8], xmp: &[u8]) -> Vec<u8> {
+pub fn webp_with_metadata(
+    simple: &[u8],
+    width: u32,
+    height: u32,
+    exif: &[u8],
+    xmp: &[u8],
+) -> Vec<u8> {
     let image_chunk = &simple[12..];
     let mut vp8x = vec![0x08 | 0x04, 0, 0, 0];
     vp8x.extend_from_slice(&(width - 1).to_le_bytes()[..3]);
@@ -360,9 +375,16 @@ pub fn assert_no_trace(jpeg: &[u8]) {
         );
     }
     let sois = jpeg.windows(2).filter(|w| w == &[0xFF, 0xD8]).count();
-    assert_eq!(sois, 1, "R19: exactly one SOI (no embedded or trailing image)");
+    assert_eq!(
+        sois, 1,
+        "R19: exactly one SOI (no embedded or trailing image)"
+    );
     let first_eoi = find(jpeg, &[0xFF, 0xD9]).expect("an EOI");
-    assert_eq!(first_eoi + 2, jpeg.len(), "R19: nothing after the first EOI");
+    assert_eq!(
+        first_eoi + 2,
+        jpeg.len(),
+        "R19: nothing after the first EOI"
+    );
 }
 
 pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -3,8 +3,8 @@
 use image::{ImageFormat, Rgba, RgbaImage};
 
 use super::fixtures::{
-    assert_no_trace, encode_jpeg, encode_png_rgba, encode_webp_lossless, exif_tiff, find,
-    gradient, png_chunk, png_with_chunks, phone_jpeg, webp_with_metadata, zlib_stored,
+    assert_no_trace, encode_jpeg, encode_png_rgba, encode_webp_lossless, exif_tiff, find, gradient,
+    phone_jpeg, png_chunk, png_with_chunks, webp_with_metadata, zlib_stored,
 };
 use crate::photo::{Kind, MAX_SIDE, kind, sanitise, verify_clean_jpeg};
 
@@ -18,7 +18,12 @@ fn decode(jpeg: &[u8]) -> image::RgbImage {
 fn r19_a_phone_jpeg_loses_exif_gps_makernote_thumbnail_xmp_icc_iptc_comment_and_trailing_video() {
     let input = phone_jpeg(64, 48, 1);
     // The fixture really carries what it claims to.
-    for planted in [&b"Exif\0\0"[..], b"CANARY-MAKERNOTE", b"CANARY-THUMBNAIL", b"ftypmp42"] {
+    for planted in [
+        &b"Exif\0\0"[..],
+        b"CANARY-MAKERNOTE",
+        b"CANARY-THUMBNAIL",
+        b"ftypmp42",
+    ] {
         assert!(find(&input, planted).is_some());
     }
     let clean = sanitise(&input).expect("a phone photo is accepted");
@@ -39,7 +44,11 @@ fn r19_the_output_starts_with_a_bare_jfif_app0_without_thumbnail() {
         &clean.jpeg[..20],
         b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x00\x00"
     );
-    assert_eq!(clean.jpeg[20..22], [0xFF, 0xC0], "SOF0 follows the JFIF header");
+    assert_eq!(
+        clean.jpeg[20..22],
+        [0xFF, 0xC0],
+        "SOF0 follows the JFIF header"
+    );
 }
 
 #[test]
@@ -52,7 +61,10 @@ fn r19_orientation_6_turns_a_64_by_48_phone_photo_upright_to_48_by_64() {
     // is shown top-right.
     let top_right = decoded.get_pixel(40, 8).0;
     let top_left = decoded.get_pixel(8, 8).0;
-    assert!(top_right[0] > 180 && top_right[1] < 80, "top right is red: {top_right:?}");
+    assert!(
+        top_right[0] > 180 && top_right[1] < 80,
+        "top right is red: {top_right:?}"
+    );
     assert!(top_left[0] < 80, "top left is not red: {top_left:?}");
     assert_no_trace(&clean.jpeg);
 }
@@ -60,7 +72,12 @@ fn r19_orientation_6_turns_a_64_by_48_phone_photo_upright_to_48_by_64() {
 #[test]
 fn r19_a_png_loses_its_text_itxt_exif_and_icc_chunks() {
     let pixels = RgbaImage::from_fn(40, 30, |x, y| {
-        Rgba([u8::try_from(x * 6).unwrap_or(0), u8::try_from(y * 8).unwrap_or(0), 90, 255])
+        Rgba([
+            u8::try_from(x * 6).unwrap_or(0),
+            u8::try_from(y * 8).unwrap_or(0),
+            90,
+            255,
+        ])
     });
     let mut icc = b"ICC Profile\0\0".to_vec();
     icc.extend_from_slice(&zlib_stored(b"\0\0\0\x80appl mntrRGB XYZ CANARY-PNG-ICC"));
@@ -123,5 +140,8 @@ fn a_transparent_screenshot_is_flattened_onto_white_not_black() {
     let pixels = RgbaImage::from_pixel(32, 32, Rgba([0, 0, 0, 0]));
     let clean = sanitise(&encode_png_rgba(&pixels)).expect("accepted");
     let centre = decode(&clean.jpeg).get_pixel(16, 16).0;
-    assert!(centre.iter().all(|&c| c > 245), "transparent became white: {centre:?}");
+    assert!(
+        centre.iter().all(|&c| c > 245),
+        "transparent became white: {centre:?}"
+    );
 }

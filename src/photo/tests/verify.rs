@@ -65,9 +65,15 @@ fn r19_the_reparse_refuses_a_second_soi_a_missing_eoi_and_a_truncated_segment() 
     let clean = clean_jpeg();
     let mut double_soi = clean[..2].to_vec();
     double_soi.extend_from_slice(&clean);
-    assert_eq!(verify_clean_jpeg(&double_soi), Err(PhotoError::MetadataRemained));
+    assert_eq!(
+        verify_clean_jpeg(&double_soi),
+        Err(PhotoError::MetadataRemained)
+    );
     let no_eoi = &clean[..clean.len() - 2];
     assert_eq!(verify_clean_jpeg(no_eoi), Err(PhotoError::MetadataRemained));
-    assert_eq!(verify_clean_jpeg(&clean[..30]), Err(PhotoError::MetadataRemained));
+    assert_eq!(
+        verify_clean_jpeg(&clean[..30]),
+        Err(PhotoError::MetadataRemained)
+    );
     assert_eq!(verify_clean_jpeg(b""), Err(PhotoError::MetadataRemained));
 }
