@@ -1,6 +1,7 @@
 //! R19: what is refused, and with which reason — by magic bytes, by header, before decoding.
 
-use super::fixtures::{encode_jpeg, gradient, png_header_only};
+use super::containers::png_header_only;
+use super::fixtures::{encode_jpeg, gradient};
 use crate::photo::{Kind, MAX_PHOTO_BYTES, PhotoError, kind, sanitise};
 
 #[test]

@@ -2,9 +2,10 @@
 
 use image::{ImageFormat, Rgba, RgbaImage};
 
+use super::containers::{png_chunk, png_with_chunks, webp_with_metadata, zlib_stored};
 use super::fixtures::{
     assert_no_trace, encode_jpeg, encode_png_rgba, encode_webp_lossless, exif_tiff, find, gradient,
-    phone_jpeg, png_chunk, png_with_chunks, webp_with_metadata, zlib_stored,
+    phone_jpeg,
 };
 use crate::photo::{Kind, MAX_SIDE, kind, sanitise, verify_clean_jpeg};
 
