@@ -127,8 +127,8 @@ fn fitted_size(width: u32, height: u32) -> Option<(u32, u32)> {
         return None;
     }
     let scale = |side: u32| -> u32 {
-        let scaled = (u64::from(side) * u64::from(MAX_SIDE) + u64::from(longest) / 2)
-            / u64::from(longest);
+        let scaled =
+            (u64::from(side) * u64::from(MAX_SIDE) + u64::from(longest) / 2) / u64::from(longest);
         u32::try_from(scaled).unwrap_or(MAX_SIDE).clamp(1, MAX_SIDE)
     };
     Some((scale(width), scale(height)))
