@@ -40,8 +40,7 @@ pub use counters::CounterMismatch;
 pub use installation::InstallationRecord;
 pub use model::{
     Fact, ImportSummary, NewSchool, RegionPlan, RegionWrite, SealedMessage, SealedPhoto,
-    SealedResend,
-    SealedTip, StoredMessage, StoredTip, TableCounts,
+    SealedResend, SealedTip, StoredMessage, StoredTip, TableCounts,
 };
 pub use sessions::SessionRecord;
 pub use staff::{NewStaffRow, NewTotp, StaffRecord};

@@ -66,8 +66,7 @@ impl Store {
         tx.execute(DELETE_MESSAGES, &[Val::Text(cutoff_day)])
             .await?;
         tx.execute(DELETE_NOTES, &[Val::Text(cutoff_day)]).await?;
-        tx.execute(DELETE_PHOTOS, &[Val::Text(cutoff_day)])
-            .await?;
+        tx.execute(DELETE_PHOTOS, &[Val::Text(cutoff_day)]).await?;
         tx.execute(EMPTY_TIPS, &[Val::Text(cutoff_day), Val::Bytes(&[])])
             .await?;
         tx.commit().await?;

@@ -39,7 +39,10 @@ impl fmt::Debug for PhotoUpload {
 }
 
 /// Reads the upload; a malformed body, too many parts or a part over its cap is refused.
-pub async fn read_photo_upload(mut multipart: Multipart, lang: Lang) -> Result<PhotoUpload, AppError> {
+pub async fn read_photo_upload(
+    mut multipart: Multipart,
+    lang: Lang,
+) -> Result<PhotoUpload, AppError> {
     let t = Texts::of(lang);
     let malformed = || AppError::BadRequest {
         code: "bad_upload",

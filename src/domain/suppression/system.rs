@@ -323,7 +323,9 @@ impl System {
             }
         }
         // Nothing left to hide that would help: publish no count at all but the exact ones.
-        (0..n).map(|i| self.published[i] && !self.exact[i]).collect()
+        (0..n)
+            .map(|i| self.published[i] && !self.exact[i])
+            .collect()
     }
 
     /// The shown nodes to hide so that the cheapest proposed move for `b` becomes a witness:
@@ -345,8 +347,7 @@ impl System {
     fn shown(&self, suppressed: &[bool]) -> Vec<bool> {
         (0..self.len())
             .map(|i| {
-                self.exact[i]
-                    || (self.published[i] && !suppressed.get(i).copied().unwrap_or(false))
+                self.exact[i] || (self.published[i] && !suppressed.get(i).copied().unwrap_or(false))
             })
             .collect()
     }

@@ -42,7 +42,10 @@ pub(super) fn tree(spec: &[(usize, u64, bool)]) -> System {
     sys
 }
 
-pub(super) fn spec(max_nodes: usize, max_count: u64) -> impl Strategy<Value = Vec<(usize, u64, bool)>> {
+pub(super) fn spec(
+    max_nodes: usize,
+    max_count: u64,
+) -> impl Strategy<Value = Vec<(usize, u64, bool)>> {
     prop::collection::vec(
         (0usize..8, 0..=max_count, prop::bool::weighted(0.25)),
         1..max_nodes,

@@ -26,7 +26,10 @@ fn disclosed_small_totals_are_shown_and_their_small_parts_are_not_pinned() {
     let (sys, totals, communes) = province([1, 0, 2, 1]);
     let suppressed = sys.protect(11);
     for t in totals {
-        assert!(!suppressed[t], "a disclosed count is shown whatever its size");
+        assert!(
+            !suppressed[t],
+            "a disclosed count is shown whatever its size"
+        );
     }
     for c in communes {
         assert!(suppressed[c], "commune {c} is below k or a complement");
@@ -64,7 +67,10 @@ fn a_count_the_disclosed_ones_pin_stays_hidden_and_does_not_withhold_the_rest() 
     let suppressed = sys.protect(11);
     assert!(suppressed[c1] && suppressed[c2], "still shown as below k");
     assert!(!suppressed[d]);
-    assert!(!suppressed[a] && !suppressed[b] && !suppressed[t], "{suppressed:?}");
+    assert!(
+        !suppressed[a] && !suppressed[b] && !suppressed[t],
+        "{suppressed:?}"
+    );
 }
 
 proptest! {

@@ -92,7 +92,8 @@ pub async fn followup_reply(
                 field: "body",
                 message: Texts::of(lang).message_error(err),
             };
-            let mut page = status_page(&state, lang, &form.receipt, vec![error], Notice::None).await?;
+            let mut page =
+                status_page(&state, lang, &form.receipt, vec![error], Notice::None).await?;
             *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(page);
         }

@@ -32,8 +32,14 @@ pub async fn followup_photo(
     } else {
         match tipster::add_photo(&state, &receipt, upload.photo, lang).await {
             Ok(Ok(_)) => {
-                return status_page(&state, lang, &upload.receipt, Vec::new(), Notice::PhotoAdded)
-                    .await;
+                return status_page(
+                    &state,
+                    lang,
+                    &upload.receipt,
+                    Vec::new(),
+                    Notice::PhotoAdded,
+                )
+                .await;
             }
             Ok(Err(ServiceError::Photo(err))) => photo_refusal(&err, lang).1,
             Ok(Err(ServiceError::TooManyPhotos)) => t.error_too_many_photos,

@@ -9,8 +9,8 @@
 pub mod api;
 pub mod cookie;
 pub mod guard;
-pub mod photo;
 pub mod pages;
+pub mod photo;
 pub mod query;
 
 use super::limits::json_rejection;

@@ -33,7 +33,8 @@ on_both_clocked!(
         )
         .await;
         let photo = crate::staff::photos::phone_photo();
-        let res = crate::staff::photos::upload(app, "/api/v1/followup/photos", &old, Some(&photo)).await;
+        let res =
+            crate::staff::photos::upload(app, "/api/v1/followup/photos", &old, Some(&photo)).await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
         let mut bulk = Vec::new();
         for i in 0..60 {
@@ -98,7 +99,8 @@ on_both_clocked!(
             )
             .await;
         assert_eq!(reply.error_code(), "tip_purged");
-        let late = crate::staff::photos::upload(app, "/api/v1/followup/photos", &old, Some(&photo)).await;
+        let late =
+            crate::staff::photos::upload(app, "/api/v1/followup/photos", &old, Some(&photo)).await;
         assert_eq!(late.error_code(), "tip_purged");
         for receipt in [&kept] {
             let res = app

@@ -9,7 +9,13 @@ use std::process::Command;
 /// Closes a tip naming a school as a confirmed case, as the police would.
 async fn confirm(app: &TestApp, police: &Staffer, tip_id: &str) {
     let uri = format!("/api/v1/staff/tips/{tip_id}/status");
-    let res = post_as(app, police, &uri, serde_json::json!({"status": "in_review"})).await;
+    let res = post_as(
+        app,
+        police,
+        &uri,
+        serde_json::json!({"status": "in_review"}),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let closed = serde_json::json!({
         "status": "closed", "outcome": "confirmed_dealing", "tipster_result": "acted_on"

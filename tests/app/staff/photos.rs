@@ -10,7 +10,9 @@ const CANARIES: [&str; 4] = ["CANARY-GPS", "CANARY-MAKER", "CANARY-XMP", "CANARY
 /// A "phone photo": a 64×48 JPEG with an EXIF block (maker, a GPS position, maker notes),
 /// an XMP packet, a comment, and a motion-photo video after its end.
 pub fn phone_photo() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 90]));
+    let img = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 90])
+    });
     let mut plain = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
         .encode_image(&img)
@@ -79,13 +81,18 @@ on_both_clocked!(
         // At rest: sealed and padded, nothing of the picture or its metadata readable.
         let stored = crate::ops::blobs(app, "SELECT body FROM photos").await;
         assert_eq!(stored.len(), 1);
-        assert!(stored[0].len() >= 64 * 1024, "a 2 KB photo padded to the smallest bucket");
+        assert!(
+            stored[0].len() >= 64 * 1024,
+            "a 2 KB photo padded to the smallest bucket"
+        );
         for canary in CANARIES {
             assert!(!String::from_utf8_lossy(&stored[0]).contains(canary));
         }
 
         let police = staffer(app, clock, "cong.an.anh", Role::Police, &[116], &[]).await;
-        let detail = get_as(app, &police, &format!("/api/v1/staff/tips/{id}")).await.json();
+        let detail = get_as(app, &police, &format!("/api/v1/staff/tips/{id}"))
+            .await
+            .json();
         let photos = detail["photos"].as_array().unwrap();
         assert_eq!(photos.len(), 1);
         let href = photos[0]["href"].as_str().unwrap();
@@ -93,10 +100,18 @@ on_both_clocked!(
         assert_eq!(got.status, StatusCode::OK);
         assert_eq!(got.header("content-type"), Some("image/jpeg"));
         assert_eq!(got.header("x-content-type-options"), Some("nosniff"));
-        assert!(got.header("content-disposition").unwrap().starts_with("attachment;"));
+        assert!(
+            got.header("content-disposition")
+                .unwrap()
+                .starts_with("attachment;")
+        );
         let jpeg = got.body.clone();
         let text = String::from_utf8_lossy(&jpeg);
-        for needle in CANARIES.iter().copied().chain(["Exif", "http://ns.adobe.com", "ftyp"]) {
+        for needle in CANARIES
+            .iter()
+            .copied()
+            .chain(["Exif", "http://ns.adobe.com", "ftyp"])
+        {
             assert!(!text.contains(needle), "{needle} survived");
         }
         verify_clean_jpeg(&jpeg).expect("only the segments a fresh JPEG needs");
@@ -105,8 +120,14 @@ on_both_clocked!(
 
         // The staff page links it; each download is in the trail.
         let page = get_as(app, &police, &format!("/staff/tips/{id}?lang=en")).await;
-        assert!(page.text.contains(&format!("/staff/tips/{id}/photos/")), "{}", page.text);
-        let trail = get_as(app, &police, &format!("/api/v1/staff/tips/{id}")).await.json();
+        assert!(
+            page.text.contains(&format!("/staff/tips/{id}/photos/")),
+            "{}",
+            page.text
+        );
+        let trail = get_as(app, &police, &format!("/api/v1/staff/tips/{id}"))
+            .await
+            .json();
         let opened = trail["audit"]
             .as_array()
             .unwrap()
@@ -122,19 +143,36 @@ on_both_clocked!(
     START,
     |app, clock| {
         let (id, receipt) = tip(app, Some(116), None, "drug_use", false).await;
-        let res = upload(app, "/api/v1/followup/photos", &receipt, Some(&phone_photo())).await;
+        let res = upload(
+            app,
+            "/api/v1/followup/photos",
+            &receipt,
+            Some(&phone_photo()),
+        )
+        .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
         let police = staffer(app, clock, "cong.an.116", Role::Police, &[116], &[]).await;
-        let detail = get_as(app, &police, &format!("/api/v1/staff/tips/{id}")).await.json();
+        let detail = get_as(app, &police, &format!("/api/v1/staff/tips/{id}"))
+            .await
+            .json();
         let href = detail["photos"][0]["href"].as_str().unwrap().to_owned();
         let elsewhere = staffer(app, clock, "cong.an.khac", Role::Police, &[127], &[]).await;
-        assert_eq!(get_as(app, &elsewhere, &href).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            get_as(app, &elsewhere, &href).await.status,
+            StatusCode::NOT_FOUND
+        );
         let analyst = staffer(app, clock, "phan.tich", Role::Analyst, &[], &[]).await;
-        assert_eq!(get_as(app, &analyst, &href).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            get_as(app, &analyst, &href).await.status,
+            StatusCode::FORBIDDEN
+        );
         let anonymous = app.get(&href).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
         let wrong = href.replace("/photos/", "/photos/00");
-        assert_eq!(get_as(app, &police, &wrong).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            get_as(app, &police, &wrong).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
 );
 
@@ -147,7 +185,13 @@ on_both_clocked!(
         let res = upload(app, "/api/v1/followup/photos", &receipt, Some(heic)).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(res.error_code(), "photo_heic");
-        let res = upload(app, "/api/v1/followup/photos", &receipt, Some(b"%PDF-1.7 not a photo")).await;
+        let res = upload(
+            app,
+            "/api/v1/followup/photos",
+            &receipt,
+            Some(b"%PDF-1.7 not a photo"),
+        )
+        .await;
         assert_eq!(res.error_code(), "photo_not_a_photo");
         let res = upload(app, "/api/v1/followup/photos", &receipt, None).await;
         assert_eq!(res.error_code(), "photo_missing");
@@ -177,23 +221,46 @@ on_both_clocked!(
     START,
     |app, _clock| {
         let (_, receipt) = tip(app, Some(116), None, "drug_use", false).await;
-        let page = app.post_form("/followup?lang=en", &[("receipt", &receipt)]).await;
-        assert!(page.text.contains("enctype=\"multipart/form-data\""), "{}", page.text);
+        let page = app
+            .post_form("/followup?lang=en", &[("receipt", &receipt)])
+            .await;
+        assert!(
+            page.text.contains("enctype=\"multipart/form-data\""),
+            "{}",
+            page.text
+        );
         assert!(page.text.contains("0 of 3 photos added."));
         for n in 1..=3 {
-            let page = upload(app, "/followup/photo?lang=en", &receipt, Some(&phone_photo())).await;
+            let page = upload(
+                app,
+                "/followup/photo?lang=en",
+                &receipt,
+                Some(&phone_photo()),
+            )
+            .await;
             assert!(page.status.is_success(), "{}", page.text);
             assert!(page.text.contains("Photo added."));
             assert!(page.text.contains(&format!("{n} of 3 photos added.")));
         }
-        assert!(!page_has_upload_form(app, &receipt).await, "no form once full");
-        let res = upload(app, "/api/v1/followup/photos", &receipt, Some(&phone_photo())).await;
+        assert!(
+            !page_has_upload_form(app, &receipt).await,
+            "no form once full"
+        );
+        let res = upload(
+            app,
+            "/api/v1/followup/photos",
+            &receipt,
+            Some(&phone_photo()),
+        )
+        .await;
         assert_eq!(res.error_code(), "too_many_photos");
         assert_eq!(crate::ops::count(app, "photos").await, 3);
     }
 );
 
 async fn page_has_upload_form(app: &TestApp, receipt: &str) -> bool {
-    let page = app.post_form("/followup?lang=en", &[("receipt", receipt)]).await;
+    let page = app
+        .post_form("/followup?lang=en", &[("receipt", receipt)])
+        .await;
     page.text.contains("/followup/photo")
 }

@@ -400,14 +400,19 @@ fn schools_with_a_case_are_exact_above_the_communes() {
             assert_eq!(cell.and_then(|c| c.count), Some(n), "{time:?} {place}");
         }
         let commune = frame.cell((time, Place::Region(11), Attr::Schools));
-        assert!(commune.is_none_or(|c| c.suppressed), "{time:?}: {commune:?}");
+        assert!(
+            commune.is_none_or(|c| c.suppressed),
+            "{time:?}: {commune:?}"
+        );
     }
     let h2 = frame.cell((Time::Half(2), Place::Region(PROVINCE), Attr::Schools));
     assert_eq!(h2.and_then(|c| c.count), Some(0));
     // The one confirmed tip is still below k wherever it is counted.
     let confirmed = (Time::Half(1), Place::Region(DISTRICTS[0]), Attr::Outcome(3));
     assert!(frame.cell(confirmed).is_none_or(|c| c.suppressed));
-    assert!(attack(&frame, &review_equations(&dir)).iter().all(|key| {
-        frame.cell(*key).is_none_or(|c| !c.suppressed)
-    }));
+    assert!(
+        attack(&frame, &review_equations(&dir))
+            .iter()
+            .all(|key| { frame.cell(*key).is_none_or(|c| !c.suppressed) })
+    );
 }
