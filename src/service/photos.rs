@@ -17,6 +17,9 @@ use tokio::sync::Semaphore;
 /// Most photos on one tip.
 pub const MAX_PHOTOS_PER_TIP: i64 = 3;
 
+/// How long an upload waits for a re-encoding worker before it is answered 503.
+const WORKER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The smallest bucket: most re-encoded photos of 2048 px are larger.
 const MIN_BUCKET: usize = 64 * 1024;
 
@@ -37,7 +40,8 @@ impl Photos<'_> {
         if wrapped.is_empty() {
             return Err(ServiceError::Purged);
         }
-        // Count before the work: a fourth photo is refused without decoding it.
+        // A full disk and a fourth photo are refused before the work, not after it (R33).
+        self.store.check_disk()?;
         if self.store.photo_ids_for_tip(tip_id).await?.len() as i64 >= MAX_PHOTOS_PER_TIP {
             return Err(ServiceError::TooManyPhotos);
         }
@@ -69,15 +73,20 @@ impl Photos<'_> {
             return Err(ServiceError::Photo(PhotoError::TooLarge));
         }
         photo::kind(&raw).map_err(ServiceError::Photo)?;
-        let _permit = self
-            .work
-            .clone()
-            .acquire_owned()
+        // A short wait for a worker, then "busy": a waiting upload holds its bytes in memory.
+        let permit = tokio::time::timeout(WORKER_WAIT, self.work.clone().acquire_owned())
             .await
+            .map_err(|_| ServiceError::Busy)?
             .map_err(|_| ServiceError::Busy)?;
-        let cleaned = tokio::task::spawn_blocking(move || photo::sanitise(&raw))
-            .await
-            .map_err(|_| ServiceError::Busy)?;
+        // The permit goes with the work: if the request is dropped (the client went away), the
+        // decode still runs to its end and its slot is freed only then, so dropped requests
+        // cannot pile up decodes past the limit.
+        let cleaned = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            photo::sanitise(&raw)
+        })
+        .await
+        .map_err(|_| ServiceError::Busy)?;
         cleaned.map_err(ServiceError::Photo)
     }
 }

@@ -35,11 +35,12 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-/// The backstop for every body: the largest any route group allows (SECURITY.md R23). Each
-/// group sets its own, smaller or equal, limit; uploads will raise their group's and this.
+/// The backstop for every body but the photo uploads': the largest any other route group
+/// allows (SECURITY.md R23). Each group sets its own, smaller or equal, limit. The upload
+/// routes (`uploads`) sit beside this backstop, not under it, with their own limit.
 pub const MAX_BODY_BYTES: usize = max(
     max(public::MAX_FORM_BYTES, api::MAX_JSON_BYTES),
-    max(staff::MAX_STAFF_BODY_BYTES, upload::MAX_UPLOAD_BYTES),
+    staff::MAX_STAFF_BODY_BYTES,
 );
 
 const fn max(a: usize, b: usize) -> usize {
@@ -68,17 +69,18 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::router(&state))
         .merge(stats::router(&state))
         .fallback(middleware::fallback)
+        // The body limit layer is the backstop for anything that reads a body without going
+        // through an extractor (and for routes outside any group); the groups'
+        // DefaultBodyLimit bounds their extractors.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.config.limits.request_timeout_seconds),
         ))
-        // Photo uploads take minutes on 2G: their own, longer timeout (`uploads`).
+        // Photo uploads take minutes on 2G: their own, longer timeout and larger limit.
         .merge(uploads::router(&state));
-    // Innermost first. The body limit layer is the backstop for anything that reads a body
-    // without going through an extractor (and for routes outside any group); the groups'
-    // DefaultBodyLimit bounds their extractors.
-    app.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    // Innermost first.
+    app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Outside every route group (and its rate limits), inside the error bodies and headers.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -23,8 +23,15 @@ use std::sync::{Arc, RwLock};
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
 
-/// Photos re-encoded at once: two cores here, and a 12-megapixel decode holds ~40 MB.
-const PHOTO_WORKERS: usize = 2;
+/// Photos re-encoded at once: all cores but one (logins and tips keep one), at least one. A
+/// 12-megapixel photo holds ~150 MB while it is scaled down.
+fn photo_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
+/// Photo uploads being received at once, across all clients: each may hold 10 MB in memory
+/// until it is re-encoded. More are answered 503 before their body is read.
+pub const UPLOADS_AT_ONCE: usize = 16;
 
 #[derive(Debug)]
 pub struct Inner {
@@ -41,6 +48,8 @@ pub struct Inner {
     pub stats_cache: StatsCache,
     /// Photo re-encodings at once (each holds a decoded picture: tens of megabytes).
     pub photo_work: Arc<tokio::sync::Semaphore>,
+    /// Uploads being received (`UPLOADS_AT_ONCE`).
+    pub upload_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Deref for AppState {
@@ -77,7 +86,8 @@ impl AppState {
             clock,
             directory: RwLock::new(Arc::new(Directory::default())),
             stats_cache: StatsCache::default(),
-            photo_work: Arc::new(tokio::sync::Semaphore::new(PHOTO_WORKERS)),
+            photo_work: Arc::new(tokio::sync::Semaphore::new(photo_workers())),
+            upload_slots: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
         }));
         state.reload_directory().await?;
         Ok(state)

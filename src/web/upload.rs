@@ -6,11 +6,13 @@
 //! being sent, never one that arrived before it.
 
 use super::error::AppError;
+use super::state::AppState;
 use crate::domain::Lang;
 use crate::i18n::Texts;
 use crate::photo::MAX_PHOTO_BYTES;
 use axum::extract::Multipart;
 use std::fmt;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// Parts a form may carry (receipt, photo, and a few a browser or app may add).
 const MAX_PARTS: usize = 6;
@@ -38,11 +40,23 @@ impl fmt::Debug for PhotoUpload {
     }
 }
 
-/// Reads the upload; a malformed body, too many parts or a part over its cap is refused.
+/// Reads the upload; a malformed body, too many parts or a part over its cap is refused. At
+/// most `UPLOADS_AT_ONCE` are read at once, across all clients: past that, 503 before the body
+/// is read, so uploads cannot fill the memory (P5).
 pub async fn read_photo_upload(
-    mut multipart: Multipart,
+    state: &AppState,
+    multipart: Multipart,
     lang: Lang,
-) -> Result<PhotoUpload, AppError> {
+) -> Result<(PhotoUpload, OwnedSemaphorePermit), AppError> {
+    let slot = state
+        .upload_slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| AppError::Unavailable { retry_after: 10 })?;
+    Ok((read_parts(multipart, lang).await?, slot))
+}
+
+async fn read_parts(mut multipart: Multipart, lang: Lang) -> Result<PhotoUpload, AppError> {
     let t = Texts::of(lang);
     let malformed = || AppError::BadRequest {
         code: "bad_upload",
@@ -69,7 +83,7 @@ pub async fn read_photo_upload(
         } else {
             MAX_TEXT_BYTES
         };
-        let bytes = read_capped(field, cap).await?;
+        let bytes = read_capped(field, cap, lang).await?;
         match name.as_str() {
             "receipt" => {
                 upload.receipt = String::from_utf8(bytes).map_err(|_| malformed())?;
@@ -85,6 +99,7 @@ pub async fn read_photo_upload(
 async fn read_capped(
     mut field: axum::extract::multipart::Field<'_>,
     cap: usize,
+    lang: Lang,
 ) -> Result<Vec<u8>, AppError> {
     let mut out = Vec::new();
     loop {
@@ -102,7 +117,7 @@ async fn read_capped(
             Err(_) => {
                 return Err(AppError::BadRequest {
                     code: "bad_upload",
-                    message: "The upload was cut off or malformed; send it again.".into(),
+                    message: Texts::of(lang).error_photo_unreadable.into(),
                 });
             }
         }

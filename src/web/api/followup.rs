@@ -72,7 +72,8 @@ pub async fn add_photo(
     State(state): State<AppState>,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let upload = crate::web::upload::read_photo_upload(multipart, Lang::En).await?;
+    let (upload, _slot) =
+        crate::web::upload::read_photo_upload(&state, multipart, Lang::En).await?;
     let receipt = tipster::parse_receipt(&upload.receipt, Lang::En)?;
     if upload.photo.is_empty() {
         let message = Texts::of(Lang::En).error_photo_missing;

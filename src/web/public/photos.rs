@@ -21,7 +21,8 @@ pub async fn followup_photo(
     PageLang(lang): PageLang,
     multipart: Multipart,
 ) -> PageResult {
-    let upload = read_photo_upload(multipart, lang)
+    // The slot is held until the photo is stored or refused.
+    let (upload, _slot) = read_photo_upload(&state, multipart, lang)
         .await
         .map_err(|e| e.into_html(lang))?;
     let receipt = tipster::parse_receipt(&upload.receipt, lang)

@@ -206,6 +206,13 @@ on_both_clocked!(
             )
             .await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
+        // R23: a photo over 10 MB is refused as too large, on the page and in the API.
+        let huge = vec![0xFFu8; tipline::photo::MAX_PHOTO_BYTES + 1];
+        let res = upload(app, "/api/v1/followup/photos", &receipt, Some(&huge)).await;
+        assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.text);
+        let res = upload(app, "/followup/photo", &receipt, Some(&huge)).await;
+        assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(res.header("content-type").unwrap().starts_with("text/html"));
         assert_eq!(crate::ops::count(app, "photos").await, 0);
 
         // The page says it next to the field, in Vietnamese by default.
