@@ -115,6 +115,13 @@ pub fn may_move(from: Status, to: Status) -> bool {
     }
 }
 
+/// Whether a tip may still be escalated from `from`: a liaison hands a tip to police before
+/// police act on it; escalating one police already assigned would only reset its clock. The
+/// service refuses the rest, and the staff page shows no button for them.
+pub fn may_escalate(from: Status) -> bool {
+    matches!(from, Status::New | Status::InReview)
+}
+
 /// The timeliness a closed or classified tip contributes to statistics: booleans, no instants.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Timeliness {
@@ -189,6 +196,14 @@ mod tests {
         assert!(may_move(Status::New, Status::InReview));
         assert!(may_move(Status::Escalated, Status::Assigned));
         assert!(!may_move(Status::InReview, Status::InReview));
+    }
+
+    #[test]
+    fn only_a_tip_police_have_not_taken_may_be_escalated() {
+        assert!(may_escalate(Status::New) && may_escalate(Status::InReview));
+        for to in [Status::Assigned, Status::Escalated, Status::Closed] {
+            assert!(!may_escalate(to), "{to:?}");
+        }
     }
 
     #[test]

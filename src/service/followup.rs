@@ -172,7 +172,8 @@ impl Followup<'_> {
         };
         let max = i64::from(self.max_messages_per_tip);
         match self.store.insert_message(&sealed, max).await {
-            Err(StoreError::NotFound(_)) => Err(ServiceError::ReceiptNotFound),
+            // The receipt opened it a moment ago: gone since means purged.
+            Err(StoreError::NotFound(_)) => Err(ServiceError::Purged),
             Err(StoreError::LimitReached(_)) => Err(ServiceError::TooManyMessages),
             other => Ok(other?),
         }

@@ -11,10 +11,11 @@ const SELECT_MESSAGES_FOR_TIP: Sql =
 /// Locks the tip row for the rest of the transaction so that concurrent replies count and
 /// insert one after another: on PostgreSQL two transactions would otherwise both count 199 and
 /// both insert past the cap. `NO KEY UPDATE` does not block the messages' foreign-key checks.
-/// SQLite's one writer already serialises them.
+/// SQLite's one writer already serialises them. A purged tip takes no message: its key is gone,
+/// and a reply racing the purge finds it purged once the purge commits (`retention.rs`).
 const LOCK_TIP: Sql = Sql::each(
-    "SELECT 1 FROM tips WHERE id = $1",
-    "SELECT 1 FROM tips WHERE id = $1 FOR NO KEY UPDATE",
+    "SELECT 1 FROM tips WHERE id = $1 AND purged = FALSE",
+    "SELECT 1 FROM tips WHERE id = $1 AND purged = FALSE FOR NO KEY UPDATE",
 );
 const COUNT_MESSAGES_FOR_TIP: Sql = Sql::both("SELECT COUNT(*) FROM messages WHERE tip_id = $1");
 const INSERT_MESSAGE: Sql =
@@ -29,7 +30,7 @@ impl Store {
         rows.iter().map(decode::message).collect()
     }
 
-    /// Adds a message; `NotFound` when the tip is gone (purged), `LimitReached` when the tip
+    /// Adds a message; `NotFound` when the tip is gone or purged, `LimitReached` when the tip
     /// already holds `max_messages`.
     pub async fn insert_message(
         &self,

@@ -22,6 +22,14 @@ const DELETE_PHOTOS: Sql = Sql::both(
     "DELETE FROM photos WHERE tip_id IN (SELECT id FROM tips WHERE \
      closed_day IS NOT NULL AND closed_day < $1 AND purged = FALSE)",
 );
+/// On PostgreSQL, the due tips are locked first: a reply or photo upload holding a tip's lock
+/// (`FOR NO KEY UPDATE`) then commits before the purge, or finds the tip purged after it, and
+/// never adds a row the purge has already passed. SQLite's one writer serialises them anyway.
+const LOCK_DUE: Sql = Sql::each(
+    "SELECT id FROM tips WHERE closed_day IS NOT NULL AND closed_day < $1 AND purged = FALSE",
+    "SELECT id FROM tips WHERE closed_day IS NOT NULL AND closed_day < $1 AND purged = FALSE \
+     FOR UPDATE",
+);
 const DELETE_MESSAGES: Sql = Sql::both(
     "DELETE FROM messages WHERE tip_id IN (SELECT id FROM tips WHERE \
      closed_day IS NOT NULL AND closed_day < $1 AND purged = FALSE)",
@@ -63,6 +71,7 @@ impl Store {
         if dry_run || report.tips == 0 {
             return Ok(report);
         }
+        tx.fetch_all(LOCK_DUE, &[Val::Text(cutoff_day)]).await?;
         tx.execute(DELETE_MESSAGES, &[Val::Text(cutoff_day)])
             .await?;
         tx.execute(DELETE_NOTES, &[Val::Text(cutoff_day)]).await?;

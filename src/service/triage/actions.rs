@@ -55,10 +55,7 @@ impl Triage<'_> {
         }
         let row = self.load(staff, tip_id, action).await?;
         let from = row.queue.status;
-        // A liaison hands a tip to police before police act on it; escalating a tip police
-        // already assigned would only reset its clock.
-        let escalation_too_late =
-            to == Status::Escalated && !matches!(from, Status::New | Status::InReview);
+        let escalation_too_late = to == Status::Escalated && !workflow::may_escalate(from);
         if !workflow::may_move(from, to) || escalation_too_late {
             return Err(ServiceError::Conflict("status_transition"));
         }

@@ -464,6 +464,21 @@ on_both_clocked!(
             StatusCode::CONFLICT,
             "an assigned tip keeps its clock"
         );
+        // The page shows no Escalate button the service would refuse, and shows it where not.
+        let page = get_as(app, &liaison, &format!("/staff/tips/{second}?lang=en")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(
+            !page
+                .text
+                .contains(&format!("/staff/tips/{second}/escalate"))
+        );
+        let (third, _) = tip(app, Some(116), Some(school), "drug_use", false).await;
+        let page = get_as(app, &liaison, &format!("/staff/tips/{third}?lang=en")).await;
+        assert!(
+            page.text.contains(&format!("/staff/tips/{third}/escalate")),
+            "{}",
+            page.text
+        );
         // The liaison keeps read access to the escalated tip.
         let res = get_as(app, &liaison, &format!("/api/v1/staff/tips/{first}")).await;
         assert_eq!(res.status, StatusCode::OK);

@@ -107,7 +107,7 @@ fn can(ctx: &Ctx<'_>, d: &TipDetail) -> Can {
     Can {
         classify: may(role, Action::ChangeStatus) && status == Status::New,
         assign: may(role, Action::Assign) && open,
-        escalate: may(role, Action::Escalate) && workflow::may_move(status, Status::Escalated),
+        escalate: may(role, Action::Escalate) && workflow::may_escalate(status),
         note: may(role, Action::AddNote),
         message: may(role, Action::MessageTipster) && open,
         extend: may(role, Action::ExtendDeadline) && open,
