@@ -29,6 +29,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tower::ServiceExt;
 
+mod alarm;
 mod evict;
 mod pace;
 mod per_client;

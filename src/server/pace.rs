@@ -13,6 +13,7 @@
 //!
 //! This module must not log anything about the peer.
 
+use super::alarm::Alarm;
 use super::progress::Progress;
 use axum::body::Body;
 use hyper::body::{Bytes, Frame, Incoming, SizeHint};
@@ -21,7 +22,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 /// What `tipline_connections_closed_total` counts, by `reason`.
 pub const CLOSED: &str = "tipline_connections_closed_total";
@@ -32,7 +33,7 @@ pub struct Paced<T> {
     inner: T,
     progress: Arc<Progress>,
     /// Made on the first read that has to wait mid-request, then reused.
-    sleep: Option<Pin<Box<Sleep>>>,
+    alarm: Alarm,
 }
 
 impl<T> Paced<T> {
@@ -40,7 +41,7 @@ impl<T> Paced<T> {
         Paced {
             inner,
             progress,
-            sleep: None,
+            alarm: Alarm::default(),
         }
     }
 
@@ -50,18 +51,7 @@ impl<T> Paced<T> {
         let Some(deadline) = self.progress.read_pending(Instant::now()) else {
             return Poll::Pending;
         };
-        let sleep = match &mut self.sleep {
-            Some(sleep) => {
-                if sleep.deadline() != deadline {
-                    sleep.as_mut().reset(deadline);
-                }
-                sleep
-            }
-            None => self
-                .sleep
-                .insert(Box::pin(tokio::time::sleep_until(deadline))),
-        };
-        ready!(sleep.as_mut().poll(cx));
+        ready!(self.alarm.poll_at(deadline, cx));
         metrics::counter!(CLOSED, "reason" => "too_slow").increment(1);
         Poll::Ready(Err(io::Error::new(
             io::ErrorKind::TimedOut,

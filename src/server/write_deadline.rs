@@ -12,12 +12,13 @@
 //!
 //! This module must not log anything about the peer.
 
+use super::alarm::Alarm;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 pub struct WriteDeadline<T> {
     inner: T,
@@ -25,7 +26,7 @@ pub struct WriteDeadline<T> {
     /// When the current unflushed stretch of writing began; `None` while nothing is pending.
     started: Option<Instant>,
     /// Made on the first write that has to wait, then reused for every later one.
-    sleep: Option<Pin<Box<Sleep>>>,
+    alarm: Alarm,
 }
 
 impl<T> WriteDeadline<T> {
@@ -34,7 +35,7 @@ impl<T> WriteDeadline<T> {
             inner,
             timeout,
             started: None,
-            sleep: None,
+            alarm: Alarm::default(),
         }
     }
 
@@ -42,18 +43,7 @@ impl<T> WriteDeadline<T> {
     /// makes sure this task is woken when it does.
     fn waiting<R>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
         let deadline = *self.started.get_or_insert_with(Instant::now) + self.timeout;
-        let sleep = match &mut self.sleep {
-            Some(sleep) => {
-                if sleep.deadline() != deadline {
-                    sleep.as_mut().reset(deadline);
-                }
-                sleep
-            }
-            None => self
-                .sleep
-                .insert(Box::pin(tokio::time::sleep_until(deadline))),
-        };
-        ready!(sleep.as_mut().poll(cx));
+        ready!(self.alarm.poll_at(deadline, cx));
         metrics::counter!(super::pace::CLOSED, "reason" => "write_timeout").increment(1);
         Poll::Ready(Err(io::Error::new(
             io::ErrorKind::TimedOut,

@@ -33,9 +33,9 @@ pub struct Photos<'a> {
 }
 
 impl Photos<'_> {
-    /// Re-encodes `raw`, seals it for the tip the receipt opened and stores it. Bad input is
-    /// refused before anything is written.
-    pub async fn add(&self, tip: &FoundTip, raw: Vec<u8>) -> Result<(), ServiceError> {
+    /// Re-encodes `raw`, seals it for the tip the receipt opened and stores it; returns how
+    /// many photos the tip holds now. Bad input is refused before anything is written.
+    pub async fn add(&self, tip: &FoundTip, raw: Vec<u8>) -> Result<usize, ServiceError> {
         let (tip_id, wrapped) = tip.key();
         if wrapped.is_empty() {
             return Err(ServiceError::Purged);
@@ -57,13 +57,8 @@ impl Photos<'_> {
         match self.store.insert_photo(&sealed, MAX_PHOTOS_PER_TIP).await {
             Err(StoreError::NotFound(_)) => Err(ServiceError::Purged),
             Err(StoreError::LimitReached(_)) => Err(ServiceError::TooManyPhotos),
-            other => Ok(other?),
+            other => Ok(usize::try_from(other?).unwrap_or(usize::MAX)),
         }
-    }
-
-    /// How many photos the tip holds.
-    pub async fn count(&self, tip: &FoundTip) -> Result<usize, ServiceError> {
-        Ok(self.store.photo_ids_for_tip(tip.key().0).await?.len())
     }
 
     /// `photo::sanitise` on a blocking thread, a few at a time.

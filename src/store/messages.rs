@@ -1,18 +1,19 @@
 //! Messages between a tipster and staff on one tip, sealed; capped per tip.
 
 use super::audit::append;
-use super::db::{Sql, Val};
+use super::db::{Sql, Tx, Val};
 use super::model::{SealedMessage, StoredMessage};
 use super::{Store, StoreError, decode, retry};
 use crate::domain::audit::NewAuditEvent;
 
 const SELECT_MESSAGES_FOR_TIP: Sql =
     Sql::both("SELECT id, author, body FROM messages WHERE tip_id = $1");
-/// Locks the tip row for the rest of the transaction so that concurrent replies count and
-/// insert one after another: on PostgreSQL two transactions would otherwise both count 199 and
-/// both insert past the cap. `NO KEY UPDATE` does not block the messages' foreign-key checks.
-/// SQLite's one writer already serialises them. A purged tip takes no message: its key is gone,
-/// and a reply racing the purge finds it purged once the purge commits (`retention.rs`).
+/// Locks the tip row for the rest of the transaction so that concurrent replies (or photos)
+/// count and insert one after another: on PostgreSQL two transactions would otherwise both
+/// count 199 and both insert past the cap. `NO KEY UPDATE` does not block the children's
+/// foreign-key checks. SQLite's one writer already serialises them. A purged tip takes no
+/// child row: its key is gone, and a writer racing the purge finds it purged once the purge
+/// commits (`retention.rs`).
 const LOCK_TIP: Sql = Sql::each(
     "SELECT 1 FROM tips WHERE id = $1 AND purged = FALSE",
     "SELECT 1 FROM tips WHERE id = $1 AND purged = FALSE FOR NO KEY UPDATE",
@@ -62,14 +63,12 @@ impl Store {
         self.check_disk()?;
         retry(|| async {
             let mut tx = self.begin().await?;
-            let tip = [Val::Text(&message.tip_id)];
-            if tx.fetch_optional(LOCK_TIP, &tip).await?.is_none() {
-                return Err(StoreError::NotFound("tip"));
-            }
-            let count: i64 = tx.fetch_one(COUNT_MESSAGES_FOR_TIP, &tip).await?.at(0)?;
-            if count >= max_messages {
-                return Err(StoreError::LimitReached("messages on this tip"));
-            }
+            let cap = Cap {
+                count: COUNT_MESSAGES_FOR_TIP,
+                max: max_messages,
+                what: "messages on this tip",
+            };
+            lock_tip_under_cap(&mut tx, &message.tip_id, &cap).await?;
             tx.execute(
                 INSERT_MESSAGE,
                 &[
@@ -87,4 +86,30 @@ impl Store {
         })
         .await
     }
+}
+
+/// At most `max` rows that `count` (one parameter: the tip id) counts may hang off one tip.
+pub(super) struct Cap {
+    pub count: Sql,
+    pub max: i64,
+    pub what: &'static str,
+}
+
+/// Locks a tip that is not purged for the rest of the transaction and checks that it holds
+/// fewer rows than the cap: `NotFound` for a missing or purged tip, `LimitReached` at the cap.
+/// Returns how many it holds.
+pub(super) async fn lock_tip_under_cap(
+    tx: &mut Tx,
+    tip_id: &str,
+    cap: &Cap,
+) -> Result<i64, StoreError> {
+    let tip = [Val::Text(tip_id)];
+    if tx.fetch_optional(LOCK_TIP, &tip).await?.is_none() {
+        return Err(StoreError::NotFound("tip"));
+    }
+    let count: i64 = tx.fetch_one(cap.count, &tip).await?.at(0)?;
+    if count >= cap.max {
+        return Err(StoreError::LimitReached(cap.what));
+    }
+    Ok(count)
 }

@@ -4,15 +4,10 @@
 //! slow link each upload that arrived is kept even when the next one drops.
 
 use super::db::{Sql, Val};
+use super::messages::{Cap, lock_tip_under_cap};
 use super::model::SealedPhoto;
 use super::{Store, StoreError, retry};
 
-/// Locks the tip row so that concurrent uploads count and insert one after another (as for
-/// messages: on PostgreSQL two would otherwise both count 2 and both insert past 3).
-const LOCK_TIP: Sql = Sql::each(
-    "SELECT 1 FROM tips WHERE id = $1 AND purged = FALSE",
-    "SELECT 1 FROM tips WHERE id = $1 AND purged = FALSE FOR NO KEY UPDATE",
-);
 const COUNT_PHOTOS_FOR_TIP: Sql = Sql::both("SELECT COUNT(*) FROM photos WHERE tip_id = $1");
 const INSERT_PHOTO: Sql = Sql::both("INSERT INTO photos (id, tip_id, body) VALUES ($1, $2, $3)");
 /// In id order: ids are random, so the order says nothing of when each arrived.
@@ -21,24 +16,23 @@ const SELECT_PHOTO: Sql = Sql::both("SELECT body FROM photos WHERE tip_id = $1 A
 
 impl Store {
     /// Adds a photo; `NotFound` when the tip is gone or purged, `LimitReached` when it
-    /// already holds `max_photos`.
+    /// already holds `max_photos`. Returns how many it holds now.
     pub async fn insert_photo(
         &self,
         photo: &SealedPhoto,
         max_photos: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         // Photos are the largest rows: a flood of them must not fill the disk (R33).
         self.check_disk()?;
         retry(|| async {
             let mut tx = self.begin().await?;
-            let tip = [Val::Text(&photo.tip_id)];
-            if tx.fetch_optional(LOCK_TIP, &tip).await?.is_none() {
-                return Err(StoreError::NotFound("tip"));
-            }
-            let count: i64 = tx.fetch_one(COUNT_PHOTOS_FOR_TIP, &tip).await?.at(0)?;
-            if count >= max_photos {
-                return Err(StoreError::LimitReached("photos on this tip"));
-            }
+            // The same lock and cap as messages (`messages::lock_tip_under_cap`).
+            let cap = Cap {
+                count: COUNT_PHOTOS_FOR_TIP,
+                max: max_photos,
+                what: "photos on this tip",
+            };
+            let before = lock_tip_under_cap(&mut tx, &photo.tip_id, &cap).await?;
             tx.execute(
                 INSERT_PHOTO,
                 &[
@@ -48,7 +42,8 @@ impl Store {
                 ],
             )
             .await?;
-            tx.commit().await
+            tx.commit().await?;
+            Ok(before + 1)
         })
         .await
     }

@@ -117,9 +117,5 @@ pub async fn add_photo(
 ) -> Result<Result<usize, ServiceError>, AppError> {
     let tip = find(state, receipt, lang).await?;
     state.limits.check_global_submit()?;
-    let photos = state.photos();
-    if let Err(err) = photos.add(&tip, raw).await {
-        return Ok(Err(err));
-    }
-    Ok(photos.count(&tip).await)
+    Ok(state.photos().add(&tip, raw).await)
 }

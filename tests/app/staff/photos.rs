@@ -135,8 +135,18 @@ on_both_clocked!(
             .filter(|e| e["action"] == "photo_opened")
             .count();
         assert_eq!(opened, 1);
+        assert_logs_keep_nothing(app, &receipt);
     }
 );
+
+/// R18: no receipt and nothing of the photo in any log line of the test.
+fn assert_logs_keep_nothing(app: &TestApp, receipt: &str) {
+    let logs = app.logs.text();
+    assert!(!logs.contains(receipt) && !logs.contains(&receipt.replace(' ', "")));
+    for canary in CANARIES {
+        assert!(!logs.contains(canary), "{canary} in the logs");
+    }
+}
 
 on_both_clocked!(
     r12_only_who_may_open_the_tip_gets_its_photos,
@@ -220,6 +230,7 @@ on_both_clocked!(
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.text.contains("chụp màn hình"), "{}", page.text);
         assert_eq!(crate::ops::count(app, "photos").await, 0);
+        assert_logs_keep_nothing(app, &receipt);
     }
 );
 
