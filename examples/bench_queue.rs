@@ -80,6 +80,7 @@ async fn fill(store: &Store, directory: &Directory, tips: u64, kek_id: &str) -> 
                 },
                 received: day,
                 resend: None,
+                photos: Vec::new(),
             });
         }
         made += batch.len() as u64;

@@ -318,6 +318,7 @@ fn tip(n: usize, dir: &Directory) -> anyhow::Result<SealedTip> {
         },
         received: Day::from_ymd(2026, 11, 15).unwrap_or_else(|| unreachable!()),
         resend: None,
+        photos: Vec::new(),
     })
 }
 

@@ -117,6 +117,7 @@ fn sealed_tip(
         },
         received: Day::from_ymd(2026, 11, 15).unwrap_or_else(|| unreachable!()),
         resend: None,
+        photos: Vec::new(),
         id,
     })
 }

@@ -168,6 +168,12 @@ pub static EN: Texts = Texts {
     error_photo_too_many_pixels: "This picture is too large to open. Send a screenshot of it instead.",
     error_photo_unreadable: "This photo could not be read; it may be damaged. Try another, or a screenshot.",
     error_too_many_photos: "This tip already has 3 photos.",
+    form_photos_label: "Photos (if you have any, up to 3)",
+    form_photos_hint: "JPEG, PNG or WebP, 10 MB at most each. Before anything is kept, location, time and phone details are removed from each photo; what the picture shows stays, so leave out faces and anything that shows where you stood. On a slow connection, send the tip without photos first and add them from follow-up, one at a time.",
+    form_photos_again: "The photos you chose could not be kept with this form: choose them again before you send.",
+    error_form_too_many_photos: "Choose at most 3 photos.",
+    error_photos_busy: "Photos cannot be taken right now: many are arriving. Send your tip without them and add them later from follow-up, or try again in a minute.",
+    receipt_photos: "Saved with your tip: {n} photo(s), with location, time and phone details removed.",
     idempotency_key_invalid: "The Idempotency-Key header must be 16 to 128 printable characters without spaces; use a random UUID.",
     status_purged: "This tip was closed, and its content has since been deleted, as our rules on keeping data require.",
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.

@@ -163,6 +163,16 @@ pub struct Texts {
     pub error_photo_too_many_pixels: &'static str,
     pub error_photo_unreadable: &'static str,
     pub error_too_many_photos: &'static str,
+    /// The tip form's photo field.
+    pub form_photos_label: &'static str,
+    pub form_photos_hint: &'static str,
+    /// A form shown again: the photos chosen were not kept by the browser.
+    pub form_photos_again: &'static str,
+    pub error_form_too_many_photos: &'static str,
+    /// No upload slot or re-encoding worker free: the tip can go without its photos.
+    pub error_photos_busy: &'static str,
+    /// On the receipt page: "{n}" photos stored with the tip.
+    pub receipt_photos: &'static str,
     pub idempotency_key_invalid: &'static str,
     pub status_purged: &'static str,
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.

@@ -170,6 +170,12 @@ pub static VI: Texts = Texts {
     error_photo_too_many_pixels: "Ảnh quá lớn để mở. Hãy gửi ảnh chụp màn hình thay thế.",
     error_photo_unreadable: "Không đọc được ảnh này, có thể ảnh bị hỏng. Hãy thử ảnh khác hoặc ảnh chụp màn hình.",
     error_too_many_photos: "Tin báo này đã có đủ 3 ảnh.",
+    form_photos_label: "Ảnh (nếu có, tối đa 3 ảnh)",
+    form_photos_hint: "JPEG, PNG hoặc WebP, mỗi ảnh tối đa 10 MB. Trước khi lưu, vị trí, thời gian và thông tin điện thoại trong ảnh đều bị xóa; nội dung bức ảnh vẫn giữ nguyên, nên đừng để lộ khuôn mặt hay chỗ bạn đứng. Nếu mạng chậm, hãy gửi tin báo trước rồi thêm ảnh sau ở mục theo dõi, mỗi lần một ảnh.",
+    form_photos_again: "Ảnh bạn đã chọn không được giữ lại trong biểu mẫu này: hãy chọn lại trước khi gửi.",
+    error_form_too_many_photos: "Chỉ chọn tối đa 3 ảnh.",
+    error_photos_busy: "Hiện chưa nhận được ảnh vì đang có quá nhiều ảnh gửi đến. Hãy gửi tin báo không kèm ảnh rồi thêm ảnh sau ở mục theo dõi, hoặc thử lại sau một phút.",
+    receipt_photos: "Đã lưu cùng tin báo: {n} ảnh, đã xóa vị trí, thời gian và thông tin điện thoại.",
     idempotency_key_invalid: "Tiêu đề Idempotency-Key phải dài từ 16 đến 128 ký tự in được, không có dấu cách; hãy dùng một UUID ngẫu nhiên.",
     status_purged: "Tin báo này đã được đóng, và sau đó nội dung của nó đã bị xoá theo quy định về lưu giữ dữ liệu.",
     // Errors of any page or API call. `{seconds}`, `{expected}` and `{request_id}` are filled in.

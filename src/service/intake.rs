@@ -7,6 +7,7 @@
 
 use super::audit_event;
 use super::error::ServiceError;
+use super::photos::MAX_PHOTOS_PER_TIP;
 use super::vault::{self, ResendToken, TipContent, Vault, VaultError};
 use crate::clock::Clock;
 use crate::crypto::CryptoError;
@@ -14,6 +15,7 @@ use crate::domain::access::{Action, may};
 use crate::domain::audit::AuditAction;
 use crate::domain::staff::Staff;
 use crate::domain::{Channel, Day, Month, NewTip, Receipt};
+use crate::photo::CleanPhoto;
 use crate::store::{SealedResend, SealedTip, Store, StoreError, TipWriter};
 use time::{OffsetDateTime, UtcOffset};
 
@@ -48,13 +50,29 @@ impl Intake<'_> {
         tip: NewTip,
         token: Option<&ResendToken>,
     ) -> Result<Receipt, ServiceError> {
+        self.submit_with_photos(tip, &[], token).await
+    }
+
+    /// `submit_once` with photos from the tip form, already re-encoded (`Photos::clean`): they
+    /// are sealed with the tip's data key and written in the tip's transaction, so the receipt
+    /// means tip and photos are on disk. A resend that finds its first receipt stores nothing,
+    /// the photos included: they came with the first send.
+    pub async fn submit_with_photos(
+        &self,
+        tip: NewTip,
+        photos: &[CleanPhoto],
+        token: Option<&ResendToken>,
+    ) -> Result<Receipt, ServiceError> {
+        if photos.len() as i64 > MAX_PHOTOS_PER_TIP {
+            return Err(ServiceError::TooManyPhotos);
+        }
         let now = self.clock.now();
         if let Some(token) = token
             && let Some(receipt) = self.earlier_receipt(token, now.unix_timestamp()).await?
         {
             return Ok(receipt);
         }
-        let (receipt, sealed) = self.seal(tip, now, token)?;
+        let (receipt, sealed) = self.seal(tip, now, token, photos)?;
         let channel = sealed.channel.code();
         match (self.writer.write(sealed).await, token) {
             (Ok(()), _) => {
@@ -84,7 +102,7 @@ impl Intake<'_> {
         if tip.channel == Channel::Web {
             return Err(ServiceError::Invalid("channel"));
         }
-        let (receipt, sealed) = self.seal(tip, self.clock.now(), None)?;
+        let (receipt, sealed) = self.seal(tip, self.clock.now(), None, &[])?;
         let event = audit_event(
             self.clock,
             &staff.username,
@@ -99,12 +117,14 @@ impl Intake<'_> {
         Ok((id, receipt))
     }
 
-    /// Draws the receipt and seals the tip (and, with a token, its receipt for a resend).
+    /// Draws the receipt and seals the tip (and, with a token, its receipt for a resend; and
+    /// its photos).
     fn seal(
         &self,
         tip: NewTip,
         now: OffsetDateTime,
         token: Option<&ResendToken>,
+        photos: &[CleanPhoto],
     ) -> Result<(Receipt, SealedTip), ServiceError> {
         let receipt = self.vault.new_receipt()?;
         let id = self.vault.new_record_id()?;
@@ -132,6 +152,10 @@ impl Intake<'_> {
                 received_at: now.unix_timestamp(),
             },
         )?;
+        let photos = photos
+            .iter()
+            .map(|clean| super::photos::seal(&self.vault, &dek, &id, clean))
+            .collect::<Result<_, _>>()?;
         let sealed = SealedTip {
             lookup_id: self.vault.lookup_id(&receipt),
             kek_id: wrapped.kek_id.to_string(),
@@ -147,6 +171,7 @@ impl Intake<'_> {
             received: Day::of(now, self.utc_offset),
             id,
             resend,
+            photos,
         };
         Ok((receipt, sealed))
     }

@@ -1,5 +1,6 @@
-//! Photos on a tip (issue 18, SECURITY.md R19): a tipster adds one at a time with the receipt;
-//! staff who may open the tip open its photos, each opening audited.
+//! Photos on a tip (issue 18, SECURITY.md R19): a tipster sends up to three with the tip form
+//! (`Intake` seals them with the tip) or adds one at a time with the receipt; staff who may
+//! open the tip open its photos, each opening audited.
 //!
 //! Owns the order: re-encode (`crate::photo`, off the async threads and a few at a time, since
 //! a 12-megapixel decode takes tens of megabytes and a good part of a second), pad to a size
@@ -9,6 +10,7 @@
 use super::error::ServiceError;
 use super::followup::FoundTip;
 use super::vault::{self, Vault};
+use crate::crypto::Dek;
 use crate::photo::{self, CleanPhoto, PhotoError};
 use crate::store::{SealedPhoto, Store, StoreError};
 use std::sync::Arc;
@@ -47,13 +49,7 @@ impl Photos<'_> {
         }
         let clean = self.clean(raw).await?;
         let dek = self.vault.open_tip_key(tip_id, wrapped)?;
-        let id = self.vault.new_record_id()?;
-        let body = vault::seal_photo(&dek, tip_id, &id, &pad(&clean.jpeg))?;
-        let sealed = SealedPhoto {
-            id,
-            tip_id: tip_id.to_owned(),
-            body,
-        };
+        let sealed = seal(&self.vault, &dek, tip_id, &clean)?;
         match self.store.insert_photo(&sealed, MAX_PHOTOS_PER_TIP).await {
             Err(StoreError::NotFound(_)) => Err(ServiceError::Purged),
             Err(StoreError::LimitReached(_)) => Err(ServiceError::TooManyPhotos),
@@ -61,8 +57,9 @@ impl Photos<'_> {
         }
     }
 
-    /// `photo::sanitise` on a blocking thread, a few at a time.
-    async fn clean(&self, raw: Vec<u8>) -> Result<CleanPhoto, ServiceError> {
+    /// `photo::sanitise` on a blocking thread, a few at a time: what the tip form calls for
+    /// each photo as it arrives, before the tip is sealed with them (`Intake`).
+    pub async fn clean(&self, raw: Vec<u8>) -> Result<CleanPhoto, ServiceError> {
         // Cheap checks first, so that a wrong file waits for no permit.
         if raw.len() > photo::MAX_PHOTO_BYTES {
             return Err(ServiceError::Photo(PhotoError::TooLarge));
@@ -84,6 +81,22 @@ impl Photos<'_> {
         .map_err(|_| ServiceError::Busy)?;
         cleaned.map_err(ServiceError::Photo)
     }
+}
+
+/// A clean photo padded and sealed for `tip_id` under its data key, with an id of its own.
+pub(super) fn seal(
+    vault: &Vault,
+    dek: &Dek,
+    tip_id: &str,
+    clean: &CleanPhoto,
+) -> Result<SealedPhoto, ServiceError> {
+    let id = vault.new_record_id()?;
+    let body = vault::seal_photo(dek, tip_id, &id, &pad(&clean.jpeg))?;
+    Ok(SealedPhoto {
+        id,
+        tip_id: tip_id.to_owned(),
+        body,
+    })
 }
 
 /// The photo with its length in front and zeros behind, up to the next size bucket: steps of

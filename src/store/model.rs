@@ -23,6 +23,9 @@ pub struct SealedTip {
     pub received: Day,
     /// The resend entry written with the tip, when the form carried a one-time token (R38).
     pub resend: Option<SealedResend>,
+    /// Photos sent with the tip form, sealed with the tip's data key: written in the tip's own
+    /// transaction, so that a receipt shown means the photos are on disk too.
+    pub photos: Vec<SealedPhoto>,
 }
 
 /// What is kept for an hour of a tip form's one-time token: its HMAC and the receipt sealed

@@ -9,7 +9,7 @@ use super::model::SealedPhoto;
 use super::{Store, StoreError, retry};
 
 const COUNT_PHOTOS_FOR_TIP: Sql = Sql::both("SELECT COUNT(*) FROM photos WHERE tip_id = $1");
-const INSERT_PHOTO: Sql = Sql::both("INSERT INTO photos (id, tip_id, body) VALUES ($1, $2, $3)");
+pub(super) const INSERT_PHOTO: Sql = Sql::both("INSERT INTO photos (id, tip_id, body) VALUES ($1, $2, $3)");
 /// In id order: ids are random, so the order says nothing of when each arrived.
 const SELECT_PHOTO_IDS: Sql = Sql::both("SELECT id FROM photos WHERE tip_id = $1 ORDER BY id");
 const SELECT_PHOTO: Sql = Sql::both("SELECT body FROM photos WHERE tip_id = $1 AND id = $2");

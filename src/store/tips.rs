@@ -5,6 +5,7 @@ use super::audit::append;
 use super::counters::{Deltas, FactKeys};
 use super::db::{Sql, Tx, Val};
 use super::model::{Fact, SealedTip, StoredTip};
+use super::photos::INSERT_PHOTO;
 use super::resends::INSERT_RESEND;
 use super::{Store, StoreError, decode, retry};
 use crate::domain::audit::NewAuditEvent;
@@ -128,7 +129,8 @@ fn fact_keys(tip: &SealedTip) -> FactKeys {
     }
 }
 
-/// The tip row and its fact row (the caller adds the fact to the counters).
+/// The tip row, its fact row, its resend entry and its photos (the caller adds the fact to the
+/// counters).
 async fn insert_rows(tx: &mut Tx, tip: &SealedTip) -> Result<(), StoreError> {
     let month = tip.month.to_string();
     let received = tip.received.to_string();
@@ -185,6 +187,17 @@ async fn insert_rows(tx: &mut Tx, tip: &SealedTip) -> Result<(), StoreError> {
             // back, and intake answers with the winner's receipt.
             return Err(StoreError::Duplicate("resend token"));
         }
+    }
+    for photo in &tip.photos {
+        tx.execute(
+            INSERT_PHOTO,
+            &[
+                Val::Text(&photo.id),
+                Val::Text(&tip.id),
+                Val::Bytes(&photo.body),
+            ],
+        )
+        .await?;
     }
     Ok(())
 }

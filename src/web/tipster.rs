@@ -9,6 +9,7 @@ use super::error::AppError;
 use super::limits::Client;
 use super::state::AppState;
 use crate::domain::{Lang, NewMessage, NewTip, Receipt};
+use crate::photo::CleanPhoto;
 use crate::service::ServiceError;
 use crate::service::followup::{FoundTip, TipView};
 use crate::service::vault::ResendToken;
@@ -34,10 +35,23 @@ pub async fn submit_once(
     token: Option<&ResendToken>,
     lang: Lang,
 ) -> Result<Receipt, AppError> {
+    submit_with_photos(state, client, tip, &[], token, lang).await
+}
+
+/// `submit_once` with the photos of the tip form, already re-encoded: stored with the tip, in
+/// its transaction. Charged like any tip: photos arrive only with one.
+pub async fn submit_with_photos(
+    state: &AppState,
+    client: Client,
+    tip: NewTip,
+    photos: &[CleanPhoto],
+    token: Option<&ResendToken>,
+    lang: Lang,
+) -> Result<Receipt, AppError> {
     state.limits.check_tip(client)?;
     state
         .intake()
-        .submit_once(tip, token)
+        .submit_with_photos(tip, photos, token)
         .await
         .map_err(|e| AppError::from_service(e, lang))
 }

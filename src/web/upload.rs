@@ -83,7 +83,9 @@ async fn read_parts(mut multipart: Multipart, lang: Lang) -> Result<PhotoUpload,
         } else {
             MAX_TEXT_BYTES
         };
-        let bytes = read_capped(field, cap, lang).await?;
+        let FieldRead::Whole(bytes) = read_field(field, cap, lang).await? else {
+            return Err(AppError::TooLarge);
+        };
         match name.as_str() {
             "receipt" => {
                 upload.receipt = String::from_utf8(bytes).map_err(|_| malformed())?;
@@ -95,22 +97,34 @@ async fn read_parts(mut multipart: Multipart, lang: Lang) -> Result<PhotoUpload,
     Ok(upload)
 }
 
-/// A part's bytes, refused with 413 once they pass `cap`.
-async fn read_capped(
+/// A part read to its end.
+pub enum FieldRead {
+    Whole(Vec<u8>),
+    /// It passed the cap: the rest was read and dropped, so the parts after it can be read.
+    TooLarge,
+}
+
+/// Reads a part to its end, keeping at most `cap` bytes. A body past the route's limit is 413;
+/// a broken one (the connection dropped mid-part) is 400.
+pub async fn read_field(
     mut field: axum::extract::multipart::Field<'_>,
     cap: usize,
     lang: Lang,
-) -> Result<Vec<u8>, AppError> {
+) -> Result<FieldRead, AppError> {
     let mut out = Vec::new();
+    let mut over = false;
     loop {
         match field.chunk().await {
             Ok(Some(chunk)) => {
-                if out.len() + chunk.len() > cap {
-                    return Err(AppError::TooLarge);
+                if over || out.len() + chunk.len() > cap {
+                    over = true;
+                    out = Vec::new();
+                } else {
+                    out.extend_from_slice(&chunk);
                 }
-                out.extend_from_slice(&chunk);
             }
-            Ok(None) => return Ok(out),
+            Ok(None) if over => return Ok(FieldRead::TooLarge),
+            Ok(None) => return Ok(FieldRead::Whole(out)),
             Err(err) if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(AppError::TooLarge);
             }

@@ -72,6 +72,7 @@ fn random_tip() -> SealedTip {
         },
         received: tipline::domain::Day::from_ymd(2026, 11, 15).unwrap(),
         resend: None,
+        photos: Vec::new(),
     }
 }
 

@@ -23,6 +23,7 @@ fn sealed_tip(n: u8) -> SealedTip {
         },
         received: Day::from_ymd(2026, 11, 3).unwrap(),
         resend: None,
+        photos: Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod followup;
 pub mod pages;
 pub mod photos;
 pub mod tip;
+pub mod tip_post;
 
 use super::limits::html_rejection;
 use super::state::AppState;
@@ -42,15 +43,11 @@ fn never_restored(mut response: Response) -> Response {
 /// The tipster's pages.
 pub fn router(state: &AppState) -> Router<AppState> {
     let limits = &state.limits;
-    let submit = GovernorLayer::new(limits.submit.clone()).error_handler(html_rejection);
     let followup = GovernorLayer::new(limits.followup.clone()).error_handler(html_rejection);
 
-    // The GETs on POST-only page addresses are what a browser asks for when someone reloads
-    // or revisits a result page: send them to the form rather than to a 405.
-    let submit_pages = Router::new()
-        .route("/tip", post(tip::submit))
-        .route_layer(submit)
-        .route("/tip", get(tip::to_form));
+    // `POST /tip` (and its GET) is in `web::uploads`: it takes photos. The GETs on POST-only
+    // page addresses are what a browser asks for when someone reloads or revisits a result
+    // page: send them to the form rather than to a 405.
     // `POST /followup` is charged to the same per-client budget in its handler instead, so that
     // a refusal can show the form again with the code that was typed.
     let followup_pages = Router::new()
@@ -65,7 +62,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let pages = Router::new()
         .route("/", get(tip::form))
         .route("/safety", get(tip::safety))
-        .merge(submit_pages)
         .merge(followup_pages);
     super::with_body_limit(pages, MAX_FORM_BYTES)
 }

@@ -89,6 +89,8 @@ pub struct FormPage<'a> {
     pub categories: Vec<CategoryChoice>,
     /// After the district step: what to say where the school list begins, which then gets focus.
     pub district_note: Option<String>,
+    /// Photos were chosen, and a form shown again cannot hold them: say to choose them again.
+    pub photos_again: bool,
 }
 
 impl FormPage<'_> {
@@ -121,9 +123,16 @@ pub struct ReceiptPage {
     /// What the tipster already did, kept when the confirmation comes back (issue 13).
     pub saved: bool,
     pub last_digits: String,
+    /// Photos stored with the tip.
+    pub photos: usize,
 }
 
 impl ReceiptPage {
+    /// "Saved with your tip: 2 photo(s)".
+    pub fn photos_saved(&self) -> String {
+        crate::i18n::fill(self.layout.t.receipt_photos, "n", &self.photos.to_string())
+    }
+
     pub fn field_error(&self, field: &str) -> Option<&'static str> {
         error_for(&self.errors, field)
     }

@@ -1,6 +1,9 @@
 //! The tip form and its receipt: `GET /`, `POST /tip` (place step or send),
 //! `POST /receipt/confirm`, and the safety page.
 //!
+//! Photos go with the send step (`tip_post`: multipart, re-encoded as they arrive) and are
+//! stored in the tip's own transaction; the place step is a plain form without them.
+//!
 //! They work with JavaScript off, set no cookies, and keep every step a plain GET or POST form:
 //! pick a commune or ward — or only the former district, or nothing — (a POST back to the same
 //! form, so the text already typed never lands in a URL), then maybe a school of that place,
@@ -8,6 +11,7 @@
 //! into pages; they must not seal, store or check limits themselves.
 
 use super::PageResult;
+use super::tip_post;
 use super::pages::{ConfirmedPage, FormPage, FormValues, ReceiptPage, SafetyPage, UnitGroup};
 use crate::domain::tip::REDACTED;
 use crate::domain::{Channel, Directory, Lang, NewTip, TipForm};
@@ -16,6 +20,7 @@ use crate::service::vault::ResendToken;
 use crate::web::Uncompressed;
 use crate::web::error::{AppError, FieldError};
 use crate::web::extract::{ClientKey, HtmlForm, PageLang};
+use axum::extract::Request;
 use crate::web::layout::PublicLayout;
 use crate::web::state::AppState;
 use crate::web::tipster;
@@ -120,6 +125,7 @@ fn form_page(
             .collect(),
         categories: FormPage::category_choices(lang, &form.category),
         district_note: None,
+        photos_again: false,
         form,
     }
 }
@@ -130,13 +136,19 @@ pub async fn form(State(state): State<AppState>, PageLang(lang): PageLang) -> Re
     super::never_restored(form_page(lang, &dir, FormValues::default(), Vec::new()).into_response())
 }
 
-/// `POST /tip`: either "show the schools of this place" or "send".
+/// `POST /tip`: either "show the schools of this place" or "send" (with photos: `tip_post`).
 pub async fn submit(
     State(state): State<AppState>,
     ClientKey(client): ClientKey,
     PageLang(lang): PageLang,
-    HtmlForm(html): HtmlForm<TipFormHtml>,
+    req: Request,
 ) -> PageResult {
+    let post = tip_post::read(&state, req, lang)
+        .await
+        .map_err(|e| e.into_html(lang))?;
+    let html = &post.form;
+    // Files a browser cannot keep: a form shown again asks for them again.
+    let photos_again = post.chosen > 0;
     let dir = state.directory();
     let values = html.values();
     let token = ResendToken::parse(&html.resend_token);
@@ -160,6 +172,7 @@ pub async fn submit(
         // focus (`autofocus`, which also scrolls it into view; a `#fragment` would switch
         // autofocus off), and a status line says what changed.
         let mut page = form_page(lang, &dir, values, Vec::new());
+        page.photos_again = photos_again;
         page.district_note = page
             .form
             .region_id
@@ -176,24 +189,39 @@ pub async fn submit(
         urgent: values.urgent,
         involves_school_staff: values.involves_school_staff,
     };
-    let tip = match NewTip::parse(form, Channel::Web, &dir) {
-        Ok(tip) => tip,
-        Err(_) if sent => return Ok(blank(lang)),
-        Err(errors) => {
+    // A refused photo sends the form back like a wrong field; a resend of a form already
+    // stored gets its first receipt whatever its photos do now (R38).
+    let refused = post.refused.filter(|_| !sent);
+    let tip = match (NewTip::parse(form, Channel::Web, &dir), refused) {
+        (Ok(tip), None) => tip,
+        (Err(_), _) if sent => return Ok(blank(lang)),
+        (parsed, refused) => {
             let t = Texts::of(lang);
-            let errors = errors
+            let mut errors: Vec<FieldError> = parsed
+                .err()
+                .unwrap_or_default()
                 .iter()
                 .map(|&e| FieldError {
                     field: e.field(),
                     message: t.tip_form_error(e),
                 })
                 .collect();
-            let page = form_page(lang, &dir, values, errors);
+            if let Some(message) = refused {
+                errors.push(FieldError {
+                    field: "photo",
+                    message,
+                });
+            }
+            let mut page = form_page(lang, &dir, values, errors);
+            page.photos_again = photos_again;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
     let urgent = tip.urgent;
-    let receipt = match tipster::submit_once(&state, client, tip, token.as_ref(), lang).await {
+    let photos = &post.photos;
+    let submitted =
+        tipster::submit_with_photos(&state, client, tip, photos, token.as_ref(), lang).await;
+    let receipt = match submitted {
         Ok(receipt) => receipt,
         // Too many tips, the database busy or full, or any other server error: show the form
         // again with everything the tipster typed, so that trying again later loses nothing
@@ -205,6 +233,7 @@ pub async fn submit(
             err.log();
             let mut page = form_page(lang, &dir, values, Vec::new());
             page.alert = Some(err.message(lang));
+            page.photos_again = photos_again;
             return Ok(err.decorate(page.into_response()));
         }
         Err(err) => return Err(err.into_html(lang)),
@@ -217,6 +246,7 @@ pub async fn submit(
         errors: Vec::new(),
         saved: false,
         last_digits: String::new(),
+        photos: photos.len(),
     }
     .into_response();
     response.extensions_mut().insert(Uncompressed);
@@ -292,6 +322,7 @@ pub async fn confirm(
         errors,
         saved,
         last_digits: typed.chars().take(5).collect(),
+        photos: 0,
     };
     let mut response = (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
     response.extensions_mut().insert(Uncompressed);

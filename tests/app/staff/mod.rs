@@ -28,6 +28,7 @@ mod indicator;
 pub(crate) mod photos;
 mod stats;
 mod stats_lag;
+mod tip_photos;
 mod workflow;
 
 /// A signed-in staff member, as a client holds them.

@@ -35,6 +35,7 @@ async fn seed(
             month: Month::parse(month).unwrap(),
             received: Day::parse(&format!("{month}-05")).unwrap(),
             resend: None,
+            photos: Vec::new(),
         })
         .collect();
     app.store().insert_tips(&tips).await.unwrap();
