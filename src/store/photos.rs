@@ -1,18 +1,33 @@
 //! Photos attached to a tip, sealed and padded (issue 18, SECURITY.md R19); capped per tip.
 //!
-//! The store sees sealed bytes only. A photo is written in its own transaction, so that on a
-//! slow link each upload that arrived is kept even when the next one drops.
+//! The store sees sealed bytes only. A photo from follow-up is written in its own transaction,
+//! so that on a slow link each upload that arrived is kept even when the next one drops;
+//! photos sent with the tip form go in the tip's transaction (`tips::insert_rows`).
 
-use super::db::{Sql, Val};
+use super::db::{Sql, Tx, Val};
 use super::messages::{Cap, lock_tip_under_cap};
 use super::model::SealedPhoto;
 use super::{Store, StoreError, retry};
 
 const COUNT_PHOTOS_FOR_TIP: Sql = Sql::both("SELECT COUNT(*) FROM photos WHERE tip_id = $1");
-pub(super) const INSERT_PHOTO: Sql = Sql::both("INSERT INTO photos (id, tip_id, body) VALUES ($1, $2, $3)");
+const INSERT_PHOTO: Sql = Sql::both("INSERT INTO photos (id, tip_id, body) VALUES ($1, $2, $3)");
 /// In id order: ids are random, so the order says nothing of when each arrived.
 const SELECT_PHOTO_IDS: Sql = Sql::both("SELECT id FROM photos WHERE tip_id = $1 ORDER BY id");
 const SELECT_PHOTO: Sql = Sql::both("SELECT body FROM photos WHERE tip_id = $1 AND id = $2");
+
+/// The photo's row, in the caller's transaction (its own, or its tip's: `tips::insert_rows`).
+pub(super) async fn insert_row(tx: &mut Tx, photo: &SealedPhoto) -> Result<(), StoreError> {
+    tx.execute(
+        INSERT_PHOTO,
+        &[
+            Val::Text(&photo.id),
+            Val::Text(&photo.tip_id),
+            Val::Bytes(&photo.body),
+        ],
+    )
+    .await?;
+    Ok(())
+}
 
 impl Store {
     /// Adds a photo; `NotFound` when the tip is gone or purged, `LimitReached` when it
@@ -33,15 +48,7 @@ impl Store {
                 what: "photos on this tip",
             };
             let before = lock_tip_under_cap(&mut tx, &photo.tip_id, &cap).await?;
-            tx.execute(
-                INSERT_PHOTO,
-                &[
-                    Val::Text(&photo.id),
-                    Val::Text(&photo.tip_id),
-                    Val::Bytes(&photo.body),
-                ],
-            )
-            .await?;
+            insert_row(&mut tx, photo).await?;
             tx.commit().await?;
             Ok(before + 1)
         })

@@ -5,7 +5,7 @@ use super::audit::append;
 use super::counters::{Deltas, FactKeys};
 use super::db::{Sql, Tx, Val};
 use super::model::{Fact, SealedTip, StoredTip};
-use super::photos::INSERT_PHOTO;
+use super::photos;
 use super::resends::INSERT_RESEND;
 use super::{Store, StoreError, decode, retry};
 use crate::domain::audit::NewAuditEvent;
@@ -189,15 +189,7 @@ async fn insert_rows(tx: &mut Tx, tip: &SealedTip) -> Result<(), StoreError> {
         }
     }
     for photo in &tip.photos {
-        tx.execute(
-            INSERT_PHOTO,
-            &[
-                Val::Text(&photo.id),
-                Val::Text(&tip.id),
-                Val::Bytes(&photo.body),
-            ],
-        )
-        .await?;
+        photos::insert_row(tx, photo).await?;
     }
     Ok(())
 }

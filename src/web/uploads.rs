@@ -5,8 +5,8 @@
 //! rate (`server`), their own body limit, a long timeout of their own and the follow-up
 //! budget per client.
 
-use super::state::AppState;
 use super::public::tip_post::MAX_TIP_UPLOAD_BYTES;
+use super::state::AppState;
 use super::upload::MAX_UPLOAD_BYTES;
 use super::{api, limits, public};
 use axum::Router;
@@ -40,7 +40,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let tip = super::with_body_limit(tip, MAX_TIP_UPLOAD_BYTES);
     super::with_body_limit(pages.merge(api), MAX_UPLOAD_BYTES)
         .merge(tip)
-        .layer(
-        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT),
-    )
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            UPLOAD_TIMEOUT,
+        ))
 }

@@ -11,8 +11,8 @@
 //! into pages; they must not seal, store or check limits themselves.
 
 use super::PageResult;
-use super::tip_post;
 use super::pages::{ConfirmedPage, FormPage, FormValues, ReceiptPage, SafetyPage, UnitGroup};
+use super::tip_post;
 use crate::domain::tip::REDACTED;
 use crate::domain::{Channel, Directory, Lang, NewTip, TipForm};
 use crate::i18n::{Texts, fill};
@@ -20,10 +20,10 @@ use crate::service::vault::ResendToken;
 use crate::web::Uncompressed;
 use crate::web::error::{AppError, FieldError};
 use crate::web::extract::{ClientKey, HtmlForm, PageLang};
-use axum::extract::Request;
 use crate::web::layout::PublicLayout;
 use crate::web::state::AppState;
 use crate::web::tipster;
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

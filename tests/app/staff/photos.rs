@@ -35,18 +35,29 @@ pub fn phone_photo() -> Vec<u8> {
     out
 }
 
-/// A multipart body with a receipt and, if given, one file.
-fn multipart(receipt: &str, photo: Option<&[u8]>) -> (String, Vec<u8>) {
+/// A `multipart/form-data` body as a browser sends it: the text fields, then each file as a
+/// `photo` part (an empty one: no file chosen). Returns the content type (with its boundary) and the body.
+pub fn form_data(fields: &[(&str, &str)], photos: &[&[u8]]) -> (String, Vec<u8>) {
     let boundary = "----tiplinetestboundary7MA4YWxk";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"receipt\"\r\n\r\n{receipt}\r\n"
-    )
-    .into_bytes();
-    if let Some(photo) = photo {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (i, photo) in photos.iter().enumerate() {
+        // An empty file is what a browser sends for a file field left empty.
+        let (name, kind) = match photo.is_empty() {
+            true => (String::new(), "application/octet-stream"),
+            false => (format!("IMG_000{i}.jpg"), "image/jpeg"),
+        };
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; \
-                 filename=\"IMG_0001.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                 filename=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n"
             )
             .as_bytes(),
         );
@@ -58,7 +69,8 @@ fn multipart(receipt: &str, photo: Option<&[u8]>) -> (String, Vec<u8>) {
 }
 
 pub async fn upload(app: &TestApp, uri: &str, receipt: &str, photo: Option<&[u8]>) -> TestResponse {
-    let (content_type, body) = multipart(receipt, photo);
+    let photos: Vec<&[u8]> = photo.into_iter().collect();
+    let (content_type, body) = form_data(&[("receipt", receipt)], &photos);
     app.send(
         Request::post(uri)
             .header(header::CONTENT_TYPE, content_type)

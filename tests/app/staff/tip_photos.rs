@@ -3,49 +3,19 @@
 //! in its transaction, reach staff without metadata, and a photo that cannot be taken sends the
 //! form back with everything typed and stores nothing.
 
-use super::photos::phone_photo;
+use super::photos::{form_data, phone_photo};
 use super::*;
 use crate::helpers::receipt_from_page;
-use crate::ops::count;
 use crate::on_both;
+use crate::ops::count;
 use tipline::photo::verify_clean_jpeg;
 
-const BOUNDARY: &str = "----tiplinetipformboundaryQx81";
-
-/// The tip form as a browser sends it with files: text fields, then each file.
-fn tip_form(fields: &[(&str, &str)], photos: &[&[u8]]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    for (i, photo) in photos.iter().enumerate() {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; \
-                 filename=\"IMG_000{i}.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(photo);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
 async fn post_tip_form(app: &TestApp, fields: &[(&str, &str)], photos: &[&[u8]]) -> TestResponse {
+    let (content_type, body) = form_data(fields, photos);
     app.send(
         Request::post("/tip?lang=en")
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            )
-            .body(Body::from(tip_form(fields, photos)))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
             .unwrap(),
     )
     .await
@@ -97,13 +67,21 @@ on_both_clocked!(
         let again = post_tip_form(app, &pairs(&fields), &[&one, &two]).await;
         assert_eq!(receipt_from_page(&again.text), receipt);
         assert_eq!(count(app, "tips").await, 1);
-        assert_eq!(count(app, "photos").await, 2, "R38: a resend stores no photo");
+        assert_eq!(
+            count(app, "photos").await,
+            2,
+            "R38: a resend stores no photo"
+        );
 
         // The follow-up page counts them; a third may still be added, no fourth.
         let status = app
             .post_form("/followup?lang=en", &[("receipt", receipt.as_str())])
             .await;
-        assert!(status.text.contains("2 of 3 photos added"), "{}", status.text);
+        assert!(
+            status.text.contains("2 of 3 photos added"),
+            "{}",
+            status.text
+        );
 
         let police = staffer(app, clock, "cong.an.anh", Role::Police, &[116], &[]).await;
         let tips = get_as(app, &police, "/api/v1/staff/tips").await.json();
@@ -128,88 +106,78 @@ on_both_clocked!(
     }
 );
 
-on_both!(a_photo_that_cannot_be_taken_sends_the_form_back_whole, |app| {
-    let token = form_token(app).await;
-    let fields = send_fields(&token);
-    let heic: &[u8] = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic more bytes of an iPhone photo";
-    let good = phone_photo();
-    let res = post_tip_form(app, &pairs(&fields), &[&good, heic]).await;
-    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text.contains("screenshot"), "{}", res.text);
-    assert!(res.text.contains(TEXT), "the text typed comes back");
-    assert!(res.text.contains("choose them again"), "{}", res.text);
-    assert!(res.text.contains("href=\"#photo\""), "the error links its field");
-    assert_eq!(count(app, "tips").await, 0);
-    assert_eq!(count(app, "photos").await, 0);
+on_both!(
+    a_photo_that_cannot_be_taken_sends_the_form_back_whole,
+    |app| {
+        let token = form_token(app).await;
+        let fields = send_fields(&token);
+        let heic: &[u8] = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic more bytes of an iPhone photo";
+        let good = phone_photo();
+        let res = post_tip_form(app, &pairs(&fields), &[&good, heic]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("screenshot"), "{}", res.text);
+        assert!(res.text.contains(TEXT), "the text typed comes back");
+        assert!(res.text.contains("choose them again"), "{}", res.text);
+        assert!(
+            res.text.contains("href=\"#photo\""),
+            "the error links its field"
+        );
+        assert_eq!(count(app, "tips").await, 0);
+        assert_eq!(count(app, "photos").await, 0);
 
-    // A fourth photo, and one over 10 MB: refused the same way.
-    let many = post_tip_form(app, &pairs(&fields), &[&good, &good, &good, &good]).await;
-    assert_eq!(many.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(many.text.contains("at most 3 photos"), "{}", many.text);
-    let huge = vec![0xFFu8; tipline::photo::MAX_PHOTO_BYTES + 1];
-    let big = post_tip_form(app, &pairs(&fields), &[&huge]).await;
-    assert_eq!(big.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(big.text.contains("over 10 MB") && big.text.contains(TEXT));
-    assert_eq!(count(app, "tips").await, 0);
-    assert_eq!(count(app, "photos").await, 0);
+        // A fourth photo, and one over 10 MB: refused the same way.
+        let many = post_tip_form(app, &pairs(&fields), &[&good, &good, &good, &good]).await;
+        assert_eq!(many.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(many.text.contains("at most 3 photos"), "{}", many.text);
+        let huge = vec![0xFFu8; tipline::photo::MAX_PHOTO_BYTES + 1];
+        let big = post_tip_form(app, &pairs(&fields), &[&huge]).await;
+        assert_eq!(big.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(big.text.contains("over 10 MB") && big.text.contains(TEXT));
+        assert_eq!(count(app, "tips").await, 0);
+        assert_eq!(count(app, "photos").await, 0);
 
-    // Fixed by the tipster: the same form, without the refused photo, goes through.
-    let res = post_tip_form(app, &pairs(&fields), &[&good]).await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    assert_eq!(count(app, "tips").await, 1);
-    assert_eq!(count(app, "photos").await, 1);
-});
+        // Fixed by the tipster: the same form, without the refused photo, goes through.
+        let res = post_tip_form(app, &pairs(&fields), &[&good]).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(count(app, "tips").await, 1);
+        assert_eq!(count(app, "photos").await, 1);
+    }
+);
 
-on_both!(the_place_step_and_a_plain_form_keep_working_without_photos, |app| {
-    let token = form_token(app).await;
-    let mut fields = send_fields(&token);
-    fields.retain(|(k, _)| *k != "step");
-    fields.push(("step", "district".to_owned()));
-    // An old browser that sends the place step as multipart, files and all: the schools are
-    // shown, the text kept, the files dropped and asked for again.
-    let res = post_tip_form(app, &pairs(&fields), &[&phone_photo()]).await;
-    assert!(res.status.is_success(), "{}", res.text);
-    assert!(res.text.contains(TEXT) && res.text.contains("choose them again"));
-    assert!(res.text.contains("id=\"school_id\""));
-    assert_eq!(count(app, "photos").await, 0);
+on_both!(
+    the_place_step_and_a_plain_form_keep_working_without_photos,
+    |app| {
+        let token = form_token(app).await;
+        let mut fields = send_fields(&token);
+        fields.retain(|(k, _)| *k != "step");
+        fields.push(("step", "district".to_owned()));
+        // An old browser that sends the place step as multipart, files and all: the schools are
+        // shown, the text kept, the files dropped and asked for again.
+        let res = post_tip_form(app, &pairs(&fields), &[&phone_photo()]).await;
+        assert!(res.status.is_success(), "{}", res.text);
+        assert!(res.text.contains(TEXT) && res.text.contains("choose them again"));
+        assert!(res.text.contains("id=\"school_id\""));
+        assert_eq!(count(app, "photos").await, 0);
 
-    // The form as browsers send it: multipart, with an empty file part when no file is chosen.
-    let page = app.get("/?lang=en").await.text;
-    assert!(page.contains("enctype=\"multipart/form-data\""));
-    assert!(page.contains("formenctype=\"application/x-www-form-urlencoded\""));
-    let token = form_token(app).await;
-    let mut body = tip_form(&pairs(&send_fields(&token)), &[]);
-    body.truncate(body.len() - format!("--{BOUNDARY}--\r\n").len());
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n\r\n--{BOUNDARY}--\r\n"
-        )
-        .as_bytes(),
-    );
-    let res = app
-        .send(
-            Request::post("/tip?lang=en")
-                .header(
-                    header::CONTENT_TYPE,
-                    format!("multipart/form-data; boundary={BOUNDARY}"),
-                )
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    assert!(!res.text.contains("photo(s)"));
-    assert_eq!(count(app, "tips").await, 1);
+        // The form as browsers send it: multipart, with an empty file part when no file is chosen.
+        let page = app.get("/?lang=en").await.text;
+        assert!(page.contains("enctype=\"multipart/form-data\""));
+        assert!(page.contains("formenctype=\"application/x-www-form-urlencoded\""));
+        let token = form_token(app).await;
+        let res = post_tip_form(app, &pairs(&send_fields(&token)), &[&[]]).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert!(!res.text.contains("photo(s)"));
+        assert_eq!(count(app, "tips").await, 1);
 
-    // R23: a plain form keeps its own limit on the route that takes photos.
-    let long = "a".repeat(70 * 1024);
-    let res = app
-        .post_form("/tip?lang=en", &[("step", "send"), ("body", &long)])
-        .await;
-    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
-    // And a text part of a multipart form as well.
-    let res = post_tip_form(app, &[("step", "send"), ("body", &long)], &[]).await;
-    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(count(app, "tips").await, 1);
-});
+        // R23: a plain form keeps its own limit on the route that takes photos.
+        let long = "a".repeat(70 * 1024);
+        let res = app
+            .post_form("/tip?lang=en", &[("step", "send"), ("body", &long)])
+            .await;
+        assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+        // And a text part of a multipart form as well.
+        let res = post_tip_form(app, &[("step", "send"), ("body", &long)], &[]).await;
+        assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(count(app, "tips").await, 1);
+    }
+);
