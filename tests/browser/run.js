@@ -331,6 +331,66 @@ async function enterInEveryField(browser, js) {
   await ctx.close();
 }
 
+/// A PNG of `w`×`h` made here (the repository holds no picture files): what a phone's gallery
+/// hands the file field.
+function png(w, h) {
+  const zlib = require('zlib');
+  const crc32 = (buf) => {
+    let c = ~0;
+    for (const b of buf) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([head, body, crc]);
+  };
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) raw.set([x * 4, y * 5, 90], y * (w * 3 + 1) + 1 + x * 3);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/// Photos chosen on the tip form (issue 18, R19): the place step never uploads them and asks
+/// for them again; Send stores them with the tip, and the receipt page says how many.
+async function photosWithTheTip(browser, js) {
+  const { ctx, page } = await phone(browser, js);
+  const photo = (n) => ({ name: `IMG_000${n}.png`, mimeType: 'image/png', buffer: png(64, 48) });
+  await page.goto(`${browser.base}/`);
+  await page.fill('#body', SECRET);
+  await page.setInputFiles('#photo', photo(1));
+  await page.selectOption('#region_id', '127');
+  const uploads = [];
+  page.on('request', (r) => r.method() === 'POST' && uploads.push(r.headers()['content-type'] || ''));
+  await visit(page, 'district-step-with-photo', () => page.click('button[value=district]'));
+  check(`${mode(page)} the place step is a plain form (no upload)`,
+    uploads.length === 1 && uploads[0].startsWith('application/x-www-form-urlencoded'), uploads.join());
+  check(`${mode(page)} the place step asks for the photos again`, (await page.locator('#photo-again').count()) === 1);
+  check(`${mode(page)} and keeps the text`, (await page.inputValue('#body')) === SECRET);
+  await page.check('input[name=category][value=selling_near_school]');
+  await page.setInputFiles('#photo', [photo(1), photo(2)]);
+  await visit(page, 'receipt-with-photos', () => page.click('form button[value=send]:not(.default)'));
+  check(`${mode(page)} Send uploads the photos`, uploads[1] && uploads[1].startsWith('multipart/form-data'), uploads.join());
+  check(`${mode(page)} the receipt says 2 photos were saved`, /: 2 ảnh/.test(await page.innerText('main')));
+  await ctx.close();
+}
+
 /// Phone ergonomics: 48 px targets, the focus ring, 200% text.
 async function ergonomics(browser) {
   const { ctx, page } = await phone(browser, true);
@@ -399,6 +459,7 @@ async function ergonomics(browser) {
       await theWholeFlow(browser, js);
       await backAfterExit(browser, js);
       await enterInEveryField(browser, js);
+      await photosWithTheTip(browser, js);
     }
     await scriptClearsOnPagehide(browser);
     await ergonomics(browser);

@@ -78,6 +78,16 @@ pub async fn read(state: &AppState, req: Request, lang: Lang) -> Result<TipPost,
         .map_err(|_| AppError::TooLarge)?;
     Ok(TipPost {
         form: parse_form(&bytes)?,
+        // Sent this way, a file field carries only the file's name: the place step tells
+        // whether photos were chosen, to ask for them again.
+        chosen: serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .filter(|(name, file)| name == "photo" && !file.is_empty())
+                    .count()
+            })
+            .unwrap_or(0),
         ..TipPost::default()
     })
 }
