@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! main → lib::run → commands, startup → server, web → service → store → domain
+//!                                         startup → upkeep → service (chores take `Services`)
 //!                                         web, service, commands → crypto (beside; imports nothing of ours)
 //!                                         web, service → i18n → domain;  import → store
 //!                                         everyone → config, clock → domain
@@ -32,9 +33,9 @@ pub mod import;
 pub mod photo;
 /// The accept loop: connection cap, header timeout, graceful shutdown, signals.
 pub mod server;
-/// Use cases (intake, follow-up) and the vault that seals what they store.
+/// Use cases, wired once as `Services`, the vault that seals what they store, and the key checks.
 pub mod service;
-/// The build order: keys, database, state, router, bind.
+/// The build order: keys, database, services, web state, router, bind.
 pub mod startup;
 /// SQLite and PostgreSQL behind one `Store`; sealed bytes only.
 pub mod store;

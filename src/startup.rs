@@ -1,5 +1,5 @@
-//! The build order: config → keyring (fail fast) → database connect + migrate + seed → state
-//! and router → bind → serve until the shutdown future resolves.
+//! The build order: config → keyring (fail fast) → database connect + migrate + seed →
+//! services → web state and router → bind → serve until the shutdown future resolves.
 //!
 //! Owns the order and the startup errors that name the setting or file to fix. It must not hold
 //! request handling or the accept loop (`server`), nor any use case.
@@ -9,6 +9,8 @@ use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::import;
 use crate::server;
+use crate::service::Services;
+use crate::service::keys::{self, installation};
 use crate::store::Store;
 use crate::web::{self, AppState};
 use anyhow::{Context, bail};
@@ -17,9 +19,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-
-pub mod installation;
-pub mod keys;
 
 /// Keys and database together, in the order that cannot lose data: with keys present they
 /// load first (fail fast on bad permissions); without them the database is checked first, so
@@ -113,7 +112,7 @@ pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<St
             "loaded the SAMPLE school list; import the real list with `tipline schools import`"
         );
     }
-    check_keys(&store, keyring, config).await?;
+    keys::check_keys(&store, keyring, config).await?;
     let (_, warnings) = keys::check_wear(&store, keyring, config).await?;
     for warning in warnings {
         eprintln!("\n!!! {warning}\n");
@@ -121,23 +120,17 @@ pub async fn open_store(config: &Config, keyring: &Keyring) -> anyhow::Result<St
     Ok(store)
 }
 
-/// Refuses when the database holds tips wrapped by a key that is not in the keyring.
-pub async fn check_keys(store: &Store, keyring: &Keyring, config: &Config) -> anyhow::Result<()> {
-    let present: Vec<String> = keyring.kek_ids().map(|id| id.to_string()).collect();
-    let missing: Vec<String> = store
-        .kek_ids_in_use()
-        .await?
-        .into_iter()
-        .filter(|id| !present.contains(id))
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "the database holds tips sealed with key(s) {} that are not in {}; restore those key files from backup",
-            missing.join(", "),
-            config.keys_dir.display()
-        );
-    }
-    Ok(())
+/// The use cases wired over `store` and `keyring` (starting the group-commit writer), and the
+/// web state around them: what `Application` serves, and what tests build around a store of
+/// their own. Must run inside a Tokio runtime.
+pub async fn state(
+    config: Config,
+    store: Store,
+    keyring: Arc<Keyring>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
+    let services = Services::start(config, store, keyring, clock).await?;
+    AppState::new(services)
 }
 
 /// A bound, ready-to-serve application.
@@ -166,7 +159,7 @@ impl Application {
             }),
             None => None,
         };
-        let state = AppState::new(config, store, keyring, clock).await?;
+        let state = state(config, store, keyring, clock).await?;
         Ok(Application {
             listener,
             metrics_listener,
@@ -193,9 +186,10 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let state = self.state;
         web::limits::spawn_maintenance(state.limits.clone());
-        spawn_housekeeping(state.clone());
-        crate::upkeep::spawn(state.clone());
-        let _refresher = crate::upkeep::spawn_stats_refresher(state.clone());
+        let services = &state.services;
+        spawn_housekeeping(services.clone());
+        crate::upkeep::spawn(services.clone());
+        let _refresher = crate::upkeep::spawn_stats_refresher(services.clone());
         if let Some(listener) = self.metrics_listener {
             let router = web::metrics::router(state.clone());
             tokio::spawn(async move {
@@ -208,11 +202,11 @@ impl Application {
         let router = web::router(state.clone());
         tracing::info!(
             addr = %self.listener.local_addr()?,
-            database = state.store.backend(),
+            database = services.store().backend(),
             "tipline is serving"
         );
         server::serve(self.listener, router, limits, shutdown).await;
-        state.store.close().await;
+        services.store().close().await;
         Ok(())
     }
 }
@@ -220,19 +214,19 @@ impl Application {
 /// Every minute: picks up schools and regions imported by the CLI (or another process)
 /// without a restart, deletes expired staff sessions, and forgets sign-in budgets that are
 /// full again.
-fn spawn_housekeeping(state: AppState) {
+fn spawn_housekeeping(services: Services) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(err) = state.reload_directory().await {
+            if let Err(err) = services.reload_directory().await {
                 tracing::warn!(error = %err, "could not refresh regions and schools");
             }
-            if let Err(err) = state.auth().sweep().await {
+            if let Err(err) = services.auth().sweep().await {
                 tracing::warn!(error = %err, "could not delete expired sessions");
             }
-            state.login_guard.retain_recent();
+            services.login_guard().retain_recent();
         }
     });
 }

@@ -4,26 +4,27 @@
 //!
 //! Owns when each chore runs inside `tipline serve`; what a chore does lives in `service` (or
 //! the store), so that the CLI runs the same code by hand. A failed chore is logged and tried
-//! again next time: it must never stop the server.
+//! again next time: it must never stop the server. It takes `Services`, not the web state:
+//! chores know nothing of HTTP, and startup (which spawns them) is not needed to run one.
 
-use crate::web::AppState;
+use crate::service::Services;
 use std::time::Duration;
 
 /// How often the chores run.
 const EVERY: Duration = Duration::from_secs(60);
 
 /// Starts the chores on the current runtime.
-pub fn spawn(state: AppState) {
+pub fn spawn(services: Services) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         let mut round: u64 = 0;
         loop {
             tick.tick().await;
-            refresh_keys(&state).await;
-            expire_resends(&state).await;
+            refresh_keys(&services).await;
+            expire_resends(&services).await;
             // The first purge a minute after start, then daily.
             if round % PURGE_EVERY_ROUNDS == 1 {
-                purge(&state).await;
+                purge(&services).await;
             }
             round += 1;
         }
@@ -36,8 +37,8 @@ const STATS_TICK: Duration = Duration::from_secs(1);
 /// With `[stats] max_lag_seconds` set: keeps the years staff asked for lately (and the current
 /// one, so the first request after a start is served at once) protected in the background,
 /// so that no request waits for a year to be read and protected again after a change.
-pub fn spawn_stats_refresher(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
-    if state.config.stats.max_lag_seconds == 0 {
+pub fn spawn_stats_refresher(services: Services) -> Option<tokio::task::JoinHandle<()>> {
+    if services.config().stats.max_lag_seconds == 0 {
         return None;
     }
     Some(tokio::spawn(async move {
@@ -47,9 +48,10 @@ pub fn spawn_stats_refresher(state: AppState) -> Option<tokio::task::JoinHandle<
         loop {
             tick.tick().await;
             let current =
-                crate::domain::Month::of(state.clock.now(), state.config.utc_offset()).year;
-            let directory = state.directory();
-            match state.stats(&directory).refresh(current).await {
+                crate::domain::Month::of(services.clock().now(), services.config().utc_offset())
+                    .year;
+            let directory = services.directory();
+            match services.stats(&directory).refresh(current).await {
                 Ok(_) => failures = 0,
                 // Once a minute while it keeps failing (the database down, say).
                 Err(err) => {
@@ -67,29 +69,29 @@ pub fn spawn_stats_refresher(state: AppState) -> Option<tokio::task::JoinHandle<
 const PURGE_EVERY_ROUNDS: u64 = 24 * 60;
 
 /// One round of chores (tests call it directly).
-pub async fn run_once(state: &AppState) {
-    refresh_keys(state).await;
-    expire_resends(state).await;
-    purge(state).await;
+pub async fn run_once(services: &Services) {
+    refresh_keys(services).await;
+    expire_resends(services).await;
+    purge(services).await;
 }
 
 /// A keyring that fails to load or check is not put in place: the server keeps its keys and
 /// says why, every minute, until the keys directory is fixed.
-async fn refresh_keys(state: &AppState) {
-    if let Err(err) = crate::startup::keys::refresh(state).await {
+async fn refresh_keys(services: &Services) {
+    if let Err(err) = crate::service::keys::refresh(services).await {
         tracing::error!(error = %format!("{err:#}"), "could not load the new keys; still using the old ones");
     }
 }
 
-async fn expire_resends(state: &AppState) {
-    let now = state.clock.now().unix_timestamp();
-    if let Err(err) = state.store.delete_expired_resends(now).await {
+async fn expire_resends(services: &Services) {
+    let now = services.clock().now().unix_timestamp();
+    if let Err(err) = services.store().delete_expired_resends(now).await {
         tracing::warn!(error = %err, "could not delete expired resend entries");
     }
 }
 
-async fn purge(state: &AppState) {
-    match state.retention().purge(false).await {
+async fn purge(services: &Services) {
+    match services.retention().purge(false).await {
         Ok(report) if report.tips > 0 => {
             tracing::info!(
                 tips = report.tips,

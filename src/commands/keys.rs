@@ -5,7 +5,8 @@
 
 use crate::config::Config;
 use crate::crypto::Keyring;
-use crate::startup::{self, installation, keys};
+use crate::service::keys::{self, installation};
+use crate::startup;
 use anyhow::{Context, bail};
 
 /// `tipline keys generate`
@@ -59,7 +60,7 @@ pub async fn keys_check(config: &Config) -> anyhow::Result<String> {
         return Ok(text);
     }
     let store = startup::connect(config).await?;
-    startup::check_keys(&store, &keyring, config).await?;
+    keys::check_keys(&store, &keyring, config).await?;
     let record = store.installation().await?;
     installation::verify(&record, &keyring, config)?;
     let fingerprints = if record.fingerprints.is_empty() {

@@ -10,9 +10,10 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{KeyId, Keyring, keyfiles, keyring};
+use crate::service::keys::{self, installation};
 use crate::service::rotation::{Rotation, RotationReport};
 use crate::service::vault::Vault;
-use crate::startup::{self, installation};
+use crate::startup;
 use anyhow::{Context, bail};
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,7 +53,7 @@ pub async fn keys_rotate(
     let keyring = load(config)?;
     let store = startup::connect(config).await?;
     installation::verify(&store.installation().await?, &keyring, config)?;
-    startup::check_keys(&store, &keyring, config).await?;
+    keys::check_keys(&store, &keyring, config).await?;
 
     let primary = keyring.primary_id().to_string();
     let (tips, staff) = store.rows_not_under(&primary).await?;

@@ -25,7 +25,7 @@ pub enum ServiceError {
     /// The tip's content was deleted after closing (retention): nothing can be added.
     #[error("the tip was closed and its content deleted")]
     Purged,
-    /// The database or the write queue is busy: try again after `StoreError::RETRY_AFTER`.
+    /// The database or the write queue is busy: try again after `ServiceError::RETRY_AFTER`.
     #[error("busy")]
     Busy,
     /// Wrong username, password or code, or a disabled account: one answer for all, so that
@@ -56,6 +56,21 @@ pub enum ServiceError {
     Store(StoreError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+}
+
+impl ServiceError {
+    /// How long a caller told `Busy` (or finding the database not writable) should wait.
+    pub const RETRY_AFTER: std::time::Duration = StoreError::RETRY_AFTER;
+
+    /// The kind of database failure behind the error, for counting ("busy", "unreachable",
+    /// …); "other" for what did not come from the database.
+    pub fn database_kind(&self) -> &'static str {
+        match self {
+            ServiceError::Store(err) => err.kind(),
+            ServiceError::Busy => "busy",
+            _ => "other",
+        }
+    }
 }
 
 impl From<StoreError> for ServiceError {

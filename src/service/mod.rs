@@ -4,6 +4,10 @@
 //! the configuration) and returns a `ServiceError`. Here plaintext meets the keys, through
 //! `vault` only. Nothing here knows HTTP, pages, languages or rate limits: the web layer checks
 //! limits before calling in and turns `ServiceError` into a status and words.
+//!
+//! `Services` wires the use cases once at startup; the web layer and the server's chores reach
+//! the store and the keys through it. `keys` holds the checks that a keyring belongs to the
+//! database, which startup, the CLI and the chores share (with `anyhow` errors for operators).
 
 pub mod accounts;
 pub mod auth;
@@ -11,14 +15,17 @@ pub mod enrolment;
 pub mod error;
 pub mod followup;
 pub mod intake;
+pub mod keys;
 pub mod photos;
 pub mod retention;
 pub mod rotation;
+pub mod services;
 pub mod stats;
 pub mod triage;
 pub mod vault;
 
 pub use error::ServiceError;
+pub use services::Services;
 
 use crate::clock::Clock;
 use crate::domain::audit::{AuditAction, NewAuditEvent};

@@ -160,31 +160,17 @@ impl Store {
         change: &StatusChange<'_>,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError> {
-        retry(|| async {
-            let mut tx = self.begin().await?;
-            let changed = tx
-                .execute(
-                    SET_STATUS,
-                    &[
-                        Val::Text(change.tip_id),
-                        Val::Text(change.to.code()),
-                        Val::Text(change.due_day),
-                        Val::OptText(change.outcome),
-                        Val::OptText(change.tipster_result),
-                        Val::OptText(change.closed_day),
-                        Val::Text(change.from.code()),
-                        Val::Int(change.from_extensions),
-                    ],
-                )
-                .await?;
-            if changed != 1 {
-                return Err(StoreError::Stale("tip"));
-            }
-            counters::update_fact(&mut tx, change.tip_id, UPDATE_FACT, &fact_args(change)).await?;
-            append(&mut tx, audit).await?;
-            tx.commit().await
-        })
-        .await
+        let set = [
+            Val::Text(change.tip_id),
+            Val::Text(change.to.code()),
+            Val::Text(change.due_day),
+            Val::OptText(change.outcome),
+            Val::OptText(change.tipster_result),
+            Val::OptText(change.closed_day),
+            Val::Text(change.from.code()),
+            Val::Int(change.from_extensions),
+        ];
+        self.move_tip(SET_STATUS, &set, change, audit).await
     }
 
     /// Assigns a tip to a colleague (status `assigned`).
@@ -194,21 +180,29 @@ impl Store {
         assignee_id: i64,
         audit: &NewAuditEvent,
     ) -> Result<(), StoreError> {
+        let set = [
+            Val::Text(change.tip_id),
+            Val::Int(assignee_id),
+            Val::Text(change.due_day),
+            Val::Text(change.from.code()),
+            Val::Int(change.from_extensions),
+        ];
+        self.move_tip(SET_ASSIGNEE, &set, change, audit).await
+    }
+
+    /// One transaction: the compare-and-set `update` (its last two parameters are the status
+    /// and extension count the change was decided from; `Stale` when the tip has left that
+    /// state), the tip's fact row, and the audit event.
+    async fn move_tip(
+        &self,
+        update: Sql,
+        args: &[Val<'_>],
+        change: &StatusChange<'_>,
+        audit: &NewAuditEvent,
+    ) -> Result<(), StoreError> {
         retry(|| async {
             let mut tx = self.begin().await?;
-            let changed = tx
-                .execute(
-                    SET_ASSIGNEE,
-                    &[
-                        Val::Text(change.tip_id),
-                        Val::Int(assignee_id),
-                        Val::Text(change.due_day),
-                        Val::Text(change.from.code()),
-                        Val::Int(change.from_extensions),
-                    ],
-                )
-                .await?;
-            if changed != 1 {
+            if tx.execute(update, args).await? != 1 {
                 return Err(StoreError::Stale("tip"));
             }
             counters::update_fact(&mut tx, change.tip_id, UPDATE_FACT, &fact_args(change)).await?;

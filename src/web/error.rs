@@ -13,7 +13,6 @@ use super::middleware::request_id::current_request_id;
 use crate::domain::{Lang, TipFormError};
 use crate::i18n::{Texts, fill};
 use crate::service::ServiceError;
-use crate::store::StoreError;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
@@ -114,7 +113,7 @@ impl AppError {
                 }
             }
             ServiceError::Busy => AppError::Unavailable {
-                retry_after: StoreError::RETRY_AFTER.as_secs(),
+                retry_after: ServiceError::RETRY_AFTER.as_secs(),
             },
             ServiceError::BadCredentials => AppError::Unauthorized {
                 code: "bad_credentials",

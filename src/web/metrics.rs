@@ -90,10 +90,10 @@ pub fn router(state: AppState) -> axum::Router {
 }
 
 async fn scrape(State(state): State<AppState>) -> Response {
-    match state.store.session_count().await {
+    match state.services.session_count().await {
         Ok(n) => metrics::gauge!(SESSIONS).set(n as f64),
         Err(err) => {
-            metrics::counter!(DATABASE_ERRORS, "kind" => err.kind()).increment(1);
+            metrics::counter!(DATABASE_ERRORS, "kind" => err.database_kind()).increment(1);
         }
     }
     let Some(handle) = handle() else {

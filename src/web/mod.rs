@@ -123,12 +123,12 @@ fn compressible() -> impl Predicate {
 
 /// `GET /healthz`: 200 when the database takes writes (SECURITY.md R33), 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.check_writable().await {
+    match state.services.check_writable().await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed");
             error::AppError::Unavailable {
-                retry_after: crate::store::StoreError::RETRY_AFTER.as_secs(),
+                retry_after: crate::service::ServiceError::RETRY_AFTER.as_secs(),
             }
             .into_response()
         }

@@ -50,6 +50,7 @@ pub async fn submit_with_photos(
 ) -> Result<Receipt, AppError> {
     state.limits.check_tip(client)?;
     state
+        .services
         .intake()
         .submit_with_photos(tip, photos, token)
         .await
@@ -59,7 +60,12 @@ pub async fn submit_with_photos(
 /// Whether a form's one-time token already stored a tip. On any doubt (the database busy), no:
 /// the form is then handled as it always was.
 pub async fn already_sent(state: &AppState, token: &ResendToken) -> bool {
-    state.intake().was_sent(token).await.unwrap_or(false)
+    state
+        .services
+        .intake()
+        .was_sent(token)
+        .await
+        .unwrap_or(false)
 }
 
 /// Parses a typed receipt; a malformed one is "not found" like any unknown one, so that the
@@ -73,6 +79,7 @@ pub fn parse_receipt(input: &str, lang: Lang) -> Result<Receipt, AppError> {
 async fn find(state: &AppState, receipt: &Receipt, lang: Lang) -> Result<FoundTip, AppError> {
     state.limits.check_global_followup()?;
     state
+        .services
         .followup()
         .find(receipt)
         .await
@@ -98,6 +105,7 @@ pub async fn follow_up(
 ) -> Result<TipView, AppError> {
     let tip = find(state, receipt, lang).await?;
     state
+        .services
         .followup()
         .view(tip)
         .await
@@ -114,6 +122,7 @@ pub async fn reply(
     let tip = find(state, receipt, lang).await?;
     state.limits.check_global_submit()?;
     state
+        .services
         .followup()
         .reply(tip, message)
         .await
@@ -131,5 +140,5 @@ pub async fn add_photo(
 ) -> Result<Result<usize, ServiceError>, AppError> {
     let tip = find(state, receipt, lang).await?;
     state.limits.check_global_submit()?;
-    Ok(state.photos().add(&tip, raw).await)
+    Ok(state.services.photos().add(&tip, raw).await)
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use tipline::clock::SystemClock;
 use tipline::domain::Directory;
 use tipline::import::schools::{parse_schools, unit_id};
-use tipline::web::AppState;
 
 async fn copy_to(target_url: String) {
     let source = TestApp::spawn(Backend::Sqlite).await;
@@ -45,7 +44,7 @@ async fn copy_to(target_url: String) {
         store.facts().await.unwrap(),
         source.store().facts().await.unwrap()
     );
-    let state = AppState::new(target_config, store, keyring, Arc::new(SystemClock))
+    let state = tipline::startup::state(target_config, store, keyring, Arc::new(SystemClock))
         .await
         .unwrap();
     let target = TestApp::around(state, target_url.clone(), tempfile::tempdir().unwrap());

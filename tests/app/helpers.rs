@@ -235,7 +235,9 @@ impl TestApp {
         let store = tipline::startup::open_store(&config, &keyring)
             .await
             .unwrap();
-        let state = AppState::new(config, store, keyring, clock).await.unwrap();
+        let state = tipline::startup::state(config, store, keyring, clock)
+            .await
+            .unwrap();
         Self::around(state, database_url, dir)
     }
 
@@ -262,12 +264,12 @@ impl TestApp {
         if self.backend != Backend::Postgres {
             return;
         }
-        self.state.store.close().await;
+        self.state.services.store().close().await;
         drop_postgres_database(&self.database_url).await;
     }
 
     pub fn store(&self) -> &Store {
-        &self.state.store
+        self.state.services.store()
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -403,9 +405,10 @@ pub async fn create_enrolled(
     use tipline::crypto::totp::TotpSecret;
     use tipline::service::enrolment::Enrolment;
     let initial = format!("{password} set by the admin");
-    let dir = app.state.directory();
+    let dir = app.state.services.directory();
     let created = app
         .state
+        .services
         .accounts(&dir)
         .create(
             tipline::service::accounts::By::Cli,
@@ -418,7 +421,7 @@ pub async fn create_enrolled(
         .unwrap();
     // A session as a sign-in would start it, without spending the account's sign-in budget
     // (R8) or a code, which the tests of sign-in count.
-    let now = app.state.clock.now();
+    let now = app.state.services.clock().now();
     let utc = now.to_offset(time::UtcOffset::UTC);
     let session_id = tipline::crypto::token::new_session_id().unwrap();
     let event = tipline::domain::audit::NewAuditEvent {
@@ -445,7 +448,7 @@ pub async fn create_enrolled(
         )
         .await
         .unwrap();
-    let auth = app.state.auth();
+    let auth = app.state.services.auth();
     let first = auth.session(&session_id).await.unwrap();
     assert!(first.must_enrol, "a new account must enrol");
     let offer = auth

@@ -43,7 +43,7 @@ crate::on_both!(
     |app| {
         let receipt = app.submit_tip("tin trước khi đổi khóa").await;
         assert!(!receipt.is_empty());
-        app.state.store.close().await;
+        app.state.services.store().close().await;
         swap_in_foreign_key(&app.dir.path().join("keys"), "receipt-pepper.key");
         let config = config_of(app);
 
@@ -63,7 +63,7 @@ crate::on_both!(
 async fn r35_a_key_file_swapped_under_its_id_is_refused() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.submit_tip("một tin").await;
-    app.state.store.close().await;
+    app.state.services.store().close().await;
     let keys = app.dir.path().join("keys");
     let primary = std::fs::read_to_string(keys.join("primary")).unwrap();
     let name = format!("kek-{}.key", primary.trim());
@@ -94,7 +94,7 @@ async fn r35_fingerprints_and_the_installation_are_recorded_on_first_start_never
     );
 
     // A restart with the same pair is fine and changes nothing.
-    app.state.store.close().await;
+    app.state.services.store().close().await;
     let (_keys, store) = tipline::startup::prepare(&config_of(&app)).await.unwrap();
     assert_eq!(store.installation().await.unwrap(), record);
     tipline::commands::keys_check(&config_of(&app))
@@ -175,7 +175,7 @@ crate::on_both!(
 #[tokio::test]
 async fn r35_a_keys_directory_others_can_open_is_refused_with_the_fix() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    app.state.store.close().await;
+    app.state.services.store().close().await;
     let keys = app.dir.path().join("keys");
     std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o777)).unwrap();
     let err = refused(&config_of(&app)).await;
@@ -192,7 +192,7 @@ async fn r35_a_key_file_owned_by_another_user_is_refused_with_the_fix() {
         "this test gives a file to another user, which needs root (the CI runs as root)"
     );
     let app = TestApp::spawn(Backend::Sqlite).await;
-    app.state.store.close().await;
+    app.state.services.store().close().await;
     let pepper = app.dir.path().join("keys/receipt-pepper.key");
     std::os::unix::fs::chown(&pepper, Some(65534), Some(65534)).unwrap();
     let err = refused(&config_of(&app)).await;

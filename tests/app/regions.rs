@@ -8,7 +8,6 @@ use std::path::Path;
 use std::sync::Arc;
 use tipline::clock::SystemClock;
 use tipline::domain::{Region, RegionKind};
-use tipline::web::AppState;
 
 const SHIPPED_CSV: &str = include_str!("../../seed/son-la-communes-2025.csv");
 
@@ -255,7 +254,7 @@ async fn an_installation_of_the_previous_release_upgrades_in_place(backend: Back
     let store = tipline::startup::open_store(&config, &keyring)
         .await
         .unwrap();
-    let state = AppState::new(config, store, keyring, Arc::new(SystemClock))
+    let state = tipline::startup::state(config, store, keyring, Arc::new(SystemClock))
         .await
         .unwrap();
     let upgraded = TestApp::around(state, url.clone(), old_dir);
@@ -312,7 +311,7 @@ async fn an_installation_of_the_previous_release_upgrades_in_place(backend: Back
         "no sample list seeded over the existing one"
     );
     // Staff scoped to a former district still see the old tips and the new ones below it.
-    let dir = upgraded.state.directory();
+    let dir = upgraded.state.services.directory();
     let mường_lèo = dir.unit_by_code("04240").unwrap().id;
     assert!(dir.is_within(mường_lèo, 127));
     let res = upgraded
@@ -323,7 +322,7 @@ async fn an_installation_of_the_previous_release_upgrades_in_place(backend: Back
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     if backend == Backend::Postgres {
-        upgraded.state.store.close().await;
+        upgraded.state.services.store().close().await;
         drop_postgres_database(&url).await;
     }
 }
@@ -463,7 +462,7 @@ crate::on_both!(
         assert!(again.join("\n").contains("no changes"), "{again:?}");
 
         // The server sees the new tree; the old tip still opens; the retired unit takes no new tip.
-        app.state.reload_directory().await.unwrap();
+        app.state.services.reload_directory().await.unwrap();
         let res = app
             .post_json("/api/v1/followup", json!({"receipt": receipt}))
             .await;
@@ -584,7 +583,7 @@ crate::on_both!(the_form_offers_communes_grouped_by_former_district, |app| {
     recorded.sort();
     let mường_lèo: i64 = mường_lèo.parse().unwrap();
     assert_eq!(recorded, [None, Some(127), Some(mường_lèo)]);
-    let dir = app.state.directory();
+    let dir = app.state.services.directory();
     let totals = dir.roll_up(facts.iter().filter_map(|f| f.region_id).map(|r| (r, 1)));
     assert_eq!(totals.get(&mường_lèo), Some(&1));
     assert_eq!(

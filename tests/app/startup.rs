@@ -6,7 +6,7 @@ use crate::helpers::*;
 async fn r14_an_installation_whose_keys_went_missing_is_refused_without_new_keys() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.submit_tip("một tin").await;
-    app.state.store.close().await;
+    app.state.services.store().close().await;
     let keys = app.dir.path().join("keys");
     std::fs::rename(&keys, app.dir.path().join("keys-elsewhere")).unwrap();
     let config = test_config(app.dir.path(), &app.database_url);

@@ -35,7 +35,7 @@ pub async fn categories(PageLang(lang): PageLang) -> Response {
 /// `GET /api/v1/regions`: the active tree — province, former districts, communes and wards —
 /// each with `code`, `kind` and `parent_id`. Retired units are left out (they take no new tips).
 pub async fn regions(State(state): State<AppState>) -> Response {
-    let dir = state.directory();
+    let dir = state.services.directory();
     let regions: Vec<&Region> = dir.active_regions().collect();
     Json(json!({ "regions": regions })).into_response()
 }
@@ -51,7 +51,7 @@ pub async fn schools(
         .unwrap_or("")
         .split('&')
         .find_map(|p| p.strip_prefix("region_id="));
-    let dir = state.directory();
+    let dir = state.services.directory();
     let schools: Vec<&School> = match filter {
         Some(raw) => {
             let region: i64 = raw.parse().map_err(|_| AppError::BadRequest {

@@ -26,7 +26,7 @@ pub async fn submit_tip(
     headers: HeaderMap,
     ApiJson(form): ApiJson<TipForm>,
 ) -> Result<Response, AppError> {
-    let dir = state.directory();
+    let dir = state.services.directory();
     let t = Texts::of(Lang::En);
     let token = match headers.get(IDEMPOTENCY_KEY) {
         None => None,

@@ -132,7 +132,7 @@ fn form_page(
 
 /// `GET /`: the tip form.
 pub async fn form(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
-    let dir = state.directory();
+    let dir = state.services.directory();
     super::never_restored(form_page(lang, &dir, FormValues::default(), Vec::new()).into_response())
 }
 
@@ -149,7 +149,7 @@ pub async fn submit(
     let html = &post.form;
     // Files a browser cannot keep: a form shown again asks for them again.
     let photos_again = post.chosen > 0;
-    let dir = state.directory();
+    let dir = state.services.directory();
     let values = html.values();
     let token = ResendToken::parse(&html.resend_token);
     // A form whose token already stored a tip came back: the browser's Back re-sent an earlier

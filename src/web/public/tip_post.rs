@@ -160,7 +160,7 @@ async fn read_multipart(
         if post.refused.is_some() {
             continue; // the form comes back anyway: no work on photos that will not be kept
         }
-        match state.photos().clean(raw).await {
+        match state.services.photos().clean(raw).await {
             Ok(clean) => post.photos.push(clean),
             Err(ServiceError::Photo(err)) => post.refused = Some(photo_refusal(&err, lang).1),
             Err(_) => post.refused = Some(t.error_photos_busy),

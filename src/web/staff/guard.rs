@@ -156,7 +156,7 @@ pub async fn require_staff(
             lang,
         );
     };
-    let session = match state.auth().session(&session_id).await {
+    let session = match state.services.auth().session(&session_id).await {
         Ok(session) => session,
         Err(err) => return reject(&state, None, AppError::from_service(err, lang), api, lang),
     };
@@ -191,7 +191,7 @@ pub async fn require_staff(
             }
             None => (None, body),
         };
-        if !offered.is_some_and(|t| state.auth().csrf_ok(&session_id, &t)) {
+        if !offered.is_some_and(|t| state.services.auth().csrf_ok(&session_id, &t)) {
             return reject(&state, Some(&session), forbidden(lang), api, lang);
         }
         body

@@ -7,6 +7,7 @@
 //! `service::auth`. It must not import from `web::public`.
 
 pub mod api;
+pub mod call;
 pub mod cookie;
 pub mod guard;
 pub mod pages;

@@ -48,8 +48,9 @@ pub async fn page_photo(
     if !well_formed(&id) || !well_formed(&photo) {
         return ctx.service(crate::service::ServiceError::NotFound);
     }
-    let dir = state.directory();
+    let dir = state.services.directory();
     match state
+        .services
         .triage(&dir)
         .photo(&signed.session.staff, &id, &photo)
         .await
@@ -68,8 +69,9 @@ pub async fn api_photo(
     if !well_formed(&id) || !well_formed(&photo) {
         return Err(api::service(crate::service::ServiceError::NotFound));
     }
-    let dir = state.directory();
+    let dir = state.services.directory();
     let jpeg = state
+        .services
         .triage(&dir)
         .photo(&signed.session.staff, &id, &photo)
         .await

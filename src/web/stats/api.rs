@@ -20,7 +20,7 @@ fn service(err: ServiceError) -> AppError {
 
 /// This month, in the service's time zone.
 pub fn this_month(state: &AppState) -> Month {
-    Month::of(state.clock.now(), state.config.utc_offset())
+    Month::of(state.services.clock().now(), state.config.utc_offset())
 }
 
 /// The table as the contract shapes it.
@@ -54,8 +54,9 @@ pub async fn table(
     })?;
     let params: TableParams = query::parse(raw.as_deref()).map_err(service)?;
     let q = query::table_query(table, &params, this_month(&state)).map_err(service)?;
-    let dir = state.directory();
+    let dir = state.services.directory();
     let t = state
+        .services
         .stats(&dir)
         .table(&signed.session.staff, q)
         .await
@@ -71,8 +72,9 @@ pub async fn indicators(
 ) -> Result<Response, AppError> {
     let params: ReportParams = query::parse(raw.as_deref()).map_err(service)?;
     let period = query::period(&params, this_month(&state)).map_err(service)?;
-    let dir = state.directory();
+    let dir = state.services.directory();
     let report = state
+        .services
         .stats(&dir)
         .report(&signed.session.staff, period)
         .await

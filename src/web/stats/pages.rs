@@ -71,8 +71,9 @@ pub async fn report(
     let params: ReportParams = query::parse(raw.as_deref()).map_err(|e| ctx.service(e))?;
     let now = this_month(&state);
     let period = query::period(&params, now).map_err(|e| ctx.service(e))?;
-    let dir = state.directory();
+    let dir = state.services.directory();
     let report = state
+        .services
         .stats(&dir)
         .report(&signed.session.staff, period)
         .await
@@ -136,8 +137,9 @@ pub async fn stats(
     };
     widen_to_quarters(table, &mut params);
     let q = query::table_query(table, &params, this_month(&state)).map_err(fail)?;
-    let dir = state.directory();
+    let dir = state.services.directory();
     let result = state
+        .services
         .stats(&dir)
         .table(&signed.session.staff, q)
         .await

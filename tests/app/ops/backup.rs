@@ -10,7 +10,6 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tipline::clock::SystemClock;
-use tipline::web::AppState;
 use tower::ServiceExt;
 
 /// Submits tips through the router until told to stop; returns how many were acknowledged.
@@ -105,7 +104,7 @@ on_both!(
             "a consistent snapshot: a fact per tip"
         );
         assert_eq!(rows("messages"), 25);
-        let state = AppState::new(target_config, store, keyring, Arc::new(SystemClock))
+        let state = tipline::startup::state(target_config, store, keyring, Arc::new(SystemClock))
             .await
             .unwrap();
         let restored = TestApp::around(state, target_url.clone(), tempfile::tempdir().unwrap());

@@ -33,7 +33,7 @@ fn labels(text: &str) -> (BTreeSet<String>, Vec<String>) {
 
 crate::on_both!(metrics_name_routes_and_statuses_and_never_a_person, |app| {
     let metrics = tipline::web::metrics::router(app.state.clone());
-    let directory = app.state.directory();
+    let directory = app.state.services.directory();
     let school = directory.schools()[0].clone();
     let mut receipts = Vec::new();
     for _ in 0..3 {

@@ -153,7 +153,7 @@ on_both_clocked!(
         let token = token_from_form(&app.get("/").await.text);
         let first = receipt_from_page(&app.post_form("/tip", &tip_form(&token, "một")).await.text);
         clock.advance(59 * 60);
-        tipline::upkeep::run_once(&app.state).await;
+        tipline::upkeep::run_once(&app.state.services).await;
         assert_eq!(count(app, "resends").await, 1, "kept within the hour");
         let again = receipt_from_page(&app.post_form("/tip", &tip_form(&token, "một")).await.text);
         assert_eq!(again, first);
@@ -163,7 +163,7 @@ on_both_clocked!(
         let late = receipt_from_page(&app.post_form("/tip", &tip_form(&token, "một")).await.text);
         assert_ne!(late, first);
         clock.advance(2 * 3600);
-        tipline::upkeep::run_once(&app.state).await;
+        tipline::upkeep::run_once(&app.state.services).await;
         assert_eq!(count(app, "resends").await, 0, "both entries deleted");
     }
 );

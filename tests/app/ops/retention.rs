@@ -59,7 +59,7 @@ on_both_clocked!(
         )
         .await;
 
-        let dry = app.state.retention().purge(true).await.unwrap();
+        let dry = app.state.services.retention().purge(true).await.unwrap();
         assert_eq!(dry.tips, 61, "{dry:?}");
         assert_eq!(dry.messages, 1);
         assert_eq!(dry.photos, 1);
@@ -71,7 +71,7 @@ on_both_clocked!(
         let size_before = std::fs::metadata(app.db_path())
             .map(|m| m.len())
             .unwrap_or(0);
-        tipline::upkeep::run_once(&app.state).await;
+        tipline::upkeep::run_once(&app.state.services).await;
         assert_eq!(count(app, "messages").await, 0);
         assert_eq!(count(app, "photos").await, 0, "photos go with the content");
         assert_eq!(count(app, "tips").await, 62, "rows stay");
@@ -109,7 +109,13 @@ on_both_clocked!(
             assert_eq!(res.json()["purged"], false, "{}", res.text);
         }
         assert_eq!(
-            app.state.retention().purge(false).await.unwrap().tips,
+            app.state
+                .services
+                .retention()
+                .purge(false)
+                .await
+                .unwrap()
+                .tips,
             0,
             "done once"
         );

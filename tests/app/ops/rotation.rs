@@ -43,6 +43,7 @@ async fn all_open(app: &TestApp, receipts: &[String]) {
 async fn kek_of_newest(app: &TestApp, receipt: &str) -> String {
     let lookup = app
         .state
+        .services
         .keyring()
         .receipt_lookup_id(&receipt.replace([' ', '-'], ""));
     let tip = app
@@ -80,7 +81,7 @@ on_both_clocked!(
     crate::ops::DECEMBER,
     |app, clock| {
         let config = config_of(app);
-        let old = app.state.keyring().primary_id().to_string();
+        let old = app.state.services.keyring().primary_id().to_string();
         let secret = create(app, "lan.nguyen", Role::Admin, &[], &[]).await;
         let mut receipts = Vec::new();
         for i in 0..10 {
@@ -110,8 +111,8 @@ on_both_clocked!(
         assert_ne!(new, old);
 
         // The running server picks the new key up on its minutely chore.
-        tipline::upkeep::run_once(&app.state).await;
-        assert_eq!(app.state.keyring().primary_id().to_string(), new);
+        tipline::upkeep::run_once(&app.state.services).await;
+        assert_eq!(app.state.services.keyring().primary_id().to_string(), new);
         all_open(app, &receipts).await;
         login(app, clock, "lan.nguyen", &secret).await;
         let fresh = app.submit_tip("sau khi đổi khóa").await;
@@ -154,10 +155,10 @@ on_both_clocked!(
 
         // Without the old key: a restart's keyring opens everything.
         let reloaded = tipline::startup::load_keyring(&config).unwrap();
-        tipline::startup::check_keys(app.store(), &reloaded, &config)
+        tipline::service::keys::check_keys(app.store(), &reloaded, &config)
             .await
             .unwrap();
-        app.state.replace_keyring(reloaded);
+        app.state.services.replace_keyring(reloaded);
         all_open(app, &receipts).await;
         login(app, clock, "lan.nguyen", &secret).await;
         let report = tipline::commands::keys_check(&config).await.unwrap();
@@ -190,8 +191,8 @@ on_both_clocked!(
 
         app.submit_tip("ba").await;
         app.submit_tip("bốn").await;
-        let keyring = app.state.keyring();
-        let (_, warnings) = tipline::startup::keys::check_wear(app.store(), &keyring, &config)
+        let keyring = app.state.services.keyring();
+        let (_, warnings) = tipline::service::keys::check_wear(app.store(), &keyring, &config)
             .await
             .unwrap();
         assert!(warnings[0].contains("REFUSED"), "{warnings:?}");
@@ -206,12 +207,14 @@ on_both_clocked!(
         tipline::commands::keys_rotate(&config, &options(None))
             .await
             .unwrap();
-        tipline::startup::keys::refresh(&app.state).await.unwrap();
-        assert!(!app.state.keyring().refuses_new_wraps());
+        tipline::service::keys::refresh(&app.state.services)
+            .await
+            .unwrap();
+        assert!(!app.state.services.keyring().refuses_new_wraps());
         app.submit_tip("năm, với khóa mới").await;
         // Re-wrapping counts too: four moved keys and the new tip.
         let wraps = app.store().kek_wraps().await.unwrap();
-        let primary = app.state.keyring().primary_id().to_string();
+        let primary = app.state.services.keyring().primary_id().to_string();
         assert_eq!(
             wraps.iter().find(|(k, _)| *k == primary).unwrap().1,
             5,

@@ -25,7 +25,7 @@ fn with_app(check: impl FnOnce(&tokio::runtime::Runtime, &TestApp)) {
         .unwrap();
     let app = runtime.block_on(TestApp::spawn(Backend::Sqlite));
     check(&runtime, &app);
-    runtime.block_on(app.state.store.close());
+    runtime.block_on(app.state.services.store().close());
 }
 
 fn tip_form() -> impl Strategy<Value = TipForm> {
@@ -127,7 +127,7 @@ proptest! {
 #[test]
 fn any_tip_form_is_a_tip_or_a_list_of_errors() {
     with_app(|_, app| {
-        let directory = app.state.directory();
+        let directory = app.state.services.directory();
         TestRunner::new(config())
             .run(&tip_form(), |form| {
                 let body_was_blank = form.body.trim().is_empty();

@@ -145,12 +145,12 @@ async fn r2_r18_canaries_never_reach_the_database_file_wal_or_logs() {
     }
 
     // Database file and WAL: no secret, while the receipt's HMAC is there (the scan works).
-    app.state.store.close().await;
+    app.state.services.store().close().await;
     let mut raw = std::fs::read(app.db_path()).unwrap();
     if let Ok(wal) = std::fs::read(app.db_path().with_extension("db-wal")) {
         raw.extend(wal);
     }
-    let lookup_id = app.state.keyring().receipt_lookup_id(&ungrouped);
+    let lookup_id = app.state.services.keyring().receipt_lookup_id(&ungrouped);
     assert!(
         raw.windows(32).any(|w| w == lookup_id),
         "scan sees the lookup id"

@@ -198,7 +198,8 @@ async fn r23_five_hundred_slow_sockets_do_not_block_a_new_request() {
 /// sockets fill every slot), and the header timeout frees the slots, so a cap filled by
 /// slowloris clients delays new requests by at most the header timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn r23_slow_sockets_filling_the_connection_cap_are_evicted_by_the_header_timeout() {
+async fn r23_a_cap_full_of_slow_sockets_holds_a_new_request_until_the_header_timeout_frees_a_slot()
+{
     const CAP: usize = 20;
     let _alone = heavy_socket_test().await;
     let header_timeout = Duration::from_secs(1);

@@ -32,8 +32,8 @@ on_both_clocked!(
         create(app, "admin.a", Role::Admin, &[], &[]).await;
         create(app, "admin.b", Role::Admin, &[], &[]).await;
         create(app, "police.c", Role::Police, &[], &[]).await;
-        let dir = app.state.directory();
-        let accounts = app.state.accounts(&dir);
+        let dir = app.state.services.directory();
+        let accounts = app.state.services.accounts(&dir);
         for round in 0..40 {
             // Both admins enabled again, behind the application's back: there is no "enable".
             app.exec_raw("UPDATE staff SET disabled = FALSE").await;

@@ -117,7 +117,7 @@ async fn two_processes_on_one_postgres_append_to_one_chain() {
     let store = tipline::startup::open_store(&config, &keyring)
         .await
         .unwrap();
-    let state = tipline::web::AppState::new(config, store, keyring, Arc::new(clock.clone()))
+    let state = tipline::startup::state(config, store, keyring, Arc::new(clock.clone()))
         .await
         .unwrap();
     let b = TestApp::around(state, a.database_url.clone(), dir);

@@ -56,7 +56,8 @@ on_both_clocked!(
             unknown.json()["error"]["message"]
         );
         app.state
-            .accounts(&app.state.directory())
+            .services
+            .accounts(&app.state.services.directory())
             .disable(By::Cli, "lan")
             .await
             .unwrap();
@@ -249,7 +250,8 @@ on_both_clocked!(
         // Disabling ends sessions.
         let hoa = staffer(app, clock, "hoa", Role::Police, &[], &[]).await;
         app.state
-            .accounts(&app.state.directory())
+            .services
+            .accounts(&app.state.services.directory())
             .disable(By::Cli, "hoa")
             .await
             .unwrap();

@@ -10,9 +10,10 @@ const INITIAL: &str = "given by the admin 2026";
 
 /// An account as the console creates it, not yet enrolled: the key it was given.
 async fn given(app: &TestApp, username: &str, role: Role) -> TotpSecret {
-    let dir = app.state.directory();
+    let dir = app.state.services.directory();
     let created = app
         .state
+        .services
         .accounts(&dir)
         .create(By::Cli, username, role, Scope::default(), INITIAL)
         .await
@@ -270,7 +271,8 @@ on_both_clocked!(
         // Both steps are in the trail, by lan.
         let trail = app
             .state
-            .accounts(&app.state.directory())
+            .services
+            .accounts(&app.state.services.directory())
             .trail(By::Cli, 20)
             .await
             .unwrap();

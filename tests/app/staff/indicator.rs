@@ -47,7 +47,7 @@ on_both_clocked!(
     one_confirmed_school_of_26_gives_25_of_26_in_every_form_of_the_report,
     START,
     |app, clock| {
-        let active = app.state.directory().schools().len();
+        let active = app.state.services.directory().schools().len();
         assert_eq!(active, 26, "the shipped sample list");
         let police = staffer(app, clock, "cong.an.chi.tieu", Role::Police, &[], &[]).await;
         let school = school_in(app, 116);

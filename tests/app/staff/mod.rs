@@ -170,7 +170,8 @@ pub async fn tip(
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let receipt = res.json()["receipt"].as_str().unwrap().to_owned();
-    let lookup = Vault::new(app.state.keyring()).lookup_id(&Receipt::parse(&receipt).unwrap());
+    let lookup =
+        Vault::new(app.state.services.keyring()).lookup_id(&Receipt::parse(&receipt).unwrap());
     let stored = app
         .store()
         .tip_by_lookup_id(&lookup)
@@ -182,6 +183,6 @@ pub async fn tip(
 
 /// A school within `region` (the shipped sample list has schools in every district).
 pub fn school_in(app: &TestApp, region: i64) -> i64 {
-    let dir = app.state.directory();
+    let dir = app.state.services.directory();
     dir.schools_within(region)[0].id
 }

@@ -43,7 +43,7 @@ async fn seed(
 
 /// The communes of a former district, in id order.
 fn communes(app: &TestApp, district: i64) -> Vec<i64> {
-    let dir = app.state.directory();
+    let dir = app.state.services.directory();
     let mut ids: Vec<i64> = dir
         .regions()
         .iter()
@@ -305,7 +305,7 @@ on_both_clocked!(
     a_school_head_sees_only_their_school_their_district_and_the_province,
     START,
     |app, clock| {
-        let dir = app.state.directory();
+        let dir = app.state.services.directory();
         let schools_116 = dir.schools_within(116);
         let own = schools_116[0].id;
         let other = school_in(app, 118);

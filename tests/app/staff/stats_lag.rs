@@ -21,6 +21,7 @@ async fn province_november(app: &TestApp, analyst: &Staffer) -> serde_json::Valu
 async fn tips(app: &TestApp, n: usize) {
     let unit = app
         .state
+        .services
         .directory()
         .regions()
         .iter()
@@ -55,8 +56,8 @@ async fn run(backend: Backend) {
         12,
         "served from before"
     );
-    let dir = app.state.directory();
-    let stats = app.state.stats(&dir);
+    let dir = app.state.services.directory();
+    let stats = app.state.services.stats(&dir);
     // The changed year, and (never read yet) the year before.
     assert_eq!(stats.refresh(2026).await.unwrap(), [2026, 2025]);
     assert_eq!(province_november(&app, &analyst).await, 17);
@@ -67,7 +68,7 @@ async fn run(backend: Backend) {
 
     // Past the lag, a read waits for the latest counters again.
     tips(&app, 2).await;
-    let mut stats = app.state.stats(&dir);
+    let mut stats = app.state.services.stats(&dir);
     stats.max_lag = Duration::from_nanos(1);
     let query = TableQuery {
         table: Table::RegionMonth,
@@ -91,7 +92,7 @@ async fn run(backend: Backend) {
 
     // The server's refresher picks up a change on its own, within a few of its rounds.
     tips(&app, 3).await;
-    let refresher = tipline::upkeep::spawn_stats_refresher(app.state.clone()).unwrap();
+    let refresher = tipline::upkeep::spawn_stats_refresher(app.state.services.clone()).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while province_november(&app, &analyst).await != 22 {
         assert!(Instant::now() < deadline, "the refresher never caught up");

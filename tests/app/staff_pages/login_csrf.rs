@@ -43,9 +43,15 @@ crate::on_both_clocked!(
             ("password", PASSWORD),
             ("totp", totp.as_str()),
         ];
-        let dir = app.state.directory();
+        let dir = app.state.services.directory();
         let sign_ins = async || {
-            let trail = app.state.accounts(&dir).trail(By::Cli, 50).await.unwrap();
+            let trail = app
+                .state
+                .services
+                .accounts(&dir)
+                .trail(By::Cli, 50)
+                .await
+                .unwrap();
             trail
                 .iter()
                 .filter(|e| e.action.starts_with("login"))

@@ -283,13 +283,14 @@ pub async fn all_tip_ids(app: &TestApp) -> Vec<String> {
         scope: Scope::default(),
         disabled: false,
     };
-    let dir = app.state.directory();
+    let dir = app.state.services.directory();
     let query = QueueQuery {
         limit: Some(200),
         ..QueueQuery::default()
     };
     let page = app
         .state
+        .services
         .triage(&dir)
         .queue(&everyone, query)
         .await

@@ -97,7 +97,7 @@ crate::on_both_clocked!(
     statistics_are_in_the_navigation_only_of_roles_that_may_view_them,
     START,
     |app, clock| {
-        let school = app.state.directory().schools_within(127)[0].id;
+        let school = app.state.services.directory().schools_within(127)[0].id;
         for (name, role, schools, shown) in [
             ("cong.an", Role::Police, vec![], true),
             ("hieu.truong", Role::SchoolHead, vec![school], true),
@@ -154,9 +154,10 @@ crate::on_both_clocked!(
 
 crate::on_both!(the_cli_report_is_a_standalone_document, |app| {
     tip_in(app, 127, "vườn anh túc trên đồi").await;
-    let dir = app.state.directory();
+    let dir = app.state.services.directory();
     let report = app
         .state
+        .services
         .stats(&dir)
         .report_for(&Audience::Province, Period::Year(2026))
         .await

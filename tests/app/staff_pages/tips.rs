@@ -251,7 +251,7 @@ crate::on_both_clocked!(
     START,
     |app, clock| {
         let id = tip_in(app, IN_SCOPE, "nội dung bí mật").await;
-        let school = app.state.directory().schools()[0].id;
+        let school = app.state.services.directory().schools()[0].id;
         let head = add_staff(app, "hieu.truong", Role::SchoolHead, &[], &[school]).await;
         let browser = sign_in(app, clock, &head).await;
         let home = get_as(app, &browser, "/staff?lang=vi").await;

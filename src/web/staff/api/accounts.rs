@@ -7,10 +7,9 @@ use crate::domain::staff::{Role, Scope};
 use crate::service::accounts::By;
 use crate::web::error::AppError;
 use crate::web::extract::ApiJson;
-use crate::web::staff::guard::Signed;
-use crate::web::state::AppState;
+use crate::web::staff::call::StaffCall;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -18,11 +17,10 @@ use serde_json::json;
 use std::fmt;
 
 /// `GET /api/v1/staff/accounts` (admins).
-pub async fn accounts(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
-    let dir = state.directory();
-    let list = state
-        .accounts(&dir)
-        .list(By::Staff(&signed.session.staff))
+pub async fn accounts(call: StaffCall) -> Result<Response, AppError> {
+    let list = call
+        .accounts()
+        .list(By::Staff(call.staff()))
         .await
         .map_err(service)?;
     let accounts: Vec<_> = list
@@ -60,8 +58,7 @@ impl fmt::Debug for NewAccountRequest {
 
 /// `POST /api/v1/staff/accounts` (admins) → 201 with the TOTP provisioning URI, shown once.
 pub async fn create_account(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     ApiJson(req): ApiJson<NewAccountRequest>,
 ) -> Result<Response, AppError> {
     let role = <Role as Code>::from_code(&req.role).ok_or_else(|| invalid("role"))?;
@@ -69,11 +66,10 @@ pub async fn create_account(
         regions: req.regions,
         schools: req.schools,
     };
-    let dir = state.directory();
-    let created = state
-        .accounts(&dir)
+    let created = call
+        .accounts()
         .create(
-            By::Staff(&signed.session.staff),
+            By::Staff(call.staff()),
             &req.username,
             role,
             scope,
@@ -90,14 +86,11 @@ pub async fn create_account(
 
 /// `POST /api/v1/staff/accounts/{username}/disable` (admins).
 pub async fn disable_account(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
-    let dir = state.directory();
-    state
-        .accounts(&dir)
-        .disable(By::Staff(&signed.session.staff), &username)
+    call.accounts()
+        .disable(By::Staff(call.staff()), &username)
         .await
         .map_err(service)?;
     Ok(Json(json!({ "disabled": true })).into_response())
@@ -105,14 +98,12 @@ pub async fn disable_account(
 
 /// `POST /api/v1/staff/accounts/{username}/reset-2fa` (admins) → the new provisioning URI.
 pub async fn reset_totp(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
-    let dir = state.directory();
-    let uri = state
-        .accounts(&dir)
-        .reset_totp(By::Staff(&signed.session.staff), &username)
+    let uri = call
+        .accounts()
+        .reset_totp(By::Staff(call.staff()), &username)
         .await
         .map_err(service)?;
     Ok(Json(json!({ "provisioning_uri": uri })).into_response())
@@ -129,19 +120,16 @@ pub struct ScopeRequest {
 
 /// `POST /api/v1/staff/accounts/{username}/scope` (admins).
 pub async fn set_scope(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     Path(username): Path<String>,
     ApiJson(req): ApiJson<ScopeRequest>,
 ) -> Result<Response, AppError> {
-    let dir = state.directory();
     let scope = Scope {
         regions: req.regions,
         schools: req.schools,
     };
-    state
-        .accounts(&dir)
-        .set_scope(By::Staff(&signed.session.staff), &username, scope)
+    call.accounts()
+        .set_scope(By::Staff(call.staff()), &username, scope)
         .await
         .map_err(service)?;
     Ok(Json(json!({ "updated": true })).into_response())

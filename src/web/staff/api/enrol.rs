@@ -26,6 +26,7 @@ pub async fn enrolment_offer(
     signed: Signed,
 ) -> Result<Response, AppError> {
     let offer = state
+        .services
         .auth()
         .enrolment_offer(&signed.session_id, &signed.session.staff, None)
         .map_err(service)?;
@@ -66,6 +67,7 @@ pub async fn enrol(
         code: &req.totp,
     };
     state
+        .services
         .auth()
         .enrol(&signed.session_id, &signed.session.staff, &enrolment)
         .await

@@ -5,6 +5,7 @@
 //! Handlers parse and shape; every decision (role, jurisdiction, deadlines, audit) is the
 //! services'. Everything but `POST /session` sits behind `guard::require_staff`.
 
+use super::call::StaffCall;
 use super::cookie;
 use super::guard::Signed;
 use crate::domain::{Code, Lang};
@@ -58,6 +59,7 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
     let new = state
+        .services
         .auth()
         .login(&req.username, &req.password, &req.totp)
         .await
@@ -79,6 +81,7 @@ pub async fn login(
 /// `POST /api/v1/staff/logout` → 204; the session ends and the cookie is cleared.
 pub async fn logout(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
     state
+        .services
         .auth()
         .logout(&signed.session_id, &signed.session.staff)
         .await
@@ -92,20 +95,15 @@ pub async fn logout(State(state): State<AppState>, signed: Signed) -> Result<Res
 }
 
 /// `GET /api/v1/staff/me` → who is signed in, until when, and how many tips are overdue.
-pub async fn me(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
-    let dir = state.directory();
-    let staff = &signed.session.staff;
-    let overdue = state
-        .triage(&dir)
-        .overdue_count(staff)
-        .await
-        .map_err(service)?;
+pub async fn me(call: StaffCall) -> Result<Response, AppError> {
+    let staff = call.staff();
+    let overdue = call.triage().overdue_count(staff).await.map_err(service)?;
     Ok(Json(json!({
         "username": staff.username,
         "role": staff.role.code(),
         "regions": staff.scope.regions,
         "schools": staff.scope.schools,
-        "expires_at": signed.session.expires_at,
+        "expires_at": call.signed.session.expires_at,
         "overdue": overdue,
     }))
     .into_response())
@@ -131,6 +129,7 @@ pub async fn password(
     ApiJson(req): ApiJson<PasswordRequest>,
 ) -> Result<Response, AppError> {
     state
+        .services
         .auth()
         .change_password(&signed.session.staff, &req.current, &req.new)
         .await

@@ -5,11 +5,10 @@ use crate::domain::workflow::{Outcome, TipsterResult};
 use crate::domain::{Channel, Code, Lang, NewTip, Status, TipForm};
 use crate::web::error::AppError;
 use crate::web::extract::ApiJson;
-use crate::web::staff::guard::Signed;
+use crate::web::staff::call::StaffCall;
 use crate::web::staff::query::{item_json, parse_queue_query, tip_json};
-use crate::web::state::AppState;
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -17,16 +16,11 @@ use serde_json::json;
 use std::fmt;
 
 /// `GET /api/v1/staff/tips` → `{"tips":[…],"next"}`.
-pub async fn tips(
-    State(state): State<AppState>,
-    signed: Signed,
-    RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+pub async fn tips(call: StaffCall, RawQuery(query): RawQuery) -> Result<Response, AppError> {
     let query = parse_queue_query(query.as_deref()).map_err(invalid)?;
-    let dir = state.directory();
-    let page = state
-        .triage(&dir)
-        .queue(&signed.session.staff, query)
+    let page = call
+        .triage()
+        .queue(call.staff(), query)
         .await
         .map_err(service)?;
     let tips: Vec<_> = page.items.iter().map(item_json).collect();
@@ -35,15 +29,10 @@ pub async fn tips(
 
 /// `GET /api/v1/staff/tips/{id}` → the tip, its messages, notes and trail (the opening is
 /// audited).
-pub async fn tip(
-    State(state): State<AppState>,
-    signed: Signed,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let dir = state.directory();
-    let detail = state
-        .triage(&dir)
-        .open(&signed.session.staff, &id)
+pub async fn tip(call: StaffCall, Path(id): Path<String>) -> Result<Response, AppError> {
+    let detail = call
+        .triage()
+        .open(call.staff(), &id)
         .await
         .map_err(service)?;
     Ok(Json(tip_json(&detail)).into_response())
@@ -59,8 +48,7 @@ pub struct StatusRequest {
 
 /// `POST /api/v1/staff/tips/{id}/status`.
 pub async fn status(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<StatusRequest>,
 ) -> Result<Response, AppError> {
@@ -75,10 +63,8 @@ pub async fn status(
         ),
         None => None,
     };
-    let dir = state.directory();
-    state
-        .triage(&dir)
-        .change_status(&signed.session.staff, &id, to, outcome, result)
+    call.triage()
+        .change_status(call.staff(), &id, to, outcome, result)
         .await
         .map_err(service)?;
     Ok(Json(json!({ "status": to.code() })).into_response())
@@ -98,15 +84,12 @@ impl fmt::Debug for BodyRequest {
 
 /// `POST /api/v1/staff/tips/{id}/messages` → 201: a message the tipster reads on follow-up.
 pub async fn message(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<BodyRequest>,
 ) -> Result<Response, AppError> {
-    let dir = state.directory();
-    state
-        .triage(&dir)
-        .message(&signed.session.staff, &id, &req.body)
+    call.triage()
+        .message(call.staff(), &id, &req.body)
         .await
         .map_err(service)?;
     Ok((StatusCode::CREATED, Json(json!({ "sent": true }))).into_response())
@@ -114,15 +97,12 @@ pub async fn message(
 
 /// `POST /api/v1/staff/tips/{id}/notes` → 201: an internal note.
 pub async fn note(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<BodyRequest>,
 ) -> Result<Response, AppError> {
-    let dir = state.directory();
-    state
-        .triage(&dir)
-        .add_note(&signed.session.staff, &id, &req.body)
+    call.triage()
+        .add_note(call.staff(), &id, &req.body)
         .await
         .map_err(service)?;
     Ok((StatusCode::CREATED, Json(json!({ "added": true }))).into_response())
@@ -136,15 +116,12 @@ pub struct AssignRequest {
 
 /// `POST /api/v1/staff/tips/{id}/assign`: to a colleague who has the tip in scope.
 pub async fn assign(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<AssignRequest>,
 ) -> Result<Response, AppError> {
-    let dir = state.directory();
-    state
-        .triage(&dir)
-        .assign(&signed.session.staff, &id, &req.username)
+    call.triage()
+        .assign(call.staff(), &id, &req.username)
         .await
         .map_err(service)?;
     Ok(Json(json!({ "status": "assigned", "assignee": req.username.trim() })).into_response())
@@ -164,17 +141,15 @@ impl fmt::Debug for ExtendRequest {
 
 /// `POST /api/v1/staff/tips/{id}/extend`: a third → 409.
 pub async fn extend(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ExtendRequest>,
 ) -> Result<Response, AppError> {
-    let dir = state.directory();
     // The answer comes from the extension itself: opening the tip again to read it would
     // record an opening nobody made in the audit trail.
-    let (due, extensions) = state
-        .triage(&dir)
-        .extend(&signed.session.staff, &id, &req.reason)
+    let (due, extensions) = call
+        .triage()
+        .extend(call.staff(), &id, &req.reason)
         .await
         .map_err(service)?;
     Ok(Json(json!({ "due": due, "extensions": extensions })).into_response())
@@ -183,8 +158,7 @@ pub async fn extend(
 /// `POST /api/v1/staff/intake` `{"channel", …the public tip fields}` → 201 `{"id","receipt"}`:
 /// read the receipt back to the caller.
 pub async fn intake(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     ApiJson(mut req): ApiJson<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, AppError> {
     // The channel, then exactly the public tip's fields (serde cannot both flatten and refuse
@@ -196,12 +170,13 @@ pub async fn intake(
         .ok_or_else(|| invalid("channel"))?;
     let form: TipForm = serde_json::from_value(serde_json::Value::Object(req))
         .map_err(|_| invalid("tip_fields"))?;
-    let dir = state.directory();
-    let tip = NewTip::parse(form, channel, &dir)
+    let tip = NewTip::parse(form, channel, &call.directory)
         .map_err(|errors| AppError::invalid_tip(&errors, Lang::En))?;
-    let (id, receipt) = state
+    let (id, receipt) = call
+        .state
+        .services
         .intake()
-        .submit_on_behalf(&signed.session.staff, tip)
+        .submit_on_behalf(call.staff(), tip)
         .await
         .map_err(service)?;
     Ok((

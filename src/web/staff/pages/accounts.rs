@@ -13,14 +13,12 @@ use crate::domain::staff::{Role, Scope, Staff};
 use crate::service::ServiceError;
 use crate::service::accounts::By;
 use crate::web::error::AppError;
-use crate::web::extract::PageLang;
 use crate::web::layout::StaffLayout;
-use crate::web::staff::guard::Signed;
-use crate::web::state::AppState;
+use crate::web::staff::call::StaffCall;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Response};
 
 /// Account events shown under the list.
@@ -51,7 +49,7 @@ pub struct AccountsPage {
 }
 
 fn region_choices(ctx: &Ctx<'_>, selected: &[i64]) -> Vec<Choice> {
-    let dir = ctx.state.directory();
+    let dir = ctx.state.services.directory();
     dir.regions()
         .iter()
         .map(|r| Choice::new(r.id, &r.name, selected.contains(&r.id)))
@@ -59,7 +57,7 @@ fn region_choices(ctx: &Ctx<'_>, selected: &[i64]) -> Vec<Choice> {
 }
 
 fn school_choices(ctx: &Ctx<'_>, selected: &[i64]) -> Vec<Choice> {
-    let dir = ctx.state.directory();
+    let dir = ctx.state.services.directory();
     dir.schools()
         .iter()
         .map(|s| Choice::new(s.id, &s.name, selected.contains(&s.id)))
@@ -67,7 +65,7 @@ fn school_choices(ctx: &Ctx<'_>, selected: &[i64]) -> Vec<Choice> {
 }
 
 fn row(ctx: &Ctx<'_>, staff: &Staff) -> AccountRow {
-    let dir = ctx.state.directory();
+    let dir = ctx.state.services.directory();
     let names = scope_names(&dir, &staff.scope.regions, &staff.scope.schools);
     AccountRow {
         username: staff.username.clone(),
@@ -86,16 +84,10 @@ fn row(ctx: &Ctx<'_>, staff: &Staff) -> AccountRow {
 }
 
 /// `GET /staff/accounts`.
-pub async fn list(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    RawQuery(query): RawQuery,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
-    let dir = state.directory();
-    let accounts = state.accounts(&dir);
-    let by = By::Staff(&signed.session.staff);
+pub async fn list(call: StaffCall, RawQuery(query): RawQuery) -> PageResult {
+    let ctx = call.ctx();
+    let accounts = call.accounts();
+    let by = By::Staff(call.staff());
     let list = accounts.list(by).await.map_err(|e| ctx.service(e))?;
     let trail = accounts
         .trail(by, TRAIL_EVENTS)
@@ -154,6 +146,11 @@ fn back(ctx: &Ctx<'_>) -> (String, &'static str) {
     )
 }
 
+/// A refusal as a staff page, with a way back to the accounts.
+fn refused(ctx: &Ctx<'_>, err: ServiceError) -> Response {
+    ctx.fail_back(AppError::from_service(err, ctx.lang), back(ctx))
+}
+
 /// The key an admin just set, shown once: good for the owner's first sign-in only, where
 /// they enrol one of their own (R6).
 fn enrol(ctx: &Ctx<'_>, username: &str, uri: String) -> EnrolPage {
@@ -169,50 +166,36 @@ fn enrol(ctx: &Ctx<'_>, username: &str, uri: String) -> EnrolPage {
 }
 
 /// `POST /staff/accounts`: creates an account and shows its TOTP enrolment once.
-pub async fn create(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    body: Bytes,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn create(call: StaffCall, body: Bytes) -> PageResult {
+    let ctx = call.ctx();
     let form = account_form(&ctx, &body).map_err(|r| *r)?;
-    let fail = |err: ServiceError| ctx.fail_back(AppError::from_service(err, lang), back(&ctx));
     let role = <Role as Code>::from_code(form.role.trim())
-        .ok_or_else(|| fail(ServiceError::Invalid("role")))?;
+        .ok_or_else(|| refused(&ctx, ServiceError::Invalid("role")))?;
     let scope = Scope {
         regions: form.regions,
         schools: form.schools,
     };
-    let dir = state.directory();
-    let created = state
-        .accounts(&dir)
+    let created = call
+        .accounts()
         .create(
-            By::Staff(&signed.session.staff),
+            By::Staff(call.staff()),
             &form.username,
             role,
             scope,
             &form.password,
         )
         .await
-        .map_err(fail)?;
+        .map_err(|e| refused(&ctx, e))?;
     Ok(enrol(&ctx, form.username.trim(), created.provisioning_uri).into_response())
 }
 
 /// `POST /staff/accounts/{username}/disable`.
-pub async fn disable(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(username): Path<String>,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
-    let dir = state.directory();
-    state
-        .accounts(&dir)
-        .disable(By::Staff(&signed.session.staff), &username)
+pub async fn disable(call: StaffCall, Path(username): Path<String>) -> PageResult {
+    let ctx = call.ctx();
+    call.accounts()
+        .disable(By::Staff(call.staff()), &username)
         .await
-        .map_err(|e| ctx.fail_back(AppError::from_service(e, lang), back(&ctx)))?;
+        .map_err(|e| refused(&ctx, e))?;
     Ok(see_other(&format!(
         "/staff/accounts?lang={}&done=disabled",
         ctx.q()
@@ -220,42 +203,28 @@ pub async fn disable(
 }
 
 /// `POST /staff/accounts/{username}/reset-2fa`: a new secret, shown once.
-pub async fn reset_totp(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(username): Path<String>,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
-    let dir = state.directory();
-    let uri = state
-        .accounts(&dir)
-        .reset_totp(By::Staff(&signed.session.staff), &username)
+pub async fn reset_totp(call: StaffCall, Path(username): Path<String>) -> PageResult {
+    let ctx = call.ctx();
+    let uri = call
+        .accounts()
+        .reset_totp(By::Staff(call.staff()), &username)
         .await
-        .map_err(|e| ctx.fail_back(AppError::from_service(e, lang), back(&ctx)))?;
+        .map_err(|e| refused(&ctx, e))?;
     Ok(enrol(&ctx, &username, uri).into_response())
 }
 
 /// `POST /staff/accounts/{username}/scope` `regions`…, `schools`….
-pub async fn set_scope(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(username): Path<String>,
-    body: Bytes,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn set_scope(call: StaffCall, Path(username): Path<String>, body: Bytes) -> PageResult {
+    let ctx = call.ctx();
     let form = account_form(&ctx, &body).map_err(|r| *r)?;
     let scope = Scope {
         regions: form.regions,
         schools: form.schools,
     };
-    let dir = state.directory();
-    state
-        .accounts(&dir)
-        .set_scope(By::Staff(&signed.session.staff), &username, scope)
+    call.accounts()
+        .set_scope(By::Staff(call.staff()), &username, scope)
         .await
-        .map_err(|e| ctx.fail_back(AppError::from_service(e, lang), back(&ctx)))?;
+        .map_err(|e| refused(&ctx, e))?;
     Ok(see_other(&format!(
         "/staff/accounts?lang={}&done=scope",
         ctx.q()

@@ -1,21 +1,19 @@
 //! What staff do to a tip from its page: `POST /staff/tips/{id}/{classify, assign, escalate,
 //! note, message, extend, close}`.
 //!
-//! The door has checked the session and the CSRF token; the service checks role,
-//! jurisdiction and the tip's state. Success is a 303 back to the tip with a notice; a refusal
-//! is a staff page with its status (404 out of scope or missing, 409 conflict, 422 invalid)
-//! and a way back.
+//! The door has checked the session and the CSRF token (`StaffCall` carries the session); the
+//! service checks role, jurisdiction and the tip's state. Success is a 303 back to the tip with
+//! a notice; a refusal is a staff page with its status (404 out of scope or missing, 409
+//! conflict, 422 invalid) and a way back.
 
 use super::{Ctx, PageResult, see_other};
 use crate::domain::workflow::{Outcome, TipsterResult};
 use crate::domain::{Code, Status};
 use crate::service::ServiceError;
 use crate::web::error::AppError;
-use crate::web::extract::PageLang;
-use crate::web::staff::guard::Signed;
-use crate::web::state::AppState;
+use crate::web::staff::call::StaffCall;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use serde::Deserialize;
 use std::fmt;
@@ -64,119 +62,65 @@ pub struct CloseForm {
 }
 
 /// `POST …/classify`: new → in review.
-pub async fn classify(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(id): Path<String>,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
-    let dir = state.directory();
-    let result = state
-        .triage(&dir)
-        .change_status(&signed.session.staff, &id, Status::InReview, None, None)
+pub async fn classify(call: StaffCall, Path(id): Path<String>) -> PageResult {
+    let result = call
+        .triage()
+        .change_status(call.staff(), &id, Status::InReview, None, None)
         .await;
-    Ok(answer(&ctx, &id, "classified", result))
+    Ok(answer(&call.ctx(), &id, "classified", result))
 }
 
 /// `POST …/escalate`: a liaison hands the tip to police.
-pub async fn escalate(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(id): Path<String>,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
-    let dir = state.directory();
-    let result = state
-        .triage(&dir)
-        .change_status(&signed.session.staff, &id, Status::Escalated, None, None)
+pub async fn escalate(call: StaffCall, Path(id): Path<String>) -> PageResult {
+    let result = call
+        .triage()
+        .change_status(call.staff(), &id, Status::Escalated, None, None)
         .await;
-    Ok(answer(&ctx, &id, "escalated", result))
+    Ok(answer(&call.ctx(), &id, "escalated", result))
 }
 
 /// `POST …/assign` `username`.
-pub async fn assign(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn assign(call: StaffCall, Path(id): Path<String>, body: Bytes) -> PageResult {
+    let ctx = call.ctx();
     let form: AssignForm = ctx.form(&body).map_err(|r| *r)?;
-    let dir = state.directory();
-    let result = state
-        .triage(&dir)
-        .assign(&signed.session.staff, &id, &form.username)
+    let result = call
+        .triage()
+        .assign(call.staff(), &id, &form.username)
         .await;
     Ok(answer(&ctx, &id, "assigned", result))
 }
 
 /// `POST …/note` `body`: an internal note.
-pub async fn note(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn note(call: StaffCall, Path(id): Path<String>, body: Bytes) -> PageResult {
+    let ctx = call.ctx();
     let form: TextForm = ctx.form(&body).map_err(|r| *r)?;
-    let dir = state.directory();
-    let result = state
-        .triage(&dir)
-        .add_note(&signed.session.staff, &id, &form.body)
-        .await;
+    let result = call.triage().add_note(call.staff(), &id, &form.body).await;
     Ok(answer(&ctx, &id, "note", result))
 }
 
 /// `POST …/message` `body`: to the tipster.
-pub async fn message(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn message(call: StaffCall, Path(id): Path<String>, body: Bytes) -> PageResult {
+    let ctx = call.ctx();
     let form: TextForm = ctx.form(&body).map_err(|r| *r)?;
-    let dir = state.directory();
-    let result = state
-        .triage(&dir)
-        .message(&signed.session.staff, &id, &form.body)
-        .await;
+    let result = call.triage().message(call.staff(), &id, &form.body).await;
     Ok(answer(&ctx, &id, "message", result))
 }
 
 /// `POST …/extend` `reason`.
-pub async fn extend(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn extend(call: StaffCall, Path(id): Path<String>, body: Bytes) -> PageResult {
+    let ctx = call.ctx();
     let form: TextForm = ctx.form(&body).map_err(|r| *r)?;
-    let dir = state.directory();
-    let result = state
-        .triage(&dir)
-        .extend(&signed.session.staff, &id, &form.reason)
+    let result = call
+        .triage()
+        .extend(call.staff(), &id, &form.reason)
         .await
         .map(drop);
     Ok(answer(&ctx, &id, "extended", result))
 }
 
 /// `POST …/close` `outcome`, `tipster_result` (empty: the tipster is told nothing more).
-pub async fn close(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn close(call: StaffCall, Path(id): Path<String>, body: Bytes) -> PageResult {
+    let ctx = call.ctx();
     let form: CloseForm = ctx.form(&body).map_err(|r| *r)?;
     let invalid = |code| Err(ServiceError::Invalid(code));
     let outcome = <Outcome as Code>::from_code(form.outcome.trim());
@@ -188,16 +132,8 @@ pub async fn close(
         (None, _) => invalid("outcome"),
         (_, Err(())) => invalid("tipster_result"),
         (Some(outcome), Ok(result)) => {
-            let dir = state.directory();
-            state
-                .triage(&dir)
-                .change_status(
-                    &signed.session.staff,
-                    &id,
-                    Status::Closed,
-                    Some(outcome),
-                    result,
-                )
+            call.triage()
+                .change_status(call.staff(), &id, Status::Closed, Some(outcome), result)
                 .await
         }
     };

@@ -88,7 +88,11 @@ pub async fn login_form(
     let (login_id, new) = match cookie::login_id(&headers, insecure) {
         Some(id) => (id, false),
         None => (
-            state.auth().new_login_form().map_err(|e| ctx.service(e))?,
+            state
+                .services
+                .auth()
+                .new_login_form()
+                .map_err(|e| ctx.service(e))?,
             true,
         ),
     };
@@ -97,7 +101,7 @@ pub async fn login_form(
         notice: notice(&ctx, query.as_deref()),
         error: None,
         username: String::new(),
-        login_token: state.auth().login_form_token(&login_id),
+        login_token: state.services.auth().login_form_token(&login_id),
     }
     .into_response();
     if new && let Some(value) = cookie::set_login(&login_id, insecure) {
@@ -119,7 +123,7 @@ pub async fn login(
     let form: LoginForm = ctx.form(&body).map_err(|r| *r)?;
     // Login CSRF (R11): the form's token must match this browser's sign-in cookie.
     let Some(login_id) = cookie::login_id(&headers, insecure)
-        .filter(|id| state.auth().login_form_ok(id, &form.login_token))
+        .filter(|id| state.services.auth().login_form_ok(id, &form.login_token))
     else {
         return Err(ctx.fail_back(
             AppError::Forbidden {
@@ -138,11 +142,12 @@ pub async fn login(
             notice: None,
             error: Some(error.message(lang)),
             username: form.username.trim().to_owned(),
-            login_token: state.auth().login_form_token(&login_id),
+            login_token: state.services.auth().login_form_token(&login_id),
         };
         error.decorate(page.into_response())
     };
     match state
+        .services
         .auth()
         .login(&form.username, &form.password, &form.totp)
         .await
@@ -193,6 +198,7 @@ pub async fn logout(
 ) -> PageResult {
     let ctx = Ctx::new(&state, lang, Some(&signed.session));
     state
+        .services
         .auth()
         .logout(&signed.session_id, &signed.session.staff)
         .await
@@ -244,6 +250,7 @@ pub async fn password(
         return Err(again(ctx.s().password_mismatch));
     }
     match state
+        .services
         .auth()
         .change_password(&signed.session.staff, &form.current, &form.new)
         .await

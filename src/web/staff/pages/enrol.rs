@@ -92,6 +92,7 @@ pub async fn form(
 ) -> PageResult {
     let ctx = Ctx::new(&state, lang, Some(&signed.session));
     let offer = state
+        .services
         .auth()
         .enrolment_offer(&signed.session_id, &signed.session.staff, None)
         .map_err(|e| ctx.service(e))?;
@@ -108,7 +109,7 @@ pub async fn enrol(
 ) -> PageResult {
     let ctx = Ctx::new(&state, lang, Some(&signed.session));
     let form: EnrolForm = ctx.form(&body).map_err(|r| *r)?;
-    let auth = state.auth();
+    let auth = state.services.auth();
     // The same key again after a mistake, so the app need not be set up twice.
     let again = |error: &'static str| -> Response {
         match auth.enrolment_offer(

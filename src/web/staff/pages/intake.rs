@@ -83,7 +83,7 @@ fn ticked(raw: &str) -> bool {
 
 fn page(ctx: &Ctx<'_>, form: &IntakeForm, errors: Vec<FieldError>) -> IntakePage {
     let s = ctx.s();
-    let dir = ctx.state.directory();
+    let dir = ctx.state.services.directory();
     let (region, school) = (id_field(&form.region_id), id_field(&form.school_id));
     IntakePage {
         layout: ctx.layout(errors.is_empty().then_some("/staff/intake")),
@@ -159,7 +159,7 @@ pub async fn submit(
         urgent: ticked(&html.urgent),
         involves_school_staff: ticked(&html.involves_school_staff),
     };
-    let dir = state.directory();
+    let dir = state.services.directory();
     let tip = NewTip::parse(form, channel, &dir).map_err(|errors| {
         let t = ctx.t();
         again(
@@ -173,6 +173,7 @@ pub async fn submit(
         )
     })?;
     let (_id, receipt) = state
+        .services
         .intake()
         .submit_on_behalf(&signed.session.staff, tip)
         .await

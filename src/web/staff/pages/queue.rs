@@ -9,14 +9,12 @@ use crate::domain::access::{Action, may};
 use crate::domain::{Category, Directory, Status};
 use crate::service::triage::{QueueItem, QueueQuery};
 use crate::web::error::AppError;
-use crate::web::extract::PageLang;
 use crate::web::layout::StaffLayout;
-use crate::web::staff::guard::Signed;
+use crate::web::staff::call::StaffCall;
 use crate::web::staff::query::parse_queue_query;
-use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::response::IntoResponse;
 
 #[derive(Template, WebTemplate)]
@@ -46,18 +44,13 @@ pub fn scope_names(dir: &Directory, regions: &[i64], schools: &[i64]) -> Vec<Str
 }
 
 /// `GET /staff`: who you are, what you cover, and how many tips are overdue.
-pub async fn home(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
-    let staff = &signed.session.staff;
-    let dir = state.directory();
+pub async fn home(call: StaffCall) -> PageResult {
+    let ctx = call.ctx();
+    let staff = call.staff();
+    let dir = &call.directory;
     let reads_tips = may(staff.role, Action::ListTips);
     let overdue = if reads_tips {
-        state
-            .triage(&dir)
+        call.triage()
             .overdue_count(staff)
             .await
             .map_err(|e| ctx.service(e))?
@@ -67,7 +60,7 @@ pub async fn home(
     Ok(HomePage {
         layout: ctx.layout(Some("/staff")),
         role: ctx.s().role(staff.role),
-        scope: scope_names(&dir, &staff.scope.regions, &staff.scope.schools),
+        scope: scope_names(dir, &staff.scope.regions, &staff.scope.schools),
         reads_tips,
         overdue,
         stats_only: may(staff.role, Action::ViewStatistics) && !reads_tips,
@@ -143,24 +136,19 @@ fn filter_pairs(q: &QueueQuery, lang: &'static str) -> Vec<(&'static str, String
 }
 
 /// `GET /staff/tips`: the queue, filtered by a GET form, one page at a time.
-pub async fn queue(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn queue(call: StaffCall, RawQuery(raw): RawQuery) -> PageResult {
+    let ctx = call.ctx();
     let s = ctx.s();
     let query = parse_queue_query(raw.as_deref()).map_err(|code| {
         ctx.fail(AppError::from_service(
             crate::service::ServiceError::Invalid(code),
-            lang,
+            ctx.lang,
         ))
     })?;
-    let dir = state.directory();
-    let page = state
-        .triage(&dir)
-        .queue(&signed.session.staff, query.clone())
+    let dir = &call.directory;
+    let page = call
+        .triage()
+        .queue(call.staff(), query.clone())
         .await
         .map_err(|e| ctx.service(e))?;
     let pairs = filter_pairs(&query, ctx.q());
@@ -182,7 +170,7 @@ pub async fn queue(
             received: item.received.clone(),
             category: ctx.t().category(item.category),
             status: s.status(item.status),
-            place: place_of(&ctx, &dir, item),
+            place: place_of(&ctx, dir, item),
             due: item.due.clone(),
             step: item.step.map(|st| s.step(st)),
             overdue: item.overdue,

@@ -11,11 +11,10 @@ use crate::domain::{Code, Status};
 use crate::service::triage::{Entry, TipDetail};
 use crate::web::extract::PageLang;
 use crate::web::layout::StaffLayout;
-use crate::web::staff::guard::Signed;
-use crate::web::state::AppState;
+use crate::web::staff::call::StaffCall;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Response};
 
 /// A message or note as a line of a thread.
@@ -118,7 +117,7 @@ fn can(ctx: &Ctx<'_>, d: &TipDetail) -> Can {
 /// Builds the page of an opened tip.
 pub fn tip_page(ctx: &Ctx<'_>, d: TipDetail, notice: Option<&'static str>) -> TipPage {
     let s = ctx.s();
-    let dir = ctx.state.directory();
+    let dir = ctx.state.services.directory();
     let item = &d.item;
     let id = &item.id;
     TipPage {
@@ -176,17 +175,14 @@ pub fn tip_page(ctx: &Ctx<'_>, d: TipDetail, notice: Option<&'static str>) -> Ti
 
 /// `GET /staff/tips/{id}`.
 pub async fn show(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
+    call: StaffCall,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
-    let dir = state.directory();
-    let detail = state
-        .triage(&dir)
-        .open(&signed.session.staff, &id)
+    let ctx = call.ctx();
+    let detail = call
+        .triage()
+        .open(call.staff(), &id)
         .await
         .map_err(|e| ctx.service(e))?;
     Ok(tip_page(&ctx, detail, notice(&ctx, query.as_deref())).into_response())

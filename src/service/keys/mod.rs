@@ -1,15 +1,40 @@
-//! Keys over the server's lifetime (SECURITY.md R15–R16): how worn each key is, and picking up
-//! a new primary key that `tipline keys rotate` put in place while the server runs.
+//! Keys and the database together over the server's lifetime (SECURITY.md R15, R16, R35):
+//! whether a keyring belongs to the database (`installation`), whether it holds every key the
+//! data needs, how worn each key is, and picking up a new primary key that `tipline keys
+//! rotate` put in place while the server runs.
 //!
-//! Owns the checks a keyring must pass before it replaces the one in use, and the R16
-//! warnings. It must not change key files (`crypto::keyfiles` does, for the CLI).
+//! Owns the checks a keyring must pass before it is used or replaces the one in use, and the
+//! R16 warnings; startup, the CLI and the server's chores (`upkeep`) all run these. Errors are
+//! `anyhow`, naming the file or setting to fix, as startup errors do. It must not change key
+//! files (`crypto::keyfiles` does, for the CLI).
 
+use super::services::Services;
 use crate::config::Config;
 use crate::crypto::{Keyring, keyfiles};
 use crate::store::Store;
-use crate::web::AppState;
-use anyhow::Context;
+use anyhow::{Context, bail};
 use std::sync::Arc;
+
+pub mod installation;
+
+/// Refuses when the database holds tips wrapped by a key that is not in the keyring.
+pub async fn check_keys(store: &Store, keyring: &Keyring, config: &Config) -> anyhow::Result<()> {
+    let present: Vec<String> = keyring.kek_ids().map(|id| id.to_string()).collect();
+    let missing: Vec<String> = store
+        .kek_ids_in_use()
+        .await?
+        .into_iter()
+        .filter(|id| !present.contains(id))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "the database holds tips sealed with key(s) {} that are not in {}; restore those key files from backup",
+            missing.join(", "),
+            config.keys_dir.display()
+        );
+    }
+    Ok(())
+}
 
 /// One key's wear, as `keys check` and startup report it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,9 +96,10 @@ pub async fn check_wear(
 /// its fingerprints match the installation's record (a new key's is recorded), and it holds
 /// every key the database references. Otherwise the keys in use stay, and the reason is
 /// returned. Then refreshes the wear check. Returns whether a new keyring was put in place.
-pub async fn refresh(state: &AppState) -> anyhow::Result<bool> {
-    let config = &state.config;
-    let current = state.keyring();
+pub async fn refresh(services: &Services) -> anyhow::Result<bool> {
+    let config = services.config();
+    let store = services.store();
+    let current = services.keyring();
     let on_disk = keyfiles::primary_on_disk(&config.keys_dir)?;
     let mut replaced = false;
     if on_disk.as_ref() != Some(current.primary_id()) {
@@ -81,17 +107,17 @@ pub async fn refresh(state: &AppState) -> anyhow::Result<bool> {
             Keyring::load(&config.keys_dir)
                 .with_context(|| format!("reloading keys from {}", config.keys_dir.display()))?,
         );
-        super::installation::bind(&state.store, &fresh, config).await?;
-        super::check_keys(&state.store, &fresh, config).await?;
-        check_wear(&state.store, &fresh, config).await?;
+        installation::bind(store, &fresh, config).await?;
+        check_keys(store, &fresh, config).await?;
+        check_wear(store, &fresh, config).await?;
         tracing::info!(
             primary = %fresh.primary_id(),
             "loaded the keys again: new data keys are wrapped with the new primary key"
         );
-        state.replace_keyring(fresh);
+        services.replace_keyring(fresh);
         replaced = true;
     } else {
-        check_wear(&state.store, &current, config).await?;
+        check_wear(store, &current, config).await?;
     }
     Ok(replaced)
 }
