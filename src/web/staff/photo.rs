@@ -5,12 +5,9 @@
 //! browser should still never be asked to guess.
 
 use super::api;
-use super::guard::Signed;
-use super::pages::Ctx;
+use super::call::StaffCall;
 use crate::web::error::AppError;
-use crate::web::extract::PageLang;
-use crate::web::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
@@ -38,23 +35,12 @@ fn well_formed(id: &str) -> bool {
 }
 
 /// `GET /staff/tips/{id}/photos/{photo}`.
-pub async fn page_photo(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    Path((id, photo)): Path<(String, String)>,
-) -> Response {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn page_photo(call: StaffCall, Path((id, photo)): Path<(String, String)>) -> Response {
+    let ctx = call.ctx();
     if !well_formed(&id) || !well_formed(&photo) {
         return ctx.service(crate::service::ServiceError::NotFound);
     }
-    let dir = state.services.directory();
-    match state
-        .services
-        .triage(&dir)
-        .photo(&signed.session.staff, &id, &photo)
-        .await
-    {
+    match call.triage().photo(call.staff(), &id, &photo).await {
         Ok(jpeg) => attachment(jpeg, &photo),
         Err(err) => ctx.service(err),
     }
@@ -62,18 +48,15 @@ pub async fn page_photo(
 
 /// `GET /api/v1/staff/tips/{id}/photos/{photo}`.
 pub async fn api_photo(
-    State(state): State<AppState>,
-    signed: Signed,
+    call: StaffCall,
     Path((id, photo)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     if !well_formed(&id) || !well_formed(&photo) {
         return Err(api::service(crate::service::ServiceError::NotFound));
     }
-    let dir = state.services.directory();
-    let jpeg = state
-        .services
-        .triage(&dir)
-        .photo(&signed.session.staff, &id, &photo)
+    let jpeg = call
+        .triage()
+        .photo(call.staff(), &id, &photo)
         .await
         .map_err(api::service)?;
     Ok(attachment(jpeg, &photo))

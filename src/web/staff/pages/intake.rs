@@ -11,14 +11,11 @@ use crate::domain::tip::REDACTED;
 use crate::domain::{Category, Channel, NewTip, TipForm};
 use crate::service::ServiceError;
 use crate::web::error::FieldError;
-use crate::web::extract::PageLang;
 use crate::web::layout::StaffLayout;
-use crate::web::staff::guard::Signed;
-use crate::web::state::AppState;
+use crate::web::staff::call::StaffCall;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -115,26 +112,17 @@ fn page(ctx: &Ctx<'_>, form: &IntakeForm, errors: Vec<FieldError>) -> IntakePage
 }
 
 /// `GET /staff/intake`.
-pub async fn form(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
-    if !may(signed.session.staff.role, Action::Intake) {
+pub async fn form(call: StaffCall) -> PageResult {
+    let ctx = call.ctx();
+    if !may(call.staff().role, Action::Intake) {
         return Err(ctx.service(ServiceError::Forbidden));
     }
     Ok(page(&ctx, &IntakeForm::default(), Vec::new()).into_response())
 }
 
 /// `POST /staff/intake`: stores the tip and shows its receipt once, to read to the caller.
-pub async fn submit(
-    State(state): State<AppState>,
-    PageLang(lang): PageLang,
-    signed: Signed,
-    body: Bytes,
-) -> PageResult {
-    let ctx = Ctx::new(&state, lang, Some(&signed.session));
+pub async fn submit(call: StaffCall, body: Bytes) -> PageResult {
+    let ctx = call.ctx();
     let html: IntakeForm = ctx.form(&body).map_err(|r| *r)?;
     let again = |errors: Vec<FieldError>| {
         (
@@ -159,8 +147,7 @@ pub async fn submit(
         urgent: ticked(&html.urgent),
         involves_school_staff: ticked(&html.involves_school_staff),
     };
-    let dir = state.services.directory();
-    let tip = NewTip::parse(form, channel, &dir).map_err(|errors| {
+    let tip = NewTip::parse(form, channel, &call.directory).map_err(|errors| {
         let t = ctx.t();
         again(
             errors
@@ -172,10 +159,11 @@ pub async fn submit(
                 .collect(),
         )
     })?;
-    let (_id, receipt) = state
+    let (_id, receipt) = call
+        .state
         .services
         .intake()
-        .submit_on_behalf(&signed.session.staff, tip)
+        .submit_on_behalf(call.staff(), tip)
         .await
         .map_err(|e| ctx.service(e))?;
     Ok(IntakeReceiptPage {
