@@ -13,10 +13,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod settings;
+mod spam;
 pub use settings::{
     KeySettings, Limits, MAX_SEND_RATE, MAX_SEND_RATE_WINDOW_SECONDS, MAX_STATS_LAG_SECONDS,
     MIN_SEND_RATE, MIN_STATS_LAG_SECONDS, StaffSettings, StatsSettings,
 };
+pub use spam::SpamSettings;
 
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -51,6 +53,8 @@ pub struct Config {
     #[serde(skip)]
     pub allow_new_database: bool,
     pub stats: StatsSettings,
+    /// Spam and floods on the tip form (issue 18).
+    pub spam: SpamSettings,
 }
 
 impl Default for Config {
@@ -70,6 +74,7 @@ impl Default for Config {
             metrics_bind: None,
             allow_new_database: false,
             stats: StatsSettings::default(),
+            spam: SpamSettings::default(),
         }
     }
 }
@@ -86,6 +91,7 @@ impl std::fmt::Debug for Config {
             .field("limits", &self.limits)
             .field("staff", &self.staff)
             .field("stats", &self.stats)
+            .field("spam", &self.spam)
             .finish_non_exhaustive()
     }
 }
@@ -113,7 +119,8 @@ impl Config {
     /// Environment overrides: `TIPLINE_BIND`, `TIPLINE_DATABASE_URL` (or `_FILE` holding it),
     /// `TIPLINE_KEYS_DIR`, `TIPLINE_TRUSTED_PROXIES` (comma-separated), `TIPLINE_TLS`,
     /// `TIPLINE_PUBLIC_ORIGIN`, `TIPLINE_STATS_K`, `TIPLINE_STATS_MAX_LAG_SECONDS`,
-    /// `TIPLINE_LIMITS_MIN_SEND_RATE_BYTES_PER_SECOND`, `TIPLINE_LIMITS_SEND_RATE_WINDOW_SECONDS`.
+    /// `TIPLINE_LIMITS_MIN_SEND_RATE_BYTES_PER_SECOND`, `TIPLINE_LIMITS_SEND_RATE_WINDOW_SECONDS`,
+    /// `TIPLINE_SPAM_UNDER_ATTACK`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
         if let Some(bind) = var("TIPLINE_BIND") {
             self.bind = bind.parse().with_context(|| {
@@ -180,6 +187,9 @@ impl Config {
         if let Some(tls) = var("TIPLINE_TLS") {
             self.tls = matches!(tls.as_str(), "1" | "true" | "yes" | "on");
         }
+        if let Some(on) = var("TIPLINE_SPAM_UNDER_ATTACK") {
+            self.spam.under_attack = matches!(on.trim(), "1" | "true" | "yes" | "on");
+        }
         Ok(())
     }
 
@@ -205,6 +215,7 @@ impl Config {
             bail!("utc_offset_hours must be between -12 and 14");
         }
         let min_k = crate::domain::suppression::MIN_K;
+        self.spam.validate()?;
         if self.stats.k < min_k {
             bail!(
                 "stats.k = {} is below {min_k}: counts that small identify people; use {min_k} or more (default {})",

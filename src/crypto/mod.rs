@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod keydir;
 pub mod keyfiles;
 pub mod keyring;
+pub mod pass;
 pub mod password;
 pub mod random;
 pub mod resend;

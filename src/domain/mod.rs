@@ -9,6 +9,7 @@ pub mod audit;
 pub mod code;
 pub mod day;
 pub mod directory;
+pub mod guard;
 pub mod lang;
 pub mod month;
 pub mod net;

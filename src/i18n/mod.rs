@@ -64,6 +64,19 @@ pub struct Texts {
     pub district_shown: &'static str,
     /// A form that already stored its tip came back (the browser's Back): a blank one instead.
     pub form_already_sent: &'static str,
+    /// Spam protection (issue 18): the honeypot's label (read only by browsers without CSS and
+    /// never by screen readers), and why a send was refused before anything was stored.
+    pub guard_trap_label: &'static str,
+    pub guard_trap_filled: &'static str,
+    pub guard_send_again: &'static str,
+    pub guard_too_old: &'static str,
+    /// The "under attack" waiting page; `{seconds}` is filled in.
+    pub wait_title: &'static str,
+    pub wait_intro: &'static str,
+    pub wait_early: &'static str,
+    pub wait_kept: &'static str,
+    /// Shown by `static/pow.js` while it works.
+    pub wait_working: &'static str,
     pub school_label: &'static str,
     pub school_none: &'static str,
     pub sample_notice: &'static str,
@@ -171,6 +184,7 @@ pub struct Texts {
     pub error_form_too_many_photos: &'static str,
     /// No upload slot or re-encoding worker free: the tip can go without its photos.
     pub error_photos_busy: &'static str,
+    pub error_photos_too_slow: &'static str,
     /// On the receipt page: "{n}" photos stored with the tip.
     pub receipt_photos: &'static str,
     pub idempotency_key_invalid: &'static str,

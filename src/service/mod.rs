@@ -14,6 +14,7 @@ pub mod auth;
 pub mod enrolment;
 pub mod error;
 pub mod followup;
+pub mod guard;
 pub mod intake;
 pub mod keys;
 pub mod photos;

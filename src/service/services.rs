@@ -10,6 +10,7 @@ use super::ServiceError;
 use super::accounts::Accounts;
 use super::auth::{Auth, LoginGuard};
 use super::followup::Followup;
+use super::guard::Guard;
 use super::intake::Intake;
 use super::photos::Photos;
 use super::retention::Retention;
@@ -42,6 +43,8 @@ struct Inner {
     stats_cache: StatsCache,
     /// Photo re-encodings at once (each holds a decoded picture: tens of megabytes).
     photo_work: Arc<Semaphore>,
+    /// Spam and floods on tip intake: form passes, the "under attack" mode (issue 18).
+    guard: Guard,
 }
 
 /// Photos re-encoded at once: all cores but one (logins and tips keep one), at least one. A
@@ -66,6 +69,7 @@ impl Services {
         );
         let services = Services(Arc::new(Inner {
             login_guard: LoginGuard::new(&config.staff),
+            guard: Guard::new(&config.spam),
             config: Arc::new(config),
             store,
             keyring: RwLock::new(keyring),
@@ -98,6 +102,11 @@ impl Services {
     /// Sign-in budgets per account (R8).
     pub fn login_guard(&self) -> &LoginGuard {
         &self.0.login_guard
+    }
+
+    /// The spam guard (form passes, honeypot, "under attack"), for the process's life.
+    pub fn guard(&self) -> &Guard {
+        &self.0.guard
     }
 
     /// What adding and opening photos needs.

@@ -24,6 +24,20 @@ pub const STYLE_CSS: &str = include_str!("../../static/style.css");
 /// error-summary link names. Pages work fully without it.
 pub const PAGE_JS: &str = include_str!("../../static/page.js");
 
+/// The proof-of-work script of the "under attack" mode (issue 18), on pages with a challenge
+/// only. A file of our own origin, not inlined: most pages never need it, and it is allowed by
+/// its hash (CSP Level 3 matches a hash against an external script's `integrity`). A browser
+/// that cannot run it (no JavaScript, an old CSP engine) gets the waiting page instead.
+pub const POW_JS: &str = include_str!("../../static/pow.js");
+
+/// `sha256-<base64>` of `POW_JS`: its `integrity` attribute; quoted, its CSP source.
+pub static POW_JS_INTEGRITY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "sha256-{}",
+        Base64::encode_string(&Sha256::digest(POW_JS.as_bytes()))
+    )
+});
+
 /// The favicon: a plain square in the site's colour. A favicon is shown in the tab switcher and
 /// history, so it says nothing about what the site is. Served from our origin (`img-src 'self'`),
 /// because a missing one is a 404 and a console error on every page.
@@ -39,13 +53,14 @@ pub fn csp_hash(text: &str) -> String {
 
 /// SECURITY.md R22, with the inline stylesheet and script allowed by hash and nothing else
 /// inline: `'self'` stays in `style-src` for pages that link `/static/style.css`, and
-/// `script-src` names only the hash of the one script that exists.
+/// `script-src` names only the hashes of the two scripts that exist.
 pub static CSP: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "default-src 'none'; style-src 'self' {}; script-src {}; img-src 'self'; \
+        "default-src 'none'; style-src 'self' {}; script-src {} {}; img-src 'self'; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         csp_hash(STYLE_CSS),
-        csp_hash(PAGE_JS)
+        csp_hash(PAGE_JS),
+        csp_hash(POW_JS)
     )
 });
 
@@ -61,7 +76,12 @@ mod tests {
             "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
         );
         assert!(CSP.contains(&csp_hash(STYLE_CSS)));
-        assert!(CSP.contains(&format!("script-src {};", csp_hash(PAGE_JS))));
+        assert!(CSP.contains(&format!(
+            "script-src {} {};",
+            csp_hash(PAGE_JS),
+            csp_hash(POW_JS)
+        )));
+        assert_eq!(format!("'{}'", *POW_JS_INTEGRITY), csp_hash(POW_JS));
         assert!(!CSP.contains("unsafe-inline"));
         assert!(
             !STYLE_CSS.contains("</style"),

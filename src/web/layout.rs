@@ -23,6 +23,8 @@ pub struct PublicLayout {
     pub switch_href: Option<String>,
     /// The page shows errors to fix: its title starts with "Error:" (GOV.UK pattern).
     pub error: bool,
+    /// The page carries a proof-of-work challenge: it loads `/static/pow.js` (issue 18).
+    pub work: bool,
 }
 
 impl PublicLayout {
@@ -33,6 +35,7 @@ impl PublicLayout {
             nav: true,
             switch_href: switch_path.map(|p| format!("{p}?lang={}", t.other_lang_code)),
             error: false,
+            work: false,
         }
     }
 
@@ -60,6 +63,17 @@ impl PublicLayout {
     /// compiled in, can ever bypass escaping, never a value that passed through a request.
     pub fn css(&self) -> askama::filters::Safe<&'static str> {
         askama::filters::Safe(assets::STYLE_CSS)
+    }
+
+    /// The same frame, loading the proof-of-work script when `work` is true.
+    pub fn with_work(mut self, work: bool) -> Self {
+        self.work = work;
+        self
+    }
+
+    /// The `integrity` value of `/static/pow.js`, which is also its CSP hash (`assets`).
+    pub fn pow_integrity(&self) -> &'static str {
+        assets::POW_JS_INTEGRITY.as_str()
     }
 
     /// The inlined page script; allowed by its hash in the CSP (`assets`).

@@ -27,6 +27,15 @@ pub const QUEUE_DEPTH: &str = "tipline_writer_queue_depth";
 pub const BATCH_SIZE: &str = "tipline_writer_batch_size";
 pub const DATABASE_ERRORS: &str = "tipline_database_errors_total";
 pub const SESSIONS: &str = "tipline_staff_sessions_active";
+/// Tips refused by spam protection, by reason (`honeypot`, `bad_token`, `too_fast`,
+/// `too_old`, `reused`, `no_proof`): counts only (issue 18).
+pub const SPAM_REFUSED: &str = "tipline_spam_refused_total";
+/// Waiting pages shown under attack (each a send without a valid proof of work).
+pub const SPAM_WAITING: &str = "tipline_spam_waiting_total";
+/// 1 while the "under attack" mode is on (set when `/metrics` is read).
+pub const UNDER_ATTACK: &str = "tipline_under_attack";
+/// Tips accepted across the service in the last minute: what the automatic switch watches.
+pub const TIPS_LAST_MINUTE: &str = "tipline_tips_last_minute";
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -49,6 +58,7 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
                     // Shown at zero from the start, so that an alert on them has a series.
                     metrics::counter!(RATE_LIMITED).increment(0);
                     metrics::counter!(UNAVAILABLE).increment(0);
+                    metrics::counter!(SPAM_WAITING).increment(0);
                 })
         })
         .as_ref()
@@ -90,6 +100,14 @@ pub fn router(state: AppState) -> axum::Router {
 }
 
 async fn scrape(State(state): State<AppState>) -> Response {
+    let now = state.services.clock().now().unix_timestamp();
+    let attack = if state.services.guard().under_attack(now) {
+        1.0
+    } else {
+        0.0
+    };
+    metrics::gauge!(UNDER_ATTACK).set(attack);
+    metrics::gauge!(TIPS_LAST_MINUTE).set(f64::from(state.services.guard().tips_last_minute(now)));
     match state.services.session_count().await {
         Ok(n) => metrics::gauge!(SESSIONS).set(n as f64),
         Err(err) => {

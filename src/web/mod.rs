@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod layout;
 pub mod limits;
+pub mod metered;
 pub mod metrics;
 pub mod middleware;
 pub mod public;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(style))
+        .route("/static/pow.js", get(pow_script))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         .merge(public::router(&state))
@@ -124,6 +126,15 @@ fn compressible() -> impl Predicate {
 /// `GET /healthz`: 200 when the database takes writes (SECURITY.md R33), 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.services.check_writable().await {
+        // Says when the "under attack" mode is on (issue 18), so that a check or a person sees it.
+        Ok(())
+            if state
+                .services
+                .guard()
+                .under_attack(state.services.clock().now().unix_timestamp()) =>
+        {
+            (StatusCode::OK, "ok, under attack").into_response()
+        }
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed");
@@ -139,6 +150,15 @@ async fn style() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         assets::STYLE_CSS,
+    )
+        .into_response()
+}
+
+/// `GET /static/pow.js`: the proof-of-work script (issue 18), allowed by its hash.
+async fn pow_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        assets::POW_JS,
     )
         .into_response()
 }

@@ -49,12 +49,18 @@ pub async fn submit_with_photos(
     lang: Lang,
 ) -> Result<Receipt, AppError> {
     state.limits.check_tip(client)?;
-    state
+    let receipt = state
         .services
         .intake()
         .submit_with_photos(tip, photos, token)
         .await
-        .map_err(|e| AppError::from_service(e, lang))
+        .map_err(|e| AppError::from_service(e, lang))?;
+    // Every accepted tip, form or API, counts towards the automatic "under attack" switch.
+    let services = &state.services;
+    services
+        .guard()
+        .record_accepted(services.clock().now().unix_timestamp());
+    Ok(receipt)
 }
 
 /// Whether a form's one-time token already stored a tip. On any doubt (the database busy), no:

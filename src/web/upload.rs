@@ -6,11 +6,13 @@
 //! being sent, never one that arrived before it.
 
 use super::error::AppError;
+use super::metered::Meter;
 use super::state::AppState;
 use crate::domain::Lang;
 use crate::i18n::Texts;
 use crate::photo::MAX_PHOTO_BYTES;
-use axum::extract::Multipart;
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header::CONTENT_TYPE;
 use std::fmt;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -40,39 +42,58 @@ impl fmt::Debug for PhotoUpload {
     }
 }
 
-/// Reads the upload; a malformed body, too many parts or a part over its cap is refused. At
-/// most `UPLOADS_AT_ONCE` are read at once, across all clients: past that, 503 before the body
-/// is read, so uploads cannot fill the memory (P5).
+/// Reads the upload; a body that is not `multipart/form-data`, a malformed one, too many parts
+/// or a part over its cap is refused. At most `UPLOADS_AT_ONCE` are read at once, across all
+/// clients: past that, 503 before the body is read, so uploads cannot fill the memory (P5).
 pub async fn read_photo_upload(
     state: &AppState,
-    multipart: Multipart,
+    req: Request,
     lang: Lang,
 ) -> Result<(PhotoUpload, OwnedSemaphorePermit), AppError> {
+    let multipart = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Err(AppError::UnsupportedMediaType {
+            expected: "multipart/form-data",
+        });
+    }
     let slot = state
         .upload_slots
         .clone()
         .try_acquire_owned()
         .map_err(|_| AppError::Unavailable { retry_after: 10 })?;
-    Ok((read_parts(multipart, lang).await?, slot))
+    Ok((read_parts(req, lang).await?, slot))
 }
 
-async fn read_parts(mut multipart: Multipart, lang: Lang) -> Result<PhotoUpload, AppError> {
+async fn read_parts(req: Request, lang: Lang) -> Result<PhotoUpload, AppError> {
     let t = Texts::of(lang);
     let malformed = || AppError::BadRequest {
         code: "bad_upload",
         message: t.error_photo_not_a_photo.into(),
     };
+    // Part headers on a short leash; an end never in the poll of the last data (`metered`).
+    let (parts, body) = req.into_parts();
+    let (meter, body) = Meter::wrap(body);
+    let mut multipart = Multipart::from_request(Request::from_parts(parts, body), &())
+        .await
+        .map_err(|_| malformed())?;
     let mut upload = PhotoUpload::default();
     let mut parts = 0;
     loop {
+        meter.between_parts();
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
+            Err(_) if meter.tripped() => return Err(AppError::TooLarge),
             Err(err) if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(AppError::TooLarge);
             }
             Err(_) => return Err(malformed()),
         };
+        meter.in_part();
         parts += 1;
         if parts > MAX_PARTS {
             return Err(malformed());
@@ -107,16 +128,32 @@ pub enum FieldRead {
 /// Reads a part to its end, keeping at most `cap` bytes. A body past the route's limit is 413;
 /// a broken one (the connection dropped mid-part) is 400.
 pub async fn read_field(
-    mut field: axum::extract::multipart::Field<'_>,
+    field: axum::extract::multipart::Field<'_>,
     cap: usize,
     lang: Lang,
 ) -> Result<FieldRead, AppError> {
+    read_field_with(field, || cap, lang).await
+}
+
+/// `read_field` with the cap decided by `cap` when the part's first bytes arrive; a part with
+/// none never calls it (an empty file field takes no upload slot).
+pub async fn read_field_with(
+    mut field: axum::extract::multipart::Field<'_>,
+    cap: impl FnOnce() -> usize,
+    lang: Lang,
+) -> Result<FieldRead, AppError> {
+    let mut cap = Some(cap);
+    let mut limit = 0;
     let mut out = Vec::new();
     let mut over = false;
     loop {
         match field.chunk().await {
+            Ok(Some(chunk)) if chunk.is_empty() => {}
             Ok(Some(chunk)) => {
-                if over || out.len() + chunk.len() > cap {
+                if let Some(decide) = cap.take() {
+                    limit = decide();
+                }
+                if over || out.len() + chunk.len() > limit {
                     over = true;
                     out = Vec::new();
                 } else {

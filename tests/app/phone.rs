@@ -173,7 +173,10 @@ async fn pages_are_gzipped_except_those_showing_a_receipt_and_a_favicon_is_serve
             Request::post("/tip?lang=vi")
                 .header(header::ACCEPT_ENCODING, "gzip")
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from("category=other&body=x&step=send"))
+                .body(Body::from(format!(
+                    "category=other&body=x&step=send&form_pass={}",
+                    app.form_pass_from(10)
+                )))
                 .unwrap(),
         )
         .await;

@@ -59,13 +59,16 @@ function freePort() {
   });
 }
 
-async function startServer() {
+/// A tip form is refused when sent under 3 s after it was served (issue 18): wait as a person would.
+const FORM_SECONDS = 3100;
+
+async function startServer(extraConfig = '') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tipline-browser-'));
   fs.mkdirSync(path.join(dir, 'keys'), { mode: 0o700 });
   // Generous limits: this suite sends a few dozen tips from one address.
   fs.writeFileSync(
     path.join(dir, 'tipline.toml'),
-    '[limits]\nsubmit_burst = 1000\nform_post_burst = 1000\nfollowup_burst = 1000\n',
+    '[limits]\nsubmit_burst = 1000\nform_post_burst = 1000\nfollowup_burst = 1000\n' + extraConfig,
   );
   const port = await freePort();
   const env = {
@@ -237,6 +240,7 @@ async function theWholeFlow(browser, js) {
   await page.check('input[name=category][value=selling_near_school]');
   await page.fill('#location_hint', PLACE);
   await page.focus('#location_hint');
+  await page.waitForTimeout(FORM_SECONDS);
   await visit(page, 'receipt', () => enter(page));
   check(`${mode(page)} Enter in the location field sends the tip`, (await page.locator('.code').count()) === 1);
   const receipt = await receiptOf(page);
@@ -319,6 +323,7 @@ async function enterInEveryField(browser, js) {
     await page.goto(`${browser.base}/`);
     await page.check('input[name=category][value=drug_use]');
     await page.fill('#body', SECRET);
+    await page.waitForTimeout(FORM_SECONDS);
     await page.focus(field);
     await page.keyboard.press('Enter');
     await page.waitForTimeout(700);
@@ -385,9 +390,36 @@ async function photosWithTheTip(browser, js) {
   check(`${mode(page)} and keeps the text`, (await page.inputValue('#body')) === SECRET);
   await page.check('input[name=category][value=selling_near_school]');
   await page.setInputFiles('#photo', [photo(1), photo(2)]);
+  await page.waitForTimeout(FORM_SECONDS);
   await visit(page, 'receipt-with-photos', () => page.click('form button[value=send]:not(.default)'));
   check(`${mode(page)} Send uploads the photos`, uploads[1] && uploads[1].startsWith('multipart/form-data'), uploads.join());
   check(`${mode(page)} the receipt says 2 photos were saved`, /: 2 ảnh/.test(await page.innerText('main')));
+  await ctx.close();
+}
+
+/// Issue 18, under attack: with JavaScript, Send solves the proof of work (static/pow.js, allowed
+/// by its hash) and the tip is stored at once; without it, the waiting page, then Send after the wait.
+async function underAttack(browser, js) {
+  const { ctx, page } = await phone(browser, js);
+  await page.goto(`${browser.base}/`);
+  await page.check('input[name=category][value=drug_use]');
+  await page.fill('#body', SECRET);
+  await page.waitForTimeout(FORM_SECONDS);
+  const started = Date.now();
+  await visit(page, 'under-attack-send', () =>
+    Promise.all([page.waitForNavigation(), page.click('form button[value=send]:not(.default)')]));
+  const took = Date.now() - started;
+  if (js) {
+    check(`${mode(page)} under attack: the proof of work is solved and the tip stored (${took} ms)`,
+      (await page.locator('.code').count()) === 1);
+  } else {
+    check(`${mode(page)} under attack: the waiting page keeps the tip`,
+      (await page.locator('input[name=body]').inputValue()) === SECRET && (await page.locator('.code').count()) === 0);
+    await page.waitForTimeout(5200);
+    await visit(page, 'under-attack-waited', () =>
+      Promise.all([page.waitForNavigation(), page.click('form button[value=send]')]));
+    check(`${mode(page)} under attack: Send after the wait stores the tip`, (await page.locator('.code').count()) === 1);
+  }
   await ctx.close();
 }
 
@@ -465,10 +497,19 @@ async function ergonomics(browser) {
     await ergonomics(browser);
   } catch (e) {
     check('the suite ran to the end', false, e.stack);
+  }
+  server.child.kill();
+  fs.rmSync(server.dir, { recursive: true, force: true });
+  const attacked = await startServer('[spam]\nunder_attack = true\n');
+  browser.base = attacked.base;
+  try {
+    for (const js of [true, false]) await underAttack(browser, js);
+  } catch (e) {
+    check('the under-attack suite ran to the end', false, e.stack);
   } finally {
     await browser.close();
-    server.child.kill();
-    fs.rmSync(server.dir, { recursive: true, force: true });
+    attacked.child.kill();
+    fs.rmSync(attacked.dir, { recursive: true, force: true });
   }
   const weights = results.filter((r) => r.bytes).map((r) => `${r.page} ${r.bytes}/${r.wire}`);
   console.log(`page weights (decoded/wire bytes): ${weights.join(', ')}`);

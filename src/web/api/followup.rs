@@ -70,10 +70,9 @@ impl fmt::Debug for ReplyRequest {
 /// to the tip; 201 with how many it holds now.
 pub async fn add_photo(
     State(state): State<AppState>,
-    multipart: axum::extract::Multipart,
+    req: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    let (upload, _slot) =
-        crate::web::upload::read_photo_upload(&state, multipart, Lang::En).await?;
+    let (upload, _slot) = crate::web::upload::read_photo_upload(&state, req, Lang::En).await?;
     let receipt = tipster::parse_receipt(&upload.receipt, Lang::En)?;
     if upload.photo.is_empty() {
         let message = Texts::of(Lang::En).error_photo_missing;

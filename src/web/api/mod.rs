@@ -4,6 +4,7 @@
 //! Owns its routes, its rate-limit layers (answered in JSON) and its body limit. It must not
 //! import from `web::public`: what both need lives in `web/`.
 
+pub mod challenge;
 pub mod directory;
 pub mod followup;
 pub mod tips;
@@ -40,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/regions", get(directory::regions))
         .route("/api/v1/schools", get(directory::schools))
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/challenge", get(challenge::challenge))
         .merge(submit_api)
         .merge(followup_api);
     super::with_body_limit(api, MAX_JSON_BYTES)

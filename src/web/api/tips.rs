@@ -44,6 +44,9 @@ pub async fn submit_tip(
     };
     let tip = NewTip::parse(form, Channel::Web, &dir)
         .map_err(|errors| AppError::invalid_tip(&errors, Lang::En))?;
+    // Under attack, a proof of work (issue 18); a resend of a stored tip is checked too: an app
+    // resending solves a new challenge.
+    super::challenge::require_proof(&state, &headers)?;
     let receipt = tipster::submit_once(&state, client, tip, token.as_ref(), Lang::En).await?;
     Ok((
         StatusCode::CREATED,

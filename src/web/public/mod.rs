@@ -5,6 +5,7 @@
 //! the API or, later, by staff pages: shared pieces live in `web/`.
 
 pub mod followup;
+pub mod guard;
 pub mod pages;
 pub mod photos;
 pub mod tip;

@@ -6,6 +6,7 @@
 //! and what it shows. Pages hold data only: no handler logic, no words (those are in `i18n`).
 //! `Debug` on anything holding what a tipster typed prints `[redacted]`.
 
+use super::guard::GuardView;
 use crate::domain::tip::REDACTED;
 use crate::domain::{Category, Lang, Region, School};
 use crate::i18n::Texts;
@@ -27,6 +28,8 @@ pub struct FormValues {
     pub involves_school_staff: bool,
     /// The form's one-time token (SECURITY.md R38), kept through every re-display of the form.
     pub resend_token: String,
+    /// The spam protection's hidden fields (issue 18, `super::guard`).
+    pub guard: GuardView,
 }
 
 impl fmt::Debug for FormValues {
@@ -40,6 +43,7 @@ impl fmt::Debug for FormValues {
             .field("urgent", &self.urgent)
             .field("involves_school_staff", &self.involves_school_staff)
             .field("resend_token", &REDACTED)
+            .field("guard", &self.guard)
             .finish()
     }
 }
@@ -108,6 +112,33 @@ impl FormPage<'_> {
                 checked: c.code() == selected,
             })
             .collect()
+    }
+}
+
+/// The "under attack" waiting page (issue 18): what was typed, carried in hidden fields of a
+/// POST form, and how long to wait before pressing Send. With JavaScript, Send solves the
+/// proof of work instead and goes through at once.
+#[derive(Template, WebTemplate)]
+#[template(path = "public/wait.html")]
+pub struct WaitPage {
+    pub layout: PublicLayout,
+    pub form: FormValues,
+    pub seconds: u64,
+    /// Send was pressed before the wait was over.
+    pub early: bool,
+    /// Photos were chosen: a browser cannot carry them over, so this page asks for them again.
+    pub photos_again: bool,
+}
+
+impl WaitPage {
+    /// The wait in the page's words.
+    pub fn message(&self) -> String {
+        let text = if self.early {
+            self.layout.t.wait_early
+        } else {
+            self.layout.t.wait_intro
+        };
+        crate::i18n::fill(text, "seconds", &self.seconds.to_string())
     }
 }
 

@@ -12,17 +12,17 @@ use crate::web::extract::PageLang;
 use crate::web::state::AppState;
 use crate::web::tipster;
 use crate::web::upload::read_photo_upload;
-use axum::extract::{Multipart, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 
 /// `POST /followup/photo`.
 pub async fn followup_photo(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
-    multipart: Multipart,
+    req: Request,
 ) -> PageResult {
     // The slot is held until the photo is stored or refused.
-    let (upload, _slot) = read_photo_upload(&state, multipart, lang)
+    let (upload, _slot) = read_photo_upload(&state, req, lang)
         .await
         .map_err(|e| e.into_html(lang))?;
     let receipt = tipster::parse_receipt(&upload.receipt, lang)

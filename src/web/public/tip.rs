@@ -11,6 +11,7 @@
 //! into pages; they must not seal, store or check limits themselves.
 
 use super::PageResult;
+use super::guard::{self, Checked, GuardForm};
 use super::pages::{ConfirmedPage, FormPage, FormValues, ReceiptPage, SafetyPage, UnitGroup};
 use super::tip_post;
 use crate::domain::tip::REDACTED;
@@ -44,6 +45,9 @@ pub struct TipFormHtml {
     urgent: String,
     involves_school_staff: String,
     resend_token: String,
+    /// Spam protection's passes and honeypot (issue 18).
+    #[serde(flatten)]
+    guard: GuardForm,
 }
 
 /// What the tipster typed never reaches a log through `Debug`.
@@ -59,6 +63,7 @@ impl fmt::Debug for TipFormHtml {
             .field("urgent", &self.urgent)
             .field("involves_school_staff", &self.involves_school_staff)
             .field("resend_token", &REDACTED)
+            .field("guard", &self.guard)
             .finish()
     }
 }
@@ -86,18 +91,20 @@ impl TipFormHtml {
             urgent: ticked(&self.urgent),
             involves_school_staff: ticked(&self.involves_school_staff),
             resend_token: self.resend_token.clone(),
+            guard: self.guard.carried(),
         }
     }
 }
 
 /// The tip form. The language switch is offered only on a fresh form: on a form that came back
 /// with the tipster's text in it, a plain link to the other language would drop that text.
-fn form_page(
+fn form_page<'a>(
+    state: &AppState,
     lang: Lang,
-    dir: &Directory,
+    dir: &'a Directory,
     mut form: FormValues,
     errors: Vec<FieldError>,
-) -> FormPage<'_> {
+) -> FormPage<'a> {
     // A new form gets its one-time token here; a form shown again keeps the one it came with,
     // so that sending it twice stores one tip (SECURITY.md R38). Without randomness the form
     // still works, only without that protection.
@@ -110,9 +117,12 @@ fn form_page(
         .region_id
         .filter(|&r| dir.region(r).is_some_and(|r| r.active));
     let schools = district.map(|r| dir.schools_within(r)).unwrap_or_default();
+    guard::prepare(state, &mut form.guard);
     let fresh = form.body.is_empty() && form.location_hint.is_empty();
     FormPage {
-        layout: PublicLayout::new(lang, fresh.then_some("/")).with_error(!errors.is_empty()),
+        layout: PublicLayout::new(lang, fresh.then_some("/"))
+            .with_error(!errors.is_empty())
+            .with_work(form.guard.work.is_some()),
         alert: None,
         errors,
         sample: schools.iter().any(|s| s.sample),
@@ -130,10 +140,25 @@ fn form_page(
     }
 }
 
+/// The tip as the form typed it, for `NewTip::parse`.
+fn tip_form(values: &FormValues) -> TipForm {
+    TipForm {
+        category: values.category.clone(),
+        school_id: values.school_id,
+        region_id: values.region_id,
+        body: values.body.clone(),
+        location_hint: Some(values.location_hint.clone()),
+        urgent: values.urgent,
+        involves_school_staff: values.involves_school_staff,
+    }
+}
+
 /// `GET /`: the tip form.
 pub async fn form(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
     let dir = state.services.directory();
-    super::never_restored(form_page(lang, &dir, FormValues::default(), Vec::new()).into_response())
+    super::never_restored(
+        form_page(&state, lang, &dir, FormValues::default(), Vec::new()).into_response(),
+    )
 }
 
 /// `POST /tip`: either "show the schools of this place" or "send" (with photos: `tip_post`).
@@ -143,14 +168,21 @@ pub async fn submit(
     PageLang(lang): PageLang,
     req: Request,
 ) -> PageResult {
-    let post = tip_post::read(&state, req, lang)
+    let dir = state.services.directory();
+    // Photos are re-encoded only for a form that would be stored: a tip that parses and
+    // passes the spam checks (a resend of a stored one is rare and gets its receipt anyway).
+    let admits = |html: &TipFormHtml| {
+        html.step == "send"
+            && NewTip::parse(tip_form(&html.values()), Channel::Web, &dir).is_ok()
+            && guard::admits(&state, &html.guard)
+    };
+    let post = tip_post::read(&state, req, lang, admits)
         .await
         .map_err(|e| e.into_html(lang))?;
     let html = &post.form;
     // Files a browser cannot keep: a form shown again asks for them again.
     let photos_again = post.chosen > 0;
-    let dir = state.services.directory();
-    let values = html.values();
+    let mut values = html.values();
     let token = ResendToken::parse(&html.resend_token);
     // A form whose token already stored a tip came back: the browser's Back re-sent an earlier
     // step of it (R39). Its text is never shown again: a blank form instead. Sending the same
@@ -160,7 +192,7 @@ pub async fn submit(
         None => false,
     };
     let blank = |lang: Lang| {
-        let mut page = form_page(lang, &dir, FormValues::default(), Vec::new());
+        let mut page = form_page(&state, lang, &dir, FormValues::default(), Vec::new());
         page.district_note = Some(Texts::of(lang).form_already_sent.to_owned());
         super::never_restored(page.into_response())
     };
@@ -171,7 +203,7 @@ pub async fn submit(
         // Land on the school list (issue 13): the list (or the note that there is none) takes
         // focus (`autofocus`, which also scrolls it into view; a `#fragment` would switch
         // autofocus off), and a status line says what changed.
-        let mut page = form_page(lang, &dir, values, Vec::new());
+        let mut page = form_page(&state, lang, &dir, values, Vec::new());
         page.photos_again = photos_again;
         page.district_note = page
             .form
@@ -180,15 +212,7 @@ pub async fn submit(
             .map(|r| fill(Texts::of(lang).district_shown, "district", &r.name));
         return Ok(page.into_response());
     }
-    let form = TipForm {
-        category: values.category.clone(),
-        school_id: values.school_id,
-        region_id: values.region_id,
-        body: values.body.clone(),
-        location_hint: Some(values.location_hint.clone()),
-        urgent: values.urgent,
-        involves_school_staff: values.involves_school_staff,
-    };
+    let form = tip_form(&values);
     // A refused photo sends the form back like a wrong field; a resend of a form already
     // stored gets its first receipt whatever its photos do now (R38).
     let refused = post.refused.filter(|_| !sent);
@@ -212,11 +236,36 @@ pub async fn submit(
                     message,
                 });
             }
-            let mut page = form_page(lang, &dir, values, errors);
+            let mut page = form_page(&state, lang, &dir, values, errors);
             page.photos_again = photos_again;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
+    // Spam protection just before storing (issue 18): a refusal stores nothing and shows what
+    // was typed again. A resend of a stored form skips it and gets its receipt back (R38).
+    if !sent {
+        match guard::check(&state, &html.guard, &mut values, lang) {
+            Checked::Pass => {}
+            Checked::Reshow { alert } => {
+                let mut page = form_page(&state, lang, &dir, values, Vec::new());
+                page.alert = Some(alert.to_owned());
+                page.layout.error = true;
+                page.photos_again = photos_again;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+            Checked::Wait(mut page) => {
+                page.photos_again = photos_again;
+                return Ok(super::never_restored(page.into_response()));
+            }
+        }
+        if post.held_back {
+            // The photos were read past when the form did not look storable (its text came
+            // after them, or a proof was spent in between): ask for them again, store nothing.
+            let mut page = form_page(&state, lang, &dir, values, Vec::new());
+            page.photos_again = true;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    }
     let urgent = tip.urgent;
     let photos = &post.photos;
     let submitted =
@@ -231,7 +280,7 @@ pub async fn submit(
                 || matches!(err, AppError::TooManyRequests { .. }) =>
         {
             err.log();
-            let mut page = form_page(lang, &dir, values, Vec::new());
+            let mut page = form_page(&state, lang, &dir, values, Vec::new());
             page.alert = Some(err.message(lang));
             page.photos_again = photos_again;
             return Ok(err.decorate(page.into_response()));
@@ -246,7 +295,8 @@ pub async fn submit(
         errors: Vec::new(),
         saved: false,
         last_digits: String::new(),
-        photos: photos.len(),
+        // A resend gets the first receipt; its photos were stored with the first send only.
+        photos: if sent { 0 } else { photos.len() },
     }
     .into_response();
     response.extensions_mut().insert(Uncompressed);

@@ -10,7 +10,8 @@ use std::net::SocketAddr;
 
 fn assert_hardened(res: &TestResponse, what: &str) {
     // Issue 13: the inline stylesheet and script are allowed by their hashes (checked against
-    // the page text in `pages`), and nothing else is loosened.
+    // the page text in `pages`), and nothing else is loosened. Issue 18: the proof-of-work
+    // script, a file of ours, by its hash too.
     let csp = res.header("content-security-policy").unwrap_or_default();
     let (head, tail) = csp
         .split_once("; img-src")
@@ -23,9 +24,10 @@ fn assert_hardened(res: &TestResponse, what: &str) {
     assert!(
         matches!(
             sources.as_slice(),
-            ["default-src", "'none';", "style-src", "'self'", style, "script-src", script]
+            ["default-src", "'none';", "style-src", "'self'", style, "script-src", page, pow]
                 if style.starts_with("'sha256-") && style.ends_with("=';")
-                    && script.starts_with("'sha256-") && script.ends_with("='")
+                    && page.starts_with("'sha256-") && page.ends_with("='")
+                    && pow.starts_with("'sha256-") && pow.ends_with("='")
         ),
         "R22: CSP on {what}: {csp}"
     );

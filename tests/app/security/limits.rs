@@ -58,7 +58,10 @@ async fn r28_p5_one_client_is_limited_per_refill_period_and_others_still_submit(
             [198, 51, 100, 1],
             Request::post("/tip?lang=en")
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from("category=other&body=kept+text&step=send"))
+                .body(Body::from(format!(
+                    "category=other&body=kept+text&step=send&form_pass={}",
+                    app.form_pass_from(10)
+                )))
                 .unwrap(),
         ))
         .await;

@@ -4,3 +4,4 @@ mod cross_site;
 mod http;
 mod limits;
 mod privacy;
+mod spam;

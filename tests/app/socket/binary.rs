@@ -162,7 +162,10 @@ fn r14_the_binary_refuses_a_world_readable_key_and_exits_non_zero() {
 // ---------------------------------------------------------------------------------------------
 
 /// Harness traffic all comes from 127.0.0.1: lift every rate limit out of its way.
-const UNLIMITED_TOML: &str = "[limits]\n\
+/// Unlimited, and never "under attack" (issue 18): the harness floods on purpose.
+const UNLIMITED_TOML: &str = "[spam]\n\
+    attack_tips_per_minute = 0\n\
+    [limits]\n\
     submit_burst = 1000000\n\
     submit_refill_seconds = 1\n\
     form_post_burst = 1000000\n\

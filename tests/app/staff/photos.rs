@@ -294,3 +294,41 @@ async fn page_has_upload_form(app: &TestApp, receipt: &str) -> bool {
         .await;
     page.text.contains("/followup/photo")
 }
+
+/// A body that arrives as from a connection: 16 KiB at a time, each after a pause (a pending
+/// poll), so that a reader sees it in pieces as it would from a phone.
+pub fn trickle(body: Vec<u8>) -> Body {
+    Body::new(Trickle {
+        rest: body.into(),
+        paused: false,
+    })
+}
+
+struct Trickle {
+    rest: axum::body::Bytes,
+    paused: bool,
+}
+
+impl http_body::Body for Trickle {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        use std::task::Poll;
+        if self.rest.is_empty() {
+            return Poll::Ready(None);
+        }
+        if !self.paused {
+            self.paused = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.paused = false;
+        let n = self.rest.len().min(16 * 1024);
+        let chunk = self.rest.split_to(n);
+        Poll::Ready(Some(Ok(http_body::Frame::data(chunk))))
+    }
+}

@@ -324,7 +324,8 @@ crate::on_both_clocked!(
                 assert!(csp.contains(part), "{what}: {csp} lacks {part}");
             }
             assert!(!csp.contains("unsafe"), "{what}: {csp}");
-            assert_eq!(csp.matches("'sha256-").count(), 2, "{what}");
+            // The stylesheet, the page script and the proof-of-work script (issue 18).
+            assert_eq!(csp.matches("'sha256-").count(), 3, "{what}");
             assert_eq!(res.header("cache-control"), Some("no-store"), "{what}");
             assert_eq!(res.header("x-frame-options"), Some("DENY"), "{what}");
             assert!(!res.text.contains("style=\""), "no inline style on {what}");
