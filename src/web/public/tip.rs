@@ -171,8 +171,10 @@ pub async fn submit(
     let dir = state.services.directory();
     // Photos are re-encoded only for a form that would be stored: a tip that parses and
     // passes the spam checks (a resend of a stored one is rare and gets its receipt anyway).
+    // The pressed Send button comes after the file field, so `step` is not known yet; the place
+    // step's button comes before it.
     let admits = |html: &TipFormHtml| {
-        html.step == "send"
+        html.step != "district"
             && NewTip::parse(tip_form(&html.values()), Channel::Web, &dir).is_ok()
             && guard::admits(&state, &html.guard)
     };

@@ -40,13 +40,19 @@ pub fn phone_photo() -> Vec<u8> {
 pub fn form_data(fields: &[(&str, &str)], photos: &[&[u8]]) -> (String, Vec<u8>) {
     let boundary = "----tiplinetestboundary7MA4YWxk";
     let mut body = Vec::new();
-    for (name, value) in fields {
+    let text = |body: &mut Vec<u8>, name: &str, value: &str| {
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
             )
             .as_bytes(),
         );
+    };
+    // The pressed button (`step`) is the form's last field, after the file field, as in the
+    // tip form; the others come in their order.
+    let (buttons, fields): (Vec<_>, Vec<_>) = fields.iter().partition(|(name, _)| *name == "step");
+    for (name, value) in fields {
+        text(&mut body, name, value);
     }
     for (i, photo) in photos.iter().enumerate() {
         // An empty file is what a browser sends for a file field left empty.
@@ -63,6 +69,9 @@ pub fn form_data(fields: &[(&str, &str)], photos: &[&[u8]]) -> (String, Vec<u8>)
         );
         body.extend_from_slice(photo);
         body.extend_from_slice(b"\r\n");
+    }
+    for (name, value) in buttons {
+        text(&mut body, name, value);
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
