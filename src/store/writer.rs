@@ -5,7 +5,9 @@
 //! receipt is never shown for a tip that is not on disk. Throughput comes from sharing the fsync,
 //! not from weakening it. A full queue answers `Busy` at once (503 + Retry-After) rather than
 //! letting requests pile up until they time out. A batch is written in the order of its rows'
-//! random ids, never in arrival order.
+//! random ids, never in arrival order. A batch also stops at `MAX_BATCH_BYTES` of sealed data
+//! (photos make a tip up to a few megabytes), so that one transaction stays well under the
+//! free-space floor and the memory a commit holds.
 
 use super::{SealedTip, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
@@ -41,9 +43,48 @@ impl TipWriter {
     }
 }
 
+/// Sealed bytes a batch holds at most (a single tip larger than this is written alone).
+pub const MAX_BATCH_BYTES: usize = 16 << 20;
+
+/// The bytes a tip brings to its transaction, roughly: its sealed content and photos.
+fn weight(tip: &SealedTip) -> usize {
+    tip.content.len() + tip.photos.iter().map(|p| p.body.len()).sum::<usize>()
+}
+
+/// Waits for the next batch: the job left over from the last one, or the first to arrive, then
+/// whatever is waiting, up to `max_batch` jobs and `MAX_BATCH_BYTES`. A job that would pass the
+/// bytes is left over for the next batch. False when the queue is closed and empty.
+async fn next_batch(
+    rx: &mut mpsc::Receiver<Job>,
+    left_over: &mut Option<Job>,
+    jobs: &mut Vec<Job>,
+    max_batch: usize,
+) -> bool {
+    let first = match left_over.take() {
+        Some(job) => job,
+        None => match rx.recv().await {
+            Some(job) => job,
+            None => return false,
+        },
+    };
+    let mut bytes = weight(&first.tip);
+    jobs.push(first);
+    while jobs.len() < max_batch {
+        let Ok(job) = rx.try_recv() else { break };
+        bytes += weight(&job.tip);
+        if bytes > MAX_BATCH_BYTES {
+            *left_over = Some(job);
+            break;
+        }
+        jobs.push(job);
+    }
+    true
+}
+
 async fn run(store: Store, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     let mut jobs = Vec::with_capacity(max_batch);
-    while rx.recv_many(&mut jobs, max_batch).await > 0 {
+    let mut left_over = None;
+    while next_batch(&mut rx, &mut left_over, &mut jobs, max_batch).await {
         metrics::gauge!("tipline_writer_queue_depth").set(rx.len() as f64);
         metrics::histogram!("tipline_writer_batch_size").record(jobs.len() as f64);
         // Rows go in by their random id, not in arrival order (SECURITY.md R37): within a
@@ -74,5 +115,66 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Category, Channel, Day, Month};
+
+    fn job(bytes: usize) -> Job {
+        let tip = SealedTip {
+            id: "t".into(),
+            lookup_id: [0; 32],
+            kek_id: "k".into(),
+            wrapped_dek: Vec::new(),
+            content: vec![0; bytes],
+            category: Category::DrugUse,
+            region_id: None,
+            school_id: None,
+            urgent: false,
+            involves_school_staff: false,
+            channel: Channel::Web,
+            month: Month {
+                year: 2026,
+                month: 12,
+            },
+            received: Day::from_ymd(2026, 12, 7).unwrap(),
+            resend: None,
+            photos: Vec::new(),
+        };
+        Job {
+            tip,
+            done: oneshot::channel().0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_stops_at_its_count_or_its_bytes_and_the_rest_waits_for_the_next() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let mb = 1 << 20;
+        for bytes in [1, 2, 3, 6 * mb, 6 * mb, 6 * mb, 20 * mb, 10] {
+            tx.try_send(job(bytes)).unwrap();
+        }
+        drop(tx);
+        let (mut left, mut jobs, mut sizes) = (None, Vec::new(), Vec::new());
+        while next_batch(&mut rx, &mut left, &mut jobs, 3).await {
+            sizes.push(
+                jobs.drain(..)
+                    .map(|j| j.tip.content.len())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(
+            sizes,
+            vec![
+                vec![1, 2, 3],        // the count
+                vec![6 * mb, 6 * mb], // 18 MB would pass 16 MB
+                vec![6 * mb],         // the 20 MB tip does not fit beside it
+                vec![20 * mb],        // alone over the bytes, yet written, alone
+                vec![10],
+            ]
+        );
     }
 }
