@@ -40,11 +40,18 @@
       setTimeout(slice, 0); /* let the page breathe between slices */
     })();
   }
-  var busy = false;
+  var busy = false, clicked = null;
+  /* Browsers without `submitter` (before 2020): the button last clicked; Enter in a field clicks
+     the form's default button too. Not knowing which was pressed, leave it to the waiting page. */
+  document.addEventListener('click', function (ev) {
+    var b = ev.target;
+    while (b && b.nodeName != 'BUTTON') b = b.parentNode;
+    if (b) clicked = b;
+  }, true);
   document.addEventListener('submit', function (ev) {
     var f = ev.target, w = f.querySelector('input[name=work_pass]'), p = f.querySelector('input[name=work_proof]'),
-      s = ev.submitter, st = document.getElementById('work-status'), bits;
-    if (!w || !p || p.value || (s && s.name == 'step' && s.value != 'send')) return;
+      s = 'submitter' in ev ? ev.submitter : clicked, st = document.getElementById('work-status'), bits;
+    if (!w || !p || p.value || !s || (s.name == 'step' && s.value != 'send')) return;
     bits = +w.getAttribute('data-bits');
     if (!(bits >= 0 && bits <= 32)) return;
     ev.preventDefault();

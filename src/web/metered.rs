@@ -49,6 +49,8 @@ impl Meter {
                 inner: body,
                 shared,
                 after_data: false,
+                ended: false,
+                reported: false,
             }),
         )
     }
@@ -77,6 +79,10 @@ struct Metered {
     shared: Arc<Shared>,
     /// The last poll delivered data: an end found now waits for the next poll.
     after_data: bool,
+    /// The inner body said it is over (it is not polled again).
+    ended: bool,
+    /// The end was passed on.
+    reported: bool,
 }
 
 impl http_body::Body for Metered {
@@ -90,12 +96,18 @@ impl http_body::Body for Metered {
         if self.shared.tripped.load(Ordering::Relaxed) {
             return Poll::Ready(Some(Err(axum::Error::new("multipart headers too long"))));
         }
+        if self.ended {
+            self.reported = true;
+            return Poll::Ready(None);
+        }
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(None) = &polled
-            && std::mem::take(&mut self.after_data)
-        {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
+        if let Poll::Ready(None) = &polled {
+            self.ended = true;
+            if std::mem::take(&mut self.after_data) {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            self.reported = true;
         }
         self.after_data = matches!(&polled, Poll::Ready(Some(Ok(_))));
         if let Poll::Ready(Some(Ok(frame))) = &polled {
@@ -110,7 +122,8 @@ impl http_body::Body for Metered {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        // Not while an end is held back: a reader would skip the poll that tells it.
+        self.reported
     }
 
     fn size_hint(&self) -> SizeHint {

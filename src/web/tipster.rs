@@ -48,7 +48,31 @@ pub async fn submit_with_photos(
     token: Option<&ResendToken>,
     lang: Lang,
 ) -> Result<Receipt, AppError> {
+    let charged = charge_tip(state, client)?;
+    submit_charged(state, charged, tip, photos, token, lang).await
+}
+
+/// A tip paid for from its sender's budget ahead of storing it: the tip form charges before it
+/// re-encodes photos (the costly part), so that a client cannot have photos decoded faster than
+/// it may send tips. Only `charge_tip` makes one.
+#[derive(Debug)]
+pub struct Charged(());
+
+/// Charges one tip to `client`'s budget.
+pub fn charge_tip(state: &AppState, client: Client) -> Result<Charged, AppError> {
     state.limits.check_tip(client)?;
+    Ok(Charged(()))
+}
+
+/// `submit_with_photos` for a tip already charged.
+pub async fn submit_charged(
+    state: &AppState,
+    _charged: Charged,
+    tip: NewTip,
+    photos: &[CleanPhoto],
+    token: Option<&ResendToken>,
+    lang: Lang,
+) -> Result<Receipt, AppError> {
     let receipt = state
         .services
         .intake()

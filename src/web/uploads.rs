@@ -34,7 +34,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     // The tip form: its text keeps the form's limit in `tip_post`, photos their own.
     let submit = GovernorLayer::new(limits.submit.clone()).error_handler(limits::html_rejection);
     let tip = Router::new()
-        .route("/tip", post(public::tip::submit))
+        .route("/tip", post(public::tip_submit::submit))
         .route_layer(submit)
         .route("/tip", get(public::tip::to_form));
     let tip = super::with_body_limit(tip, MAX_TIP_UPLOAD_BYTES);

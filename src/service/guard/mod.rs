@@ -103,10 +103,6 @@ impl Guard {
         }
     }
 
-    pub fn settings(&self) -> &SpamSettings {
-        &self.settings
-    }
-
     /// Turns the manual switch on or off (the automatic one goes its own way).
     pub fn set_manual(&self, on: bool) {
         self.manual.store(on, Ordering::Relaxed);

@@ -1,7 +1,8 @@
 //! Passes already used (solved puzzles, waiting passes), each until it would expire anyway:
 //! a proof is accepted once. Memory only and bounded: a restart forgets them (a pass could
-//! then be used once more within its life), and when full of unexpired entries new proofs are
-//! refused (the sender gets the waiting page again) rather than the set growing without end.
+//! then be used once more within its life). When full of unexpired entries, the one closest to
+//! expiring is forgotten to make room: refusing instead would let whoever fills the set (waiting
+//! passes cost nothing but 5 s) keep every real tipster on the waiting page.
 
 use std::collections::HashMap;
 
@@ -31,8 +32,11 @@ impl Spent {
         }
         if self.until.len() >= self.cap {
             self.until.retain(|_, &mut t| t >= now);
-            if self.until.len() >= self.cap {
-                return false;
+        }
+        if self.until.len() >= self.cap {
+            let soonest = self.until.iter().min_by_key(|(_, t)| **t).map(|(n, _)| *n);
+            if let Some(nonce) = soonest {
+                self.until.remove(&nonce);
             }
         }
         self.until.insert(nonce, expires);

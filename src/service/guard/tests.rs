@@ -157,10 +157,17 @@ fn the_rate_switches_the_mode_on_and_the_cool_down_off() {
 fn spent_passes_are_bounded() {
     let mut spent = Spent::new(2);
     assert!(spent.spend([1; 16], 0, 10));
-    assert!(spent.spend([2; 16], 0, 10));
-    assert!(!spent.spend([3; 16], 5, 10), "full of live entries");
-    assert!(spent.spend([3; 16], 11, 20), "expired ones make room");
-    assert!(!spent.spend([3; 16], 12, 20));
+    assert!(spent.spend([2; 16], 0, 20));
+    // Full of live entries: the one closest to expiring goes, a new proof is never refused.
+    assert!(spent.spend([3; 16], 5, 30), "full, yet room is made");
+    assert!(
+        !spent.is_spent(&[1; 16], 5),
+        "the soonest to expire was forgotten"
+    );
+    assert!(spent.is_spent(&[2; 16], 5) && spent.is_spent(&[3; 16], 5));
+    assert!(!spent.spend([3; 16], 6, 30), "still spent");
+    assert!(spent.spend([4; 16], 21, 40), "expired ones make room first");
+    assert!(spent.is_spent(&[3; 16], 21));
 }
 
 #[test]

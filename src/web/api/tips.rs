@@ -44,10 +44,13 @@ pub async fn submit_tip(
     };
     let tip = NewTip::parse(form, Channel::Web, &dir)
         .map_err(|errors| AppError::invalid_tip(&errors, Lang::En))?;
-    // Under attack, a proof of work (issue 18); a resend of a stored tip is checked too: an app
-    // resending solves a new challenge.
+    // The tip budget first (a client over it never reaches the proofs' memory, and keeps its
+    // solved challenge for later); then, under attack, a proof of work (issue 18). A resend of
+    // a stored tip is checked too: an app resending solves a new challenge.
+    let charged = tipster::charge_tip(&state, client)?;
     super::challenge::require_proof(&state, &headers)?;
-    let receipt = tipster::submit_once(&state, client, tip, token.as_ref(), Lang::En).await?;
+    let token = token.as_ref();
+    let receipt = tipster::submit_charged(&state, charged, tip, &[], token, Lang::En).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "receipt": receipt.grouped() })),

@@ -9,7 +9,9 @@ pub mod guard;
 pub mod pages;
 pub mod photos;
 pub mod tip;
+pub mod tip_multipart;
 pub mod tip_post;
+pub mod tip_submit;
 
 use super::limits::html_rejection;
 use super::state::AppState;

@@ -259,3 +259,70 @@ on_both!(
         assert_eq!(count(app, "photos").await, 0);
     }
 );
+
+/// The tip budget is charged before photos are opened: a client past it cannot have photos
+/// decoded faster than it may send tips (issue 18).
+#[tokio::test]
+async fn photos_past_the_tip_budget_are_never_opened_and_the_form_says_why() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.limits.submit_burst = 1;
+        c.limits.submit_refill_seconds = 3600;
+    })
+    .await;
+    let token = form_token(&app).await;
+    let fields = send_fields(&token);
+    let first = post_tip_form(&app, &pairs(&fields), &[&phone_photo()]).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let heic: &[u8] = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic more bytes of an iPhone photo";
+    let token = form_token(&app).await;
+    let fields = send_fields(&token);
+    let res = post_tip_form(&app, &pairs(&fields), &[heic]).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text);
+    assert!(res.header("retry-after").is_some());
+    assert!(!res.text.contains("screenshot"), "the photo was opened");
+    assert!(res.text.contains(TEXT) && res.text.contains("choose them again"));
+    assert_eq!(count(&app, "tips").await, 1);
+    assert_eq!(count(&app, "photos").await, 1);
+}
+
+on_both!(
+    fields_after_the_photos_hold_them_back_and_a_cut_off_button_still_gets_its_receipt,
+    |app| {
+        // A script that sends a field after its photos: the photos were judged on part of the
+        // form, so they are not stored, and the form asks for them again.
+        let token = form_token(app).await;
+        let pass = app.form_pass_from(10);
+        let mut fields = send_fields(&token);
+        fields.retain(|(k, _)| *k != "location_hint");
+        let mut sent = pairs(&fields);
+        sent.insert(0, ("form_pass", &pass));
+        let (content_type, body) = form_data(&sent, &[&phone_photo()]);
+        let boundary = content_type.split("boundary=").nth(1).unwrap().to_owned();
+        let end = format!("--{boundary}--\r\n");
+        let mut late = body[..body.len() - end.len()].to_vec();
+        late.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"location_hint\"\r\n\r\ncong sau\r\n{end}")
+                .as_bytes(),
+        );
+        let res = post_raw(app, &content_type, late).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+        assert!(res.text.contains("choose them again"), "{}", res.text);
+        assert_eq!(count(app, "tips").await, 0);
+
+        // Sent, then sent again (the first answer was lost) with the body cut off before the
+        // pressed button: still a send of a stored form, so its receipt (R38).
+        let token = form_token(app).await;
+        let fields = send_fields(&token);
+        let first = post_tip_form(app, &pairs(&fields), &[&phone_photo()]).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+        let receipt = receipt_from_page(&first.text);
+        let mut sent = pairs(&fields);
+        sent.insert(0, ("form_pass", &pass));
+        let (content_type, body) = form_data(&sent, &[&phone_photo()]);
+        let cut = body.len() - 60; // inside the `step` part
+        let again = post_raw(app, &content_type, body[..cut].to_vec()).await;
+        assert_eq!(receipt_from_page(&again.text), receipt, "{}", again.text);
+        assert_eq!(count(app, "tips").await, 1);
+        assert_eq!(count(app, "photos").await, 1);
+    }
+);
