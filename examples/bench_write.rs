@@ -346,7 +346,8 @@ async fn main() -> anyhow::Result<()> {
         format!(
             "database_url = {:?}\nkeys_dir = {:?}\n[limits]\nsubmit_burst = 100000000\n\
              submit_refill_seconds = 1\nform_post_burst = 100000000\nform_post_refill_seconds = 1\n\
-             global_submit_per_second = 100000000\nglobal_submit_burst = 100000000\n",
+             global_submit_per_second = 100000000\nglobal_submit_burst = 100000000\n\
+             [spam]\nattack_tips_per_minute = 0\n",
             database_url,
             dir.join("keys").display().to_string()
         ),

@@ -7,7 +7,8 @@
 //!
 //! Every tip it sends is stored, so point it at a throwaway installation. The default rate
 //! limits (10 tips per client, then one per 30 s; 200 per second overall) would turn almost every
-//! request into 429, so start the server from a scratch directory with the limits raised:
+//! request into 429, and the automatic "under attack" switch into 403, so start the server from a
+//! scratch directory with the limits raised and the switch off:
 //!
 //! ```sh
 //! cargo build --release
@@ -20,6 +21,9 @@
 //! form_post_refill_seconds = 1
 //! global_submit_per_second = 1000000
 //! global_submit_burst = 1000000
+//! [spam]
+//! # Past 60 tips a minute the "under attack" mode would ask every request for a proof of work.
+//! attack_tips_per_minute = 0
 //! EOF
 //! /path/to/tipline/target/release/tipline serve    # keys/ and data/ are created here
 //! ```
