@@ -14,6 +14,7 @@
 //! phone on a slow network does when its small form arrives in one packet after the headers.
 
 use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request};
 use http_body::{Frame, SizeHint};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -53,6 +54,16 @@ impl Meter {
                 reported: false,
             }),
         )
+    }
+
+    /// `req`'s body as a multipart form, metered; `None` when it is not one (no boundary).
+    pub async fn multipart(req: Request) -> Option<(Meter, Multipart)> {
+        let (parts, body) = req.into_parts();
+        let (meter, body) = Meter::wrap(body);
+        let multipart = Multipart::from_request(Request::from_parts(parts, body), &())
+            .await
+            .ok()?;
+        Some((meter, multipart))
     }
 
     /// The reader waits for the next part: at most `WINDOW` more bytes until it has one.

@@ -11,7 +11,7 @@ use super::state::AppState;
 use crate::domain::Lang;
 use crate::i18n::Texts;
 use crate::photo::MAX_PHOTO_BYTES;
-use axum::extract::{FromRequest, Multipart, Request};
+use axum::extract::Request;
 use axum::http::header::CONTENT_TYPE;
 use std::fmt;
 use tokio::sync::OwnedSemaphorePermit;
@@ -75,11 +75,7 @@ async fn read_parts(req: Request, lang: Lang) -> Result<PhotoUpload, AppError> {
         message: t.error_photo_not_a_photo.into(),
     };
     // Part headers on a short leash; an end never in the poll of the last data (`metered`).
-    let (parts, body) = req.into_parts();
-    let (meter, body) = Meter::wrap(body);
-    let mut multipart = Multipart::from_request(Request::from_parts(parts, body), &())
-        .await
-        .map_err(|_| malformed())?;
+    let (meter, mut multipart) = Meter::multipart(req).await.ok_or_else(malformed)?;
     let mut upload = PhotoUpload::default();
     let mut parts = 0;
     loop {

@@ -27,8 +27,8 @@ use crate::web::metered::Meter;
 use crate::web::state::AppState;
 use crate::web::upload::{FieldRead, read_field, read_field_with};
 use crate::web::uploads::UPLOAD_TIMEOUT;
+use axum::extract::Request;
 use axum::extract::multipart::{Field, MultipartError};
-use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 use std::time::Duration;
 use tokio::sync::OwnedSemaphorePermit;
@@ -85,11 +85,7 @@ pub async fn read(
     lang: Lang,
     admits: impl FnOnce(&TipFormHtml) -> bool,
 ) -> Result<TipPost, AppError> {
-    let (parts, body) = req.into_parts();
-    let (meter, body) = Meter::wrap(body);
-    let mut multipart = Multipart::from_request(Request::from_parts(parts, body), &())
-        .await
-        .map_err(|_| malformed(lang))?;
+    let (meter, mut multipart) = Meter::multipart(req).await.ok_or_else(|| malformed(lang))?;
     let now = Instant::now();
     let mut reading = Reading {
         state,
