@@ -100,7 +100,8 @@ async fn read_parts(req: Request, lang: Lang) -> Result<PhotoUpload, AppError> {
         } else {
             MAX_TEXT_BYTES
         };
-        let FieldRead::Whole(bytes) = read_field(field, cap, lang).await? else {
+        let mut field = field;
+        let FieldRead::Whole(bytes) = read_field(&mut field, cap, lang).await? else {
             return Err(AppError::TooLarge);
         };
         match name.as_str() {
@@ -124,7 +125,7 @@ pub enum FieldRead {
 /// Reads a part to its end, keeping at most `cap` bytes. A body past the route's limit is 413;
 /// a broken one (the connection dropped mid-part) is 400.
 pub async fn read_field(
-    field: axum::extract::multipart::Field<'_>,
+    field: &mut axum::extract::multipart::Field<'_>,
     cap: usize,
     lang: Lang,
 ) -> Result<FieldRead, AppError> {
@@ -132,9 +133,10 @@ pub async fn read_field(
 }
 
 /// `read_field` with the cap decided by `cap` when the part's first bytes arrive; a part with
-/// none never calls it (an empty file field takes no upload slot).
+/// none never calls it (an empty file field takes no upload slot). Cancelled (a timeout), it
+/// leaves the field where it was: the caller may go on reading it.
 pub async fn read_field_with(
-    mut field: axum::extract::multipart::Field<'_>,
+    field: &mut axum::extract::multipart::Field<'_>,
     cap: impl FnOnce() -> usize,
     lang: Lang,
 ) -> Result<FieldRead, AppError> {

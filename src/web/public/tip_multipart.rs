@@ -190,13 +190,14 @@ impl Reading<'_> {
 
     /// A text part before the photos: kept within the form's limits; any failure is an error
     /// page (the text is not whole yet).
-    async fn text_part(&mut self, field: Field<'_>) -> Result<Next, AppError> {
+    async fn text_part(&mut self, mut field: Field<'_>) -> Result<Next, AppError> {
         let name = field.name().unwrap_or_default().to_owned();
-        if self.text.len() >= MAX_FORM_FIELDS || name.len() > MAX_NAME_BYTES {
+        // One field is left for the pressed button, which comes after the photos.
+        if self.text.len() >= MAX_FORM_FIELDS - 1 || name.len() > MAX_NAME_BYTES {
             return Err(AppError::TooLarge);
         }
         let cap = MAX_FORM_BYTES.saturating_sub(self.text_bytes + name.len());
-        let read = timeout_at(self.take_by, read_field(field, cap, self.lang));
+        let read = timeout_at(self.take_by, read_field(&mut field, cap, self.lang));
         let bytes = match read.await.map_err(|_| AppError::Timeout)?? {
             FieldRead::Whole(bytes) => bytes,
             FieldRead::TooLarge => return Err(AppError::TooLarge),
@@ -207,36 +208,54 @@ impl Reading<'_> {
         Ok(Next::Continue)
     }
 
-    /// A text part after the photos began: the pressed button is taken; anything else means
-    /// the photos were judged on part of the form, so they are held back.
-    async fn late_text_part(&mut self, field: Field<'_>) -> Next {
+    /// A text part after the photos began: the pressed button is taken; anything else, or a
+    /// button other than Send, means the photos were judged on the wrong form: held back.
+    async fn late_text_part(&mut self, mut field: Field<'_>) -> Next {
         let button = field.name() == Some("step") && !self.text.iter().any(|(k, _)| k == "step");
         let draining = self.photos.as_ref().is_some_and(|p| p.draining);
         let cap = if button && !draining { 16 } else { 0 };
-        let read = timeout_at(self.deadline(), read_field(field, cap, self.lang)).await;
+        let read = timeout_at(self.deadline(), read_field(&mut field, cap, self.lang)).await;
+        let read = match read {
+            Ok(read) => read,
+            Err(_) => match self.too_slow() {
+                Next::Continue => self.drain_part(&mut field).await,
+                Next::Stop => return Next::Stop,
+            },
+        };
         match read {
-            Ok(Ok(FieldRead::Whole(bytes))) if button && !draining => {
+            // Any other button there (the place step, from a client that orders it so) is
+            // honoured, but the photos judged as a send are not kept.
+            Ok(FieldRead::Whole(bytes)) if button && !draining => {
                 let value = String::from_utf8_lossy(&bytes).into_owned();
+                self.post.held_back |= value != "send";
                 self.text.push(("step".to_owned(), value));
                 Next::Continue
             }
-            Ok(Ok(FieldRead::Whole(bytes))) if bytes.is_empty() => Next::Continue,
-            Ok(Ok(_)) => {
+            Ok(FieldRead::Whole(bytes)) if bytes.is_empty() => Next::Continue,
+            Ok(_) => {
                 if !draining {
                     self.post.held_back = true;
                 }
                 Next::Continue
             }
-            Ok(Err(err)) => {
+            Err(err) => {
                 self.refuse(part_error(&err, self.t));
                 Next::Stop
             }
-            Err(_) => self.too_slow(),
+        }
+    }
+
+    /// The rest of a part whose reading timed out, read and dropped until `drain_by`; a part
+    /// still arriving then is cut off.
+    async fn drain_part(&mut self, field: &mut Field<'_>) -> Result<FieldRead, AppError> {
+        match timeout_at(self.drain_by, read_field(field, 0, self.lang)).await {
+            Ok(read) => read,
+            Err(_) => Err(AppError::Timeout),
         }
     }
 
     /// A photo part: taken (re-encoded at once), refused with a reason, or read past.
-    async fn photo_part(&mut self, field: Field<'_>) -> Next {
+    async fn photo_part(&mut self, mut field: Field<'_>) -> Next {
         let Some(photos) = &mut self.photos else {
             return Next::Stop;
         };
@@ -249,14 +268,25 @@ impl Reading<'_> {
         let mut decided = Decided::default();
         let (by, lang) = (self.deadline(), self.lang);
         let read = read_field_with(
-            field,
+            &mut field,
             || {
                 decided = self.decide();
                 decided.cap
             },
             lang,
         );
-        let read = timeout_at(by, read).await;
+        let read = match timeout_at(by, read).await {
+            Ok(read) => Ok(read),
+            Err(elapsed) => {
+                self.count_chosen();
+                match self.too_slow() {
+                    Next::Continue => Ok(self.drain_part(&mut field).await.map(|_| {
+                        FieldRead::Whole(Vec::new()) // counted already
+                    })),
+                    Next::Stop => Err(elapsed),
+                }
+            }
+        };
         let raw = match read {
             Ok(Ok(FieldRead::Whole(raw))) if raw.is_empty() => return Next::Continue,
             Ok(Ok(FieldRead::Whole(raw))) => raw,
@@ -272,10 +302,7 @@ impl Reading<'_> {
                 self.refuse(part_error(&err, self.t));
                 return Next::Stop;
             }
-            Err(_) => {
-                self.count_chosen();
-                return self.too_slow();
-            }
+            Err(_) => return Next::Stop,
         };
         self.count_chosen();
         match self.state.services.photos().clean(raw).await {

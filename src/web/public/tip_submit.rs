@@ -7,7 +7,8 @@
 //! 2. a form whose one-time token already stored a tip is a resend: Back shows a blank form
 //!    (R39), Send gets the first receipt (R38);
 //! 3. wrong fields or a refused photo bring the form back with everything typed;
-//! 4. the spam guard judges the send (this spends a proof or a waiting pass);
+//! 4. the tip is charged to its sender's budget (if the photos did not already), then the spam
+//!    guard judges the send (this spends a proof or a waiting pass);
 //! 5. the tip and its photos are stored in one transaction, and only then is a receipt shown.
 
 use super::PageResult;
@@ -39,6 +40,22 @@ enum Gate {
     Budget(AppError),
     /// The form would be stored and the tip is paid for: photos were opened.
     Charged(Charged),
+}
+
+/// The form again, with everything typed, when its sender's tip budget is spent (429 with
+/// Retry-After): trying later loses nothing.
+fn over_budget(
+    state: &AppState,
+    lang: Lang,
+    dir: &Directory,
+    values: FormValues,
+    photos_again: bool,
+    err: &AppError,
+) -> axum::response::Response {
+    let mut page = form_page(state, lang, dir, values, Vec::new());
+    page.alert = Some(err.message(lang));
+    page.photos_again = photos_again;
+    err.decorate(page.into_response())
 }
 
 /// Whether a form's photos are worth opening; see the module's step 1.
@@ -154,16 +171,22 @@ pub async fn submit(
     // (say so), or fields came after the photos (ask for them again). Nothing is spent here.
     let held_back = post.held_back && (!sent && guard::admits(&state, &html.guard));
     if let Gate::Budget(err) = &gate {
-        let mut page = form_page(&state, lang, &dir, values, Vec::new());
-        page.alert = Some(err.message(lang));
-        page.photos_again = photos_again;
-        return Ok(err.decorate(page.into_response()));
+        return Ok(over_budget(&state, lang, &dir, values, photos_again, err));
     }
     if held_back {
         let mut page = form_page(&state, lang, &dir, values, Vec::new());
         page.photos_again = true;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    // The tip budget before the guard, which may spend a proof or a waiting pass: a sender over
+    // the budget keeps them for later. A form with photos was charged when they began.
+    let charged = match gate {
+        Gate::Charged(charged) => charged,
+        _ => match tipster::charge_tip(&state, client) {
+            Ok(charged) => charged,
+            Err(err) => return Ok(over_budget(&state, lang, &dir, values, photos_again, &err)),
+        },
+    };
     // Spam protection just before storing (issue 18): a refusal stores nothing and shows what
     // was typed again. A resend of a stored form skips it and gets its receipt back (R38).
     if !sent {
@@ -192,12 +215,7 @@ pub async fn submit(
     let urgent = tip.urgent;
     let photos = &post.photos;
     let token = token.as_ref();
-    let submitted = match gate {
-        Gate::Charged(charged) => {
-            tipster::submit_charged(&state, charged, tip, photos, token, lang).await
-        }
-        _ => tipster::submit_with_photos(&state, client, tip, photos, token, lang).await,
-    };
+    let submitted = tipster::submit_charged(&state, charged, tip, photos, token, lang).await;
     let receipt = match submitted {
         Ok(receipt) => receipt,
         // Too many tips, the database busy or full, or any other server error: show the form

@@ -281,6 +281,14 @@ async fn photos_past_the_tip_budget_are_never_opened_and_the_form_says_why() {
     assert!(res.header("retry-after").is_some());
     assert!(!res.text.contains("screenshot"), "the photo was opened");
     assert!(res.text.contains(TEXT) && res.text.contains("choose them again"));
+    // Without photos too, the budget comes before the spam guard (which, under attack, would
+    // spend a proof or a waiting pass): a form sent too fast is answered 429, not the guard's 422.
+    let early = app.form_pass_from(1);
+    let mut sent = pairs(&fields);
+    sent.push(("form_pass", &early));
+    let res = post_tip_form(&app, &sent, &[]).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text);
+    assert!(res.text.contains(TEXT));
     assert_eq!(count(&app, "tips").await, 1);
     assert_eq!(count(&app, "photos").await, 1);
 }
