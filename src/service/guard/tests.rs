@@ -214,3 +214,16 @@ fn admits_says_what_check_would_without_spending_anything() {
     );
     assert!(guard.admits(&ring, T + 10, waited));
 }
+
+#[test]
+fn spent_passes_stay_within_their_cap_under_a_flood() {
+    let mut spent = Spent::new(10);
+    for i in 0..1_000u32 {
+        let mut nonce = [0; 16];
+        nonce[..4].copy_from_slice(&i.to_be_bytes());
+        let now = i64::from(i / 7);
+        assert!(spent.spend(nonce, now, now + 30));
+        assert!(!spent.spend(nonce, now, now + 30), "once");
+        assert!(spent.len() <= 10);
+    }
+}
