@@ -22,6 +22,7 @@ mod send_rate;
 mod serving;
 mod slow;
 mod stalled;
+mod uploads;
 
 /// Held by each heavy real-socket test for its duration: they run one at a time. An async
 /// mutex, not a std one: each test has its own runtime, and a failed test releases it when its
