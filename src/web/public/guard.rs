@@ -181,3 +181,24 @@ pub fn admits(state: &AppState, sent: &GuardForm) -> bool {
         .guard()
         .admits(&services.keyring(), now(state), offered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// P1: a pass holds the second its form was served; the honeypot, what a bot typed.
+    #[test]
+    fn p1_the_guard_fields_never_reach_a_log_through_debug() {
+        let sent = GuardForm {
+            form_pass: "f1.1796654023.0.c193f0a8.03f8c170".to_owned(),
+            website: "http://spam.example".to_owned(),
+            work_pass: "p1.1796654019.16.6096be75.7a5b065e".to_owned(),
+            work_proof: "48213".to_owned(),
+            wait_pass: "w1.1796654030.0.aa.bb".to_owned(),
+        };
+        let shown = format!("{sent:?}");
+        for secret in ["1796654", "spam.example", "48213"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
+}

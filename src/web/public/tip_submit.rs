@@ -42,9 +42,10 @@ enum Gate {
     Charged(Charged),
 }
 
-/// The form again, with everything typed, when its sender's tip budget is spent (429 with
-/// Retry-After): trying later loses nothing.
-fn over_budget(
+/// The form again, with everything typed and `err` above it (its status and Retry-After), when
+/// the tip cannot be stored now — the sender's tip budget spent, the database busy — so that
+/// trying later loses nothing (issue 11).
+fn form_again(
     state: &AppState,
     lang: Lang,
     dir: &Directory,
@@ -56,6 +57,18 @@ fn over_budget(
     page.alert = Some(err.message(lang));
     page.photos_again = photos_again;
     err.decorate(page.into_response())
+}
+
+/// The form again (422), asking for the photos it came with: they were read past unopened.
+fn choose_photos_again(
+    state: &AppState,
+    lang: Lang,
+    dir: &Directory,
+    values: FormValues,
+) -> axum::response::Response {
+    let mut page = form_page(state, lang, dir, values, Vec::new());
+    page.photos_again = true;
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
 /// Whether a form's photos are worth opening; see the module's step 1.
@@ -169,14 +182,11 @@ pub async fn submit(
     };
     // The photos were not opened although the form looks storable: the tip budget was spent
     // (say so), or fields came after the photos (ask for them again). Nothing is spent here.
-    let held_back = post.held_back && (!sent && guard::admits(&state, &html.guard));
     if let Gate::Budget(err) = &gate {
-        return Ok(over_budget(&state, lang, &dir, values, photos_again, err));
+        return Ok(form_again(&state, lang, &dir, values, photos_again, err));
     }
-    if held_back {
-        let mut page = form_page(&state, lang, &dir, values, Vec::new());
-        page.photos_again = true;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    if post.held_back && !sent && guard::admits(&state, &html.guard) {
+        return Ok(choose_photos_again(&state, lang, &dir, values));
     }
     // The tip budget before the guard, which may spend a proof or a waiting pass: a sender over
     // the budget keeps them for later. A form with photos was charged when they began.
@@ -184,7 +194,7 @@ pub async fn submit(
         Gate::Charged(charged) => charged,
         _ => match tipster::charge_tip(&state, client) {
             Ok(charged) => charged,
-            Err(err) => return Ok(over_budget(&state, lang, &dir, values, photos_again, &err)),
+            Err(err) => return Ok(form_again(&state, lang, &dir, values, photos_again, &err)),
         },
     };
     // Spam protection just before storing (issue 18): a refusal stores nothing and shows what
@@ -207,9 +217,7 @@ pub async fn submit(
         if post.held_back {
             // Photos read past although the guard lets the send through now (the mode switched
             // on between the two looks): ask for them again, store nothing.
-            let mut page = form_page(&state, lang, &dir, values, Vec::new());
-            page.photos_again = true;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return Ok(choose_photos_again(&state, lang, &dir, values));
         }
     }
     let urgent = tip.urgent;
@@ -226,10 +234,7 @@ pub async fn submit(
                 || matches!(err, AppError::TooManyRequests { .. }) =>
         {
             err.log();
-            let mut page = form_page(&state, lang, &dir, values, Vec::new());
-            page.alert = Some(err.message(lang));
-            page.photos_again = photos_again;
-            return Ok(err.decorate(page.into_response()));
+            return Ok(form_again(&state, lang, &dir, values, photos_again, &err));
         }
         Err(err) => return Err(err.into_html(lang)),
     };
